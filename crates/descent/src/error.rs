@@ -1,0 +1,132 @@
+//! The crate's one error type.
+//!
+//! Every fallible entry point of `descent` returns [`Error`]. Variants carry structured fields so
+//! that a caller can react to them, and their messages say what was wrong and how to fix it.
+
+use thiserror::Error;
+
+/// Everything that can go wrong before or around a run.
+///
+/// A run that *starts* but does not converge is not an error: its outcome is a
+/// [`Status`](crate::Status) in the [`Report`](crate::Report).
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A vector had the wrong length. Fix: pass a vector of `expected` elements
+    /// (the objective's dimension).
+    #[error("dimension mismatch in {what}: expected {expected} elements, got {got}")]
+    DimensionMismatch {
+        /// Which argument was wrong (`"x0"`, `"gradient buffer"`, ...).
+        what: &'static str,
+        /// The length that was required.
+        expected: usize,
+        /// The length that was given.
+        got: usize,
+    },
+
+    /// A hyperparameter or option lies outside its valid range. Fix: choose a value in `valid`.
+    #[error("invalid {name} = {value}: must be {valid}")]
+    InvalidHyperparameter {
+        /// The field name, as spelled in the configuration struct and on the command line.
+        name: &'static str,
+        /// The rejected value.
+        value: f64,
+        /// The valid range, in words (`"positive and finite"`, `"in (0, 1)"`).
+        valid: &'static str,
+    },
+
+    /// The objective returned a non-finite value or gradient at the starting point, so no run
+    /// can start. Fix: start where the objective is defined.
+    #[error("the objective is not finite at the starting point ({what})")]
+    NonFiniteStart {
+        /// What was non-finite: `"value"` or `"gradient"`.
+        what: &'static str,
+    },
+
+    /// A starting point contained NaN or an infinity. Fix: pass finite numbers.
+    #[error("x0[{index}] = {value} is not finite")]
+    NonFiniteInput {
+        /// The offending component.
+        index: usize,
+        /// Its value.
+        value: f64,
+    },
+
+    /// No built-in problem has this name. Fix: pick one of `available`.
+    #[error("unknown problem '{name}' (available: {available})")]
+    UnknownProblem {
+        /// The name asked for.
+        name: String,
+        /// The registry's names, comma separated.
+        available: String,
+    },
+
+    /// The dimension asked for is not one the problem supports. Fix: see `valid`.
+    #[error("problem '{problem}' cannot have dimension {dim}: {valid}")]
+    InvalidDimension {
+        /// The problem's name.
+        problem: &'static str,
+        /// The dimension asked for.
+        dim: usize,
+        /// The dimensions it supports, in words.
+        valid: &'static str,
+    },
+
+    /// An expression could not be parsed. `column` counts characters from 1.
+    #[error("syntax error at column {column}: {message}")]
+    Syntax {
+        /// 1-based character column of the offending token.
+        column: usize,
+        /// What was expected or found.
+        message: String,
+    },
+
+    /// A variable list did not match an expression (unknown, missing or repeated names).
+    #[error("variables: {message}")]
+    Variables {
+        /// What was wrong.
+        message: String,
+    },
+}
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Checks a hyperparameter that must be positive and finite.
+pub(crate) fn positive(name: &'static str, value: f64) -> Result<f64> {
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
+    } else {
+        Err(Error::InvalidHyperparameter {
+            name,
+            value,
+            valid: "positive and finite",
+        })
+    }
+}
+
+/// Checks a hyperparameter that must lie in the open interval (0, 1).
+pub(crate) fn in_unit_interval(name: &'static str, value: f64) -> Result<f64> {
+    if value > 0.0 && value < 1.0 {
+        Ok(value)
+    } else {
+        Err(Error::InvalidHyperparameter {
+            name,
+            value,
+            valid: "in (0, 1)",
+        })
+    }
+}
+
+/// Checks a tolerance: zero (the rule is off) or positive, and finite.
+pub(crate) fn tolerance(name: &'static str, value: f64) -> Result<f64> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(value)
+    } else {
+        Err(Error::InvalidHyperparameter {
+            name,
+            value,
+            valid: "zero (off) or positive, and finite",
+        })
+    }
+}

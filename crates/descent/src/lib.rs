@@ -1,0 +1,46 @@
+//! # descent
+//!
+//! Gradient-based optimization, from the simplest rule θ ← θ − α∇L(θ) upward, with runs that
+//! say honestly how they ended.
+//!
+//! | module | what it offers |
+//! |---|---|
+//! | [`objective`] | [`Objective`] (value and gradient in one call), [`Hessian`] structures, Hessian-vector products, exact derivatives by dual numbers ([`AutoDiff`]), [`check_gradient`] |
+//! | [`driver`] | [`minimize`]: the loop, stopping rules, [`Report`], [`Status`], observers |
+//! | [`first_order`] | [`GradientDescent`] with a fixed step or a line search |
+//! | [`line_search`] | backtracking Armijo with quadratic/cubic interpolation |
+//! | [`problems`] | built-in landscapes with known answers: ramp, ravine, Rosenbrock, saddles, ... |
+//! | [`expr`] | a small expression language, differentiated exactly |
+//!
+//! One sign convention throughout: we **minimise**.
+//!
+//! ## Quick start
+//! ```
+//! use descent::{minimize, GradientDescent, Options, Status, problems::Rosenbrock};
+//!
+//! let f = Rosenbrock::new(2)?;
+//! let method = GradientDescent::armijo();
+//! let options = Options { max_iter: 100_000, gtol: 1e-6, ..Options::default() };
+//! let report = minimize(&f, &[-1.2, 1.0], method, &options)?;
+//! assert!(matches!(report.status, Status::Converged(_)));
+//! assert!((report.x[0] - 1.0).abs() < 1e-4 && (report.x[1] - 1.0).abs() < 1e-4);
+//! # Ok::<(), descent::Error>(())
+//! ```
+#![warn(missing_docs)]
+
+pub mod driver;
+mod error;
+pub mod expr;
+pub mod first_order;
+pub mod line_search;
+pub mod objective;
+pub mod problems;
+
+pub use error::{Error, Result};
+pub use objective::{
+    AutoDiff, DualFunction, GradientCheck, Hessian, HessianMatrix, HessianStructure,
+    HessianVectorProduct, Objective, check_gradient,
+};
+
+/// Re-exported so that users can write [`DualFunction`]s without naming the crate themselves.
+pub use num_dual;

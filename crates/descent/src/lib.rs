@@ -36,7 +36,12 @@ pub mod line_search;
 pub mod objective;
 pub mod problems;
 
+pub use driver::{
+    Convergence, Counted, Evaluations, Iterate, Method, Observer, Options, Progress, Report,
+    Status, StepOutcome, Trace, minimize, minimize_observed,
+};
 pub use error::{Error, Result};
+pub use first_order::GradientDescent;
 pub use objective::{
     AutoDiff, DualFunction, GradientCheck, Hessian, HessianMatrix, HessianStructure,
     HessianVectorProduct, Objective, check_gradient,

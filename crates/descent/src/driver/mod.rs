@@ -1,1 +1,546 @@
-//! (in progress)
+//! The loop that every whole-problem solver shares: [`minimize`].
+//!
+//! A [`Method`] knows how to take one step; the driver owns everything else: evaluation
+//! counting, stopping rules, honest statuses, observers and timing. The rules, checked after
+//! every step in this order:
+//!
+//! 1. the method could not step (line search failed) → [`Status::LineSearchFailed`];
+//! 2. the new value is −∞ → [`Status::UnboundedBelow`]; NaN/+∞ in the value or gradient →
+//!    [`Status::NonFinite`], and the report keeps the last finite iterate;
+//! 3. an observer asked to stop → [`Status::Stopped`];
+//! 4. convergence: `gtol`, `gtol_rel`, `ftol`, `ftol_rel`, `xtol` (a tolerance of 0 is off);
+//! 5. divergence: f(xₖ) − f(x₀) > `divergence`·max(1, |f(x₀)|) → [`Status::Diverged`];
+//! 6. unboundedness: f(xₖ) ≤ `unbounded_value`, or the ray test below → [`Status::UnboundedBelow`];
+//! 7. limits: `max_iter`, `max_evals`, `time_limit`.
+//!
+//! **The ray test.** A ramp never reaches any value threshold at a fixed step, so the driver
+//! looks at the path: when `unbounded_window` consecutive steps each lowered f while the
+//! curvature along the step was not positive (sᵀy ≤ 0 with s = xₖ − xₖ₋₁, y = ∇fₖ − ∇fₖ₋₁:
+//! the landscape is flat or concave along the path), it probes the ray x + t·s at
+//! t = 4, 16, 64, …. The verdict is "unbounded below" only if f keeps falling at every probe,
+//! its average slope never flattens to less than half the first one, and the ray reaches
+//! f ≤ `unbounded_value` or a distance of 10²⁰·max(1, ‖x‖). A convex bowl ahead, a plateau or a
+//! kink (Huber, |x|) fails the probe; the window then doubles, so probes stay rare. Probes are
+//! value evaluations and are counted.
+//!
+//! After set-up (the iterate buffers, the method's state) an iteration allocates nothing.
+
+mod observer;
+mod report;
+
+use std::cell::Cell;
+use std::time::{Duration, Instant};
+
+pub use observer::{NoObserver, Observer, Progress, Trace, TraceRow};
+pub use report::{Convergence, Evaluations, Report, Status};
+
+use crate::error::tolerance;
+use crate::{Error, Hessian, HessianMatrix, HessianVectorProduct, Objective, Result};
+
+/// Stopping rules and safeguards of a run. Tolerances of 0 switch their rule off.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    /// Iteration limit (default 1000).
+    pub max_iter: usize,
+    /// Limit on value evaluations (default: none). Checked between iterations, so a line
+    /// search may overshoot it by its own trials.
+    pub max_evals: usize,
+    /// Wall-time limit (default: none).
+    pub time_limit: Option<Duration>,
+    /// Converged when ‖∇f‖₂ ≤ `gtol` (default 1e-6).
+    pub gtol: f64,
+    /// Converged when ‖∇f‖₂ ≤ `gtol_rel`·‖∇f(x₀)‖₂ (default off).
+    pub gtol_rel: f64,
+    /// Converged when |Δf| ≤ `ftol` (default off).
+    pub ftol: f64,
+    /// Converged when |Δf| ≤ `ftol_rel`·max(|fₖ₋₁|, |fₖ|) (default off).
+    pub ftol_rel: f64,
+    /// Converged when ‖xₖ − xₖ₋₁‖₂ ≤ `xtol` (default off).
+    pub xtol: f64,
+    /// Diverged when f(xₖ) − f(x₀) > `divergence`·max(1, |f(x₀)|) (default 1e8; 0 is off).
+    pub divergence: f64,
+    /// Unbounded below when f(xₖ) ≤ this value (default −1e20, as Knitro's `objrange`).
+    pub unbounded_value: f64,
+    /// Consecutive flat-or-concave descending steps that trigger the ray test (default 10;
+    /// 0 is off).
+    pub unbounded_window: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            max_iter: 1000,
+            max_evals: usize::MAX,
+            time_limit: None,
+            gtol: 1e-6,
+            gtol_rel: 0.0,
+            ftol: 0.0,
+            ftol_rel: 0.0,
+            xtol: 0.0,
+            divergence: 1e8,
+            unbounded_value: -1e20,
+            unbounded_window: 10,
+        }
+    }
+}
+
+impl Options {
+    /// Checks every field.
+    ///
+    /// # Errors
+    /// [`Error::InvalidHyperparameter`] naming the first field out of range.
+    pub fn validate(&self) -> Result<()> {
+        tolerance("gtol", self.gtol)?;
+        tolerance("gtol_rel", self.gtol_rel)?;
+        tolerance("ftol", self.ftol)?;
+        tolerance("ftol_rel", self.ftol_rel)?;
+        tolerance("xtol", self.xtol)?;
+        tolerance("divergence", self.divergence)?;
+        if self.unbounded_value.is_nan() {
+            return Err(Error::InvalidHyperparameter {
+                name: "unbounded_value",
+                value: self.unbounded_value,
+                valid: "a number (−∞ switches the threshold off)",
+            });
+        }
+        Ok(())
+    }
+}
+
+/// A point with its value and gradient.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Iterate {
+    /// The point.
+    pub x: Vec<f64>,
+    /// f(x).
+    pub value: f64,
+    /// ∇f(x).
+    pub grad: Vec<f64>,
+}
+
+impl Iterate {
+    /// An iterate of dimension `n`, all zero.
+    #[must_use]
+    pub fn zeros(n: usize) -> Self {
+        Self {
+            x: vec![0.0; n],
+            value: 0.0,
+            grad: vec![0.0; n],
+        }
+    }
+
+    fn is_finite(&self) -> bool {
+        self.value.is_finite() && self.grad.iter().all(|g| g.is_finite())
+    }
+}
+
+/// An objective seen through evaluation counters: what a [`Method`] calls.
+#[derive(Debug)]
+pub struct Counted<'a, O: ?Sized> {
+    objective: &'a O,
+    value: Cell<usize>,
+    gradient: Cell<usize>,
+    hessian: Cell<usize>,
+}
+
+impl<'a, O: Objective + ?Sized> Counted<'a, O> {
+    /// Wraps `objective` with zeroed counters.
+    pub fn new(objective: &'a O) -> Self {
+        Self {
+            objective,
+            value: Cell::new(0),
+            gradient: Cell::new(0),
+            hessian: Cell::new(0),
+        }
+    }
+
+    /// The dimension n.
+    pub fn dim(&self) -> usize {
+        self.objective.dim()
+    }
+
+    /// f(x), counted as one value evaluation.
+    pub fn value(&self, x: &[f64]) -> f64 {
+        self.value.set(self.value.get() + 1);
+        self.objective.value(x)
+    }
+
+    /// f(x) and ∇f(x), counted as one value and one gradient evaluation.
+    pub fn value_grad(&self, x: &[f64], grad: &mut [f64]) -> f64 {
+        self.value.set(self.value.get() + 1);
+        self.gradient.set(self.gradient.get() + 1);
+        self.objective.value_grad(x, grad)
+    }
+
+    /// The counts so far.
+    pub fn evaluations(&self) -> Evaluations {
+        Evaluations {
+            value: self.value.get(),
+            gradient: self.gradient.get(),
+            hessian: self.hessian.get(),
+        }
+    }
+}
+
+impl<O: Hessian + ?Sized> Counted<'_, O> {
+    /// ∇²f(x), counted as one Hessian evaluation.
+    pub fn hessian(&self, x: &[f64], hessian: &mut HessianMatrix) {
+        self.hessian.set(self.hessian.get() + 1);
+        self.objective.hessian(x, hessian);
+    }
+}
+
+impl<O: HessianVectorProduct + ?Sized> Counted<'_, O> {
+    /// ∇²f(x)·v, counted as one Hessian evaluation.
+    pub fn hessian_vector_product(&self, x: &[f64], v: &[f64], hv: &mut [f64]) {
+        self.hessian.set(self.hessian.get() + 1);
+        self.objective.hessian_vector_product(x, v, hv);
+    }
+}
+
+/// What a [`Method`]'s step did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepOutcome {
+    /// `next` holds the new iterate with its value and gradient.
+    Moved,
+    /// No acceptable step was found; `next` is meaningless.
+    LineSearchFailed,
+}
+
+/// A rule for the next step, driven by [`minimize`].
+pub trait Method<O: Objective + ?Sized> {
+    /// What the method carries from one step to the next (buffers, memory).
+    type State;
+
+    /// Validates the configuration and allocates the state, given the starting iterate.
+    ///
+    /// # Errors
+    /// [`Error::InvalidHyperparameter`] for a configuration out of range.
+    fn init(&self, objective: &Counted<'_, O>, start: &Iterate) -> Result<Self::State>;
+
+    /// Takes one step from `current`, writing the new point, value and gradient into `next`.
+    fn step(
+        &self,
+        state: &mut Self::State,
+        objective: &Counted<'_, O>,
+        current: &Iterate,
+        next: &mut Iterate,
+    ) -> StepOutcome;
+}
+
+/// Minimises `objective` from `x0` with `method`, under the stopping rules of `options`.
+///
+/// # Errors
+/// [`Error::DimensionMismatch`] if `x0` does not have the objective's dimension;
+/// [`Error::NonFiniteInput`] for NaN/∞ in `x0`; [`Error::NonFiniteStart`] if f or ∇f is not
+/// finite at `x0`; [`Error::InvalidHyperparameter`] for invalid options or method settings.
+/// Everything that happens after the start is a [`Status`] in the [`Report`].
+pub fn minimize<O, M>(objective: &O, x0: &[f64], method: M, options: &Options) -> Result<Report>
+where
+    O: Objective + ?Sized,
+    M: Method<O>,
+{
+    minimize_observed(objective, x0, method, options, &mut NoObserver)
+}
+
+/// [`minimize`], with an [`Observer`] that sees every iterate and may stop the run.
+///
+/// # Errors
+/// As [`minimize`].
+pub fn minimize_observed<O, M>(
+    objective: &O,
+    x0: &[f64],
+    method: M,
+    options: &Options,
+    observer: &mut dyn Observer,
+) -> Result<Report>
+where
+    O: Objective + ?Sized,
+    M: Method<O>,
+{
+    let started = Instant::now();
+    options.validate()?;
+    let n = objective.dim();
+    if x0.len() != n {
+        return Err(Error::DimensionMismatch {
+            what: "x0",
+            expected: n,
+            got: x0.len(),
+        });
+    }
+    if let Some((index, &value)) = x0.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+        return Err(Error::NonFiniteInput { index, value });
+    }
+
+    let f = Counted::new(objective);
+    let mut current = Iterate {
+        x: x0.to_vec(),
+        value: 0.0,
+        grad: vec![0.0; n],
+    };
+    current.value = f.value_grad(&current.x, &mut current.grad);
+    if !current.value.is_finite() {
+        return Err(Error::NonFiniteStart { what: "value" });
+    }
+    if !current.is_finite() {
+        return Err(Error::NonFiniteStart { what: "gradient" });
+    }
+    let mut state = method.init(&f, &current)?;
+    let mut next = Iterate::zeros(n);
+    let mut probe = vec![0.0; n];
+
+    let f0 = current.value;
+    let g0_norm = norm(&current.grad);
+    let mut grad_norm = g0_norm;
+    let mut unbounded = RayTest::new(options.unbounded_window);
+
+    fn progress<'i>(
+        it: &'i Iterate,
+        iteration: usize,
+        grad_norm: f64,
+        step_norm: f64,
+        evaluations: Evaluations,
+    ) -> Progress<'i> {
+        Progress {
+            iteration,
+            x: &it.x,
+            value: it.value,
+            grad: &it.grad,
+            grad_norm,
+            step_norm,
+            evaluations,
+        }
+    }
+    let mut status = if observer
+        .observe(&progress(&current, 0, grad_norm, 0.0, f.evaluations()))
+        .is_break()
+    {
+        Some(Status::Stopped)
+    } else {
+        gradient_converged(options, grad_norm, g0_norm)
+    };
+
+    let mut iterations = 0;
+    while status.is_none() {
+        if let Some(limit) = limit_reached(options, iterations, &f, started) {
+            status = Some(limit);
+            break;
+        }
+        let k = iterations + 1;
+        if method.step(&mut state, &f, &current, &mut next) == StepOutcome::LineSearchFailed {
+            status = Some(Status::LineSearchFailed { iteration: k });
+            break;
+        }
+        if next.value == f64::NEG_INFINITY {
+            std::mem::swap(&mut current, &mut next);
+            iterations = k;
+            grad_norm = norm(&current.grad);
+            status = Some(Status::UnboundedBelow);
+            break;
+        }
+        if !next.is_finite() {
+            status = Some(Status::NonFinite { iteration: k });
+            break;
+        }
+        let along = PathGeometry::between(&current, &next);
+        std::mem::swap(&mut current, &mut next);
+        let previous = &next;
+        iterations = k;
+        grad_norm = along.grad_norm;
+
+        status = if observer
+            .observe(&progress(
+                &current,
+                k,
+                grad_norm,
+                along.step_norm,
+                f.evaluations(),
+            ))
+            .is_break()
+        {
+            Some(Status::Stopped)
+        } else if let Some(s) = gradient_converged(options, grad_norm, g0_norm) {
+            Some(s)
+        } else if let Some(s) =
+            step_converged(options, previous.value, current.value, along.step_norm)
+        {
+            Some(s)
+        } else if options.divergence > 0.0
+            && current.value - f0 > options.divergence * f0.abs().max(1.0)
+        {
+            Some(Status::Diverged { iteration: k })
+        } else if current.value <= options.unbounded_value
+            || unbounded.observe(&f, previous, &current, along, &mut probe, options)
+        {
+            Some(Status::UnboundedBelow)
+        } else {
+            None
+        };
+    }
+
+    Ok(Report {
+        x: current.x,
+        value: current.value,
+        grad_norm,
+        iterations,
+        evaluations: f.evaluations(),
+        status: status.unwrap_or(Status::MaxIterations),
+        elapsed: started.elapsed(),
+    })
+}
+
+fn limit_reached<O: Objective + ?Sized>(
+    options: &Options,
+    iterations: usize,
+    f: &Counted<'_, O>,
+    started: Instant,
+) -> Option<Status> {
+    if iterations >= options.max_iter {
+        Some(Status::MaxIterations)
+    } else if f.evaluations().value >= options.max_evals {
+        Some(Status::MaxEvaluations)
+    } else if options
+        .time_limit
+        .is_some_and(|limit| started.elapsed() >= limit)
+    {
+        Some(Status::TimeLimit)
+    } else {
+        None
+    }
+}
+
+fn gradient_converged(options: &Options, grad_norm: f64, g0_norm: f64) -> Option<Status> {
+    if options.gtol > 0.0 && grad_norm <= options.gtol {
+        Some(Status::Converged(Convergence::GradientNorm))
+    } else if options.gtol_rel > 0.0 && grad_norm <= options.gtol_rel * g0_norm {
+        Some(Status::Converged(Convergence::RelativeGradientNorm))
+    } else {
+        None
+    }
+}
+
+fn step_converged(options: &Options, before: f64, after: f64, step_norm: f64) -> Option<Status> {
+    let change = (before - after).abs();
+    if options.ftol > 0.0 && change <= options.ftol {
+        Some(Status::Converged(Convergence::ValueChange))
+    } else if options.ftol_rel > 0.0 && change <= options.ftol_rel * before.abs().max(after.abs()) {
+        Some(Status::Converged(Convergence::RelativeValueChange))
+    } else if options.xtol > 0.0 && step_norm <= options.xtol {
+        Some(Status::Converged(Convergence::StepSize))
+    } else {
+        None
+    }
+}
+
+/// The Euclidean norm.
+pub(crate) fn norm(v: &[f64]) -> f64 {
+    v.iter().map(|x| x * x).sum::<f64>().sqrt()
+}
+
+/// What one step did, measured in one fused pass over x, ∇f and their differences.
+#[derive(Debug, Clone, Copy)]
+struct PathGeometry {
+    grad_norm: f64,
+    step_norm: f64,
+    /// sᵀy: the curvature along the step, times ‖s‖².
+    curvature: f64,
+}
+
+impl PathGeometry {
+    fn between(from: &Iterate, to: &Iterate) -> Self {
+        let (mut gg, mut ss, mut sy) = (0.0, 0.0, 0.0);
+        for i in 0..to.x.len() {
+            let s = to.x[i] - from.x[i];
+            gg += to.grad[i] * to.grad[i];
+            ss += s * s;
+            sy += s * (to.grad[i] - from.grad[i]);
+        }
+        Self {
+            grad_norm: gg.sqrt(),
+            step_norm: ss.sqrt(),
+            curvature: sy,
+        }
+    }
+}
+
+/// The ray test for unboundedness (see the module doc).
+#[derive(Debug)]
+struct RayTest {
+    window: usize,
+    run: usize,
+}
+
+impl RayTest {
+    fn new(window: usize) -> Self {
+        Self { window, run: 0 }
+    }
+
+    fn observe<O: Objective + ?Sized>(
+        &mut self,
+        f: &Counted<'_, O>,
+        previous: &Iterate,
+        current: &Iterate,
+        along: PathGeometry,
+        probe: &mut [f64],
+        options: &Options,
+    ) -> bool {
+        if self.window == 0 {
+            return false;
+        }
+        let flat_or_concave = along.curvature <= 0.0 && along.step_norm > 0.0;
+        if !(flat_or_concave && current.value < previous.value) {
+            self.run = 0;
+            return false;
+        }
+        self.run += 1;
+        if self.run < self.window {
+            return false;
+        }
+        self.run = 0;
+        if ray_falls_without_bound(f, previous, current, along.step_norm, probe, options) {
+            return true;
+        }
+        self.window = self.window.saturating_mul(2);
+        false
+    }
+}
+
+/// Probes f(x + t·s), s = x − x_previous, at t = 4, 16, 64, ….
+fn ray_falls_without_bound<O: Objective + ?Sized>(
+    f: &Counted<'_, O>,
+    previous: &Iterate,
+    current: &Iterate,
+    step_norm: f64,
+    probe: &mut [f64],
+    options: &Options,
+) -> bool {
+    const FAR: f64 = 1e20;
+    let reach = FAR * norm(&current.x).max(1.0);
+    let mut last = current.value;
+    let mut first_slope = None;
+    let mut t = 1.0_f64;
+    while t * step_norm < reach {
+        t *= 4.0;
+        for ((p, x), xp) in probe.iter_mut().zip(&current.x).zip(&previous.x) {
+            *p = x + t * (x - xp);
+        }
+        let value = f.value(probe);
+        if value == f64::NEG_INFINITY {
+            return true;
+        }
+        if !(value < last) {
+            return false;
+        }
+        let slope = (value - current.value) / t;
+        match first_slope {
+            None => first_slope = Some(slope),
+            Some(first) if slope > 0.5 * first => return false,
+            Some(_) => {}
+        }
+        if value <= options.unbounded_value {
+            return true;
+        }
+        last = value;
+    }
+    true
+}

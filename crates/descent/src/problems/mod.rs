@@ -43,7 +43,7 @@ pub trait SecondOrder: Objective + Hessian + HessianVectorProduct {}
 impl<T: Objective + Hessian + HessianVectorProduct + ?Sized> SecondOrder for T {}
 
 /// Parameters a problem may take; each problem reads the ones it has and ignores the rest.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProblemConfig {
     /// The dimension; `None` for the problem's default.
     pub dim: Option<usize>,
@@ -53,17 +53,6 @@ pub struct ProblemConfig {
     pub slope: Option<f64>,
     /// Seed of `random_quadratic`.
     pub seed: u64,
-}
-
-impl Default for ProblemConfig {
-    fn default() -> Self {
-        Self {
-            dim: None,
-            condition: None,
-            slope: None,
-            seed: 0,
-        }
-    }
 }
 
 /// One entry of the [`registry`].

@@ -1,0 +1,156 @@
+//! Gradient descent: walk downhill along the negative gradient.
+//!
+//! The oldest method of all (Cauchy 1847): from θ₀, repeat
+//!
+//! ```text
+//! dₖ   = −∇L(θₖ)
+//! θₖ₊₁ = θₖ + tₖ·dₖ
+//! ```
+//!
+//! | symbol | field | meaning | default |
+//! |---|---|---|---|
+//! | α | `learning_rate` | the fixed step, or a line search's first trial | 1e-3 fixed; 1 with Armijo |
+//! | tₖ | | the step taken: α, or what the line search accepts | |
+//!
+//! With [`FixedStep`] tₖ = α always: on a quadratic with Hessian eigenvalues λᵢ the error
+//! along eigenvector i is multiplied by (1 − αλᵢ) each step, so the run converges iff
+//! 0 < α < 2/λ_max and zig-zags across a ravine when α > 1/λ_max. With [`Backtracking`] tₖ
+//! satisfies the Armijo condition, which makes every step a descent step whatever the scale.
+//!
+//! Reference: A. Cauchy (1847), *Méthode générale pour la résolution des systèmes d'équations
+//! simultanées*, C. R. Acad. Sci. Paris 25, 536–538.
+//!
+//! # Example
+//! ```
+//! use descent::{minimize, GradientDescent, Options, problems::Booth};
+//! let report = minimize(&Booth, &[0.0, 0.0], GradientDescent::new(0.05)?, &Options::default())?;
+//! assert!((report.x[0] - 1.0).abs() < 1e-5 && (report.x[1] - 3.0).abs() < 1e-5);
+//! # Ok::<(), descent::Error>(())
+//! ```
+
+use crate::driver::{Counted, Iterate, Method, StepOutcome};
+use crate::error::positive;
+use crate::line_search::{Backtracking, FixedStep, LineSearch, Phi};
+use crate::{Objective, Result};
+
+/// Gradient descent with step-length rule `L` ([`FixedStep`] or a [`LineSearch`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GradientDescent<L = FixedStep> {
+    /// α: the fixed step, or the first trial of the first line search. Positive and finite.
+    pub learning_rate: f64,
+    /// How the step length is chosen.
+    pub line_search: L,
+}
+
+impl GradientDescent<FixedStep> {
+    /// Fixed-step gradient descent θ ← θ − α∇L(θ).
+    ///
+    /// # Errors
+    /// [`Error::InvalidHyperparameter`](crate::Error::InvalidHyperparameter) unless α is
+    /// positive and finite.
+    pub fn new(learning_rate: f64) -> Result<Self> {
+        positive("learning_rate", learning_rate)?;
+        Ok(Self {
+            learning_rate,
+            line_search: FixedStep,
+        })
+    }
+}
+
+impl GradientDescent<Backtracking> {
+    /// Gradient descent with Armijo backtracking from a first trial step of 1.
+    #[must_use]
+    pub fn armijo() -> Self {
+        Self {
+            learning_rate: 1.0,
+            line_search: Backtracking::default(),
+        }
+    }
+}
+
+impl<L> GradientDescent<L> {
+    /// The same method with another step-length rule.
+    pub fn with_line_search<M: LineSearch>(self, line_search: M) -> GradientDescent<M> {
+        GradientDescent {
+            learning_rate: self.learning_rate,
+            line_search,
+        }
+    }
+}
+
+/// Buffers and memory of [`GradientDescent`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct GradientDescentState {
+    direction: Vec<f64>,
+    previous_step: Option<f64>,
+}
+
+impl<O: Objective + ?Sized, L: LineSearch> Method<O> for GradientDescent<L> {
+    type State = GradientDescentState;
+
+    fn init(&self, objective: &Counted<'_, O>, _start: &Iterate) -> Result<Self::State> {
+        positive("learning_rate", self.learning_rate)?;
+        self.line_search.validate()?;
+        Ok(GradientDescentState {
+            direction: vec![0.0; objective.dim()],
+            previous_step: None,
+        })
+    }
+
+    fn step(
+        &self,
+        state: &mut Self::State,
+        objective: &Counted<'_, O>,
+        current: &Iterate,
+        next: &mut Iterate,
+    ) -> StepOutcome {
+        let mut dphi0 = 0.0;
+        for (d, g) in state.direction.iter_mut().zip(&current.grad) {
+            *d = -g;
+            dphi0 -= g * g;
+        }
+        let t0 = self
+            .line_search
+            .initial_step(self.learning_rate, state.previous_step);
+        let mut phi = Ray {
+            objective,
+            x: &current.x,
+            direction: &state.direction,
+            trial: next,
+        };
+        match self.line_search.search(&mut phi, current.value, dphi0, t0) {
+            Ok(accepted) => {
+                state.previous_step = Some(accepted.step);
+                StepOutcome::Moved
+            }
+            Err(_) => StepOutcome::LineSearchFailed,
+        }
+    }
+}
+
+/// φ(t) = f(x + t·d), evaluated into the caller's `trial` iterate.
+pub(crate) struct Ray<'a, 'o, O: ?Sized> {
+    pub(crate) objective: &'a Counted<'o, O>,
+    pub(crate) x: &'a [f64],
+    pub(crate) direction: &'a [f64],
+    pub(crate) trial: &'a mut Iterate,
+}
+
+impl<O: Objective + ?Sized> Phi for Ray<'_, '_, O> {
+    fn eval(&mut self, t: f64) -> (f64, f64) {
+        for ((y, x), d) in self.trial.x.iter_mut().zip(self.x).zip(self.direction) {
+            *y = x + t * d;
+        }
+        self.trial.value = self
+            .objective
+            .value_grad(&self.trial.x, &mut self.trial.grad);
+        let slope = self
+            .trial
+            .grad
+            .iter()
+            .zip(self.direction)
+            .map(|(g, d)| g * d)
+            .sum();
+        (self.trial.value, slope)
+    }
+}

@@ -1,0 +1,125 @@
+//! After set-up, an iteration of the gradient-descent loop allocates nothing: checked with a
+//! global allocator that counts.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use descent::{
+    AutoDiff, DualFunction, GradientDescent, Method, Objective, Options, Status, minimize,
+};
+use num_dual::DualNum;
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards to the system allocator; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// ½·Σ i·xᵢ²: allocation-free value and gradient.
+struct Bowl(usize);
+
+impl Objective for Bowl {
+    fn dim(&self) -> usize {
+        self.0
+    }
+    fn value(&self, x: &[f64]) -> f64 {
+        x.iter()
+            .enumerate()
+            .map(|(i, x)| 0.5 * (i + 1) as f64 * x * x)
+            .sum()
+    }
+    fn value_grad(&self, x: &[f64], g: &mut [f64]) -> f64 {
+        for (i, (g, x)) in g.iter_mut().zip(x).enumerate() {
+            *g = (i + 1) as f64 * x;
+        }
+        self.value(x)
+    }
+}
+
+/// The same bowl written once for dual numbers: the path `--expr` objectives take.
+struct DualBowl(usize);
+
+impl DualFunction for DualBowl {
+    fn dim(&self) -> usize {
+        self.0
+    }
+    fn eval<D: DualNum<Primitive = f64> + Copy>(&self, x: &[D]) -> D {
+        x.iter().enumerate().fold(D::from(0.0), |acc, (i, &x)| {
+            acc + x * x * (0.5 * (i + 1) as f64)
+        })
+    }
+}
+
+fn allocations_of_a_run<O: Objective, M: Method<O> + Copy>(
+    f: &O,
+    method: M,
+    iterations: usize,
+) -> usize {
+    let options = Options {
+        gtol: 0.0,
+        max_iter: iterations,
+        ..Options::default()
+    };
+    let x0 = vec![1.0; f.dim()];
+    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    let report = minimize(f, &x0, method, &options).unwrap();
+    let after = ALLOCATIONS.load(Ordering::SeqCst);
+    assert_eq!(
+        (report.status, report.iterations),
+        (Status::MaxIterations, iterations)
+    );
+    drop(report);
+    after - before
+}
+
+// One test function so the counter sees no other test's allocations.
+#[test]
+fn iterations_allocate_nothing_after_set_up() {
+    let fixed = GradientDescent::new(0.005).unwrap();
+    let armijo = GradientDescent::armijo();
+    let dual = AutoDiff::new(DualBowl(20));
+    for (name, few, many) in [
+        (
+            "fixed step",
+            allocations_of_a_run(&Bowl(100), fixed, 10),
+            allocations_of_a_run(&Bowl(100), fixed, 1000),
+        ),
+        (
+            "armijo",
+            allocations_of_a_run(&Bowl(100), armijo, 10),
+            allocations_of_a_run(&Bowl(100), armijo, 1000),
+        ),
+        (
+            "dual numbers",
+            allocations_of_a_run(&dual, fixed, 10),
+            allocations_of_a_run(&dual, fixed, 1000),
+        ),
+    ] {
+        assert!(few > 0, "{name}: set-up allocates its buffers");
+        assert_eq!(
+            few,
+            many,
+            "{name}: 990 more iterations allocated {} more times",
+            many - few
+        );
+    }
+}

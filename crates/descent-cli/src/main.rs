@@ -1,1 +1,55 @@
-fn main() {}
+//! `descent`: the command-line face of the `descent` library.
+//!
+//! The binary is thin: [`args`] turns the command line into typed values, each command calls
+//! the library, and [`output`] prints tables and JSON and writes files atomically. Any error,
+//! from the command line or the library, becomes one line on stderr and exit code 2.
+
+mod args;
+mod minimize;
+mod output;
+mod problems;
+mod tour;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use clap::error::ErrorKind;
+
+use args::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            return match error.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+                    print!("{error}");
+                    ExitCode::SUCCESS
+                }
+                _ => fail(
+                    error
+                        .render()
+                        .to_string()
+                        .lines()
+                        .next()
+                        .unwrap_or("invalid arguments"),
+                ),
+            };
+        }
+    };
+    let result = match cli.command {
+        Command::Tour(args) => tour::run(&args),
+        Command::Minimize(args) => minimize::run(&args),
+        Command::Problems(args) => problems::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(&format!("error: {error:#}")),
+    }
+}
+
+/// One line on stderr, exit code 2.
+fn fail(message: &str) -> ExitCode {
+    eprintln!("{}", message.replace('\n', " "));
+    ExitCode::from(2)
+}

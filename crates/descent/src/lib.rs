@@ -11,6 +11,7 @@
 //! | [`line_search`] | backtracking Armijo with quadratic/cubic interpolation |
 //! | [`problems`] | built-in landscapes with known answers: ramp, ravine, Rosenbrock, saddles, ... |
 //! | [`expr`] | a small expression language, differentiated exactly |
+//! | [`tour`] | the experiments behind `descent tour`, as tested functions |
 //!
 //! One sign convention throughout: we **minimise**.
 //!
@@ -35,6 +36,7 @@ pub mod first_order;
 pub mod line_search;
 pub mod objective;
 pub mod problems;
+pub mod tour;
 
 pub use driver::{
     Convergence, Counted, Evaluations, Iterate, Method, Observer, Options, Progress, Report,

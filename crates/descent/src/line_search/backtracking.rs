@@ -21,7 +21,7 @@
 //! | `c1` | c₁ | 1e-4 | N&W's recommendation; accepts almost any decrease |
 //! | `shrink_min`, `shrink_max` | | 0.1, 0.5 | the usual safeguards (N&W §3.5, Dennis & Schnabel A6.3.1) |
 //! | `growth` | | 2 | the next iteration starts from twice the step just accepted |
-//! | `max_evaluations` | | 60 | 0.5⁶⁰ ≈ 1e-18: beyond this the step is below rounding |
+//! | `max_trials` | | 60 | 0.5⁶⁰ ≈ 1e-18: beyond this the step is below rounding |
 //!
 //! Reference: L. Armijo (1966), *Minimization of functions having Lipschitz continuous first
 //! partial derivatives*, Pacific J. Math. 16(1).
@@ -43,7 +43,7 @@ pub struct Backtracking {
     /// from the method's learning rate).
     pub growth: f64,
     /// Evaluations of φ allowed per search (≥ 1).
-    pub max_evaluations: usize,
+    pub max_trials: usize,
 }
 
 impl Default for Backtracking {
@@ -53,7 +53,7 @@ impl Default for Backtracking {
             shrink_min: 0.1,
             shrink_max: 0.5,
             growth: 2.0,
-            max_evaluations: 60,
+            max_trials: 60,
         }
     }
 }
@@ -77,9 +77,9 @@ impl LineSearch for Backtracking {
                 valid: "at least 1 and finite",
             });
         }
-        if self.max_evaluations == 0 {
+        if self.max_trials == 0 {
             return Err(Error::InvalidHyperparameter {
-                name: "max_evaluations",
+                name: "max_trials",
                 value: 0.0,
                 valid: "at least 1",
             });
@@ -103,7 +103,7 @@ impl LineSearch for Backtracking {
         }
         let mut t = t0;
         let mut older: Option<(f64, f64)> = None;
-        for evaluations in 1..=self.max_evaluations {
+        for evaluations in 1..=self.max_trials {
             let (value, slope) = phi.eval(t);
             if value <= phi0 + self.c1 * t * dphi0 {
                 return Ok(Accepted {
@@ -136,7 +136,7 @@ impl LineSearch for Backtracking {
             };
         }
         Err(LineSearchFailure::NoAcceptableStep {
-            evaluations: self.max_evaluations,
+            evaluations: self.max_trials,
             last_step: t,
         })
     }
@@ -214,7 +214,7 @@ mod tests {
         // Decrease below rounding: φ is flat to the last bit.
         let mut phi = |_t: f64| (1.0, 0.0);
         let search = Backtracking {
-            max_evaluations: 5,
+            max_trials: 5,
             ..Backtracking::default()
         };
         assert!(matches!(

@@ -92,7 +92,173 @@ pub fn build(name: &str, config: &ProblemConfig) -> Result<Box<dyn Problem>> {
     (spec.build)(config)
 }
 
-// The problem modules and REGISTRY follow.
-const REGISTRY: &[ProblemSpec] = &[];
-#[allow(unused_imports)]
-use DualFunction as _;
+pub mod beale;
+pub mod booth;
+pub mod himmelblau;
+pub mod monkey_saddle;
+pub mod ramp;
+pub mod random_quadratic;
+pub mod rastrigin;
+pub mod ravine;
+pub mod rosenbrock;
+pub mod saddle;
+pub mod tridiagonal;
+
+#[cfg(test)]
+mod tests;
+
+pub use beale::Beale;
+pub use booth::Booth;
+pub use himmelblau::Himmelblau;
+pub use monkey_saddle::MonkeySaddle;
+pub use ramp::Ramp;
+pub use random_quadratic::RandomQuadratic;
+pub use rastrigin::Rastrigin;
+pub use ravine::Ravine;
+pub use rosenbrock::Rosenbrock;
+pub use saddle::Saddle;
+pub use tridiagonal::Tridiagonal;
+
+// Every problem is also a `DualFunction` (what `Problem::autodiff` wraps) and `Clone`; checked
+// here at compile time so that a new problem cannot skip its dual-number reference.
+const _: fn() = || {
+    fn has_reference<T: Problem + DualFunction + Clone>() {}
+    has_reference::<Ramp>();
+    has_reference::<Ravine>();
+    has_reference::<Rosenbrock>();
+    has_reference::<Beale>();
+    has_reference::<Himmelblau>();
+    has_reference::<Booth>();
+    has_reference::<Saddle>();
+    has_reference::<MonkeySaddle>();
+    has_reference::<Rastrigin>();
+    has_reference::<Tridiagonal>();
+    has_reference::<RandomQuadratic>();
+};
+
+const REGISTRY: &[ProblemSpec] = &[
+    ProblemSpec {
+        name: ramp::NAME,
+        summary: "a tilted plane with no bottom: a run must end unbounded_below",
+        build: |c| {
+            Ok(Box::new(Ramp::new(
+                c.dim.unwrap_or(1),
+                c.slope.unwrap_or(1.0),
+            )?))
+        },
+    },
+    ProblemSpec {
+        name: ravine::NAME,
+        summary: "an axis-aligned quadratic with condition κ: gradient descent zig-zags",
+        build: |c| {
+            two_dimensional(ravine::NAME, c)?;
+            Ok(Box::new(Ravine::new(
+                c.condition.unwrap_or(ravine::DEFAULT_CONDITION),
+            )?))
+        },
+    },
+    ProblemSpec {
+        name: rosenbrock::NAME,
+        summary: "a curved, narrow valley: fast to find, slow to follow to (1, 1)",
+        build: |c| Ok(Box::new(Rosenbrock::new(c.dim.unwrap_or(2))?)),
+    },
+    ProblemSpec {
+        name: beale::NAME,
+        summary: "flat plateaus and steep ridges meeting at (3, 0.5)",
+        build: |c| {
+            two_dimensional(beale::NAME, c)?;
+            Ok(Box::new(Beale::new()))
+        },
+    },
+    ProblemSpec {
+        name: himmelblau::NAME,
+        summary: "four global minima: which one a run finds depends on where it starts",
+        build: |c| {
+            two_dimensional(himmelblau::NAME, c)?;
+            Ok(Box::new(Himmelblau::new()))
+        },
+    },
+    ProblemSpec {
+        name: booth::NAME,
+        summary: "a well-conditioned quadratic: every method should converge fast",
+        build: |c| {
+            two_dimensional(booth::NAME, c)?;
+            Ok(Box::new(Booth::new()))
+        },
+    },
+    ProblemSpec {
+        name: saddle::NAME,
+        summary: "a saddle x² − y²: started almost on the ridge, a run must escape along y",
+        build: |c| {
+            two_dimensional(saddle::NAME, c)?;
+            Ok(Box::new(Saddle::new()))
+        },
+    },
+    ProblemSpec {
+        name: monkey_saddle::NAME,
+        summary: "a degenerate saddle with zero Hessian at 0: curvature gives no warning",
+        build: |c| {
+            two_dimensional(monkey_saddle::NAME, c)?;
+            Ok(Box::new(MonkeySaddle::new()))
+        },
+    },
+    ProblemSpec {
+        name: rastrigin::NAME,
+        summary: "a bowl covered in local minima: local methods stop in the nearest one",
+        build: |c| Ok(Box::new(Rastrigin::new(c.dim.unwrap_or(2))?)),
+    },
+    ProblemSpec {
+        name: tridiagonal::NAME,
+        summary: "the discrete 1-D Poisson problem: condition grows like n², Hessian tridiagonal",
+        build: |c| Ok(Box::new(Tridiagonal::new(c.dim.unwrap_or(100))?)),
+    },
+    ProblemSpec {
+        name: random_quadratic::NAME,
+        summary: "a rotated quadratic with chosen condition κ and seeded minimiser",
+        build: |c| {
+            Ok(Box::new(RandomQuadratic::new(
+                c.dim.unwrap_or(10),
+                c.condition.unwrap_or(random_quadratic::DEFAULT_CONDITION),
+                c.seed,
+            )?))
+        },
+    },
+];
+
+/// Rejects a configured dimension other than 2 for a problem of fixed dimension 2.
+fn two_dimensional(problem: &'static str, config: &ProblemConfig) -> Result<()> {
+    match config.dim {
+        Some(d) if d != 2 => Err(Error::InvalidDimension {
+            problem,
+            dim: d,
+            valid: "this problem has dimension 2 only",
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Checks a dimension that must be at least 1.
+fn at_least_one(problem: &'static str, dim: usize) -> Result<usize> {
+    if dim >= 1 {
+        Ok(dim)
+    } else {
+        Err(Error::InvalidDimension {
+            problem,
+            dim,
+            valid: "must be at least 1",
+        })
+    }
+}
+
+/// Checks a condition number κ: finite and at least 1.
+fn condition_number(value: f64) -> Result<f64> {
+    if value.is_finite() && value >= 1.0 {
+        Ok(value)
+    } else {
+        Err(Error::InvalidHyperparameter {
+            name: "condition",
+            value,
+            valid: "at least 1 and finite",
+        })
+    }
+}

@@ -1,0 +1,270 @@
+//! The command line, and the one place where raw strings become typed values.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use descent::Options;
+use descent::line_search::Backtracking;
+
+/// Gradient descent and its family: minimise, compare, and take the tour.
+#[derive(Debug, Parser)]
+#[command(name = "descent", version, about, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The story of gradient descent, chapter by chapter, on built-in data.
+    Tour(TourArgs),
+    /// Minimise a built-in problem or an expression.
+    Minimize(Box<MinimizeArgs>),
+    /// List the built-in problems.
+    Problems(ProblemsArgs),
+}
+
+/// `descent tour`.
+#[derive(Debug, Args)]
+pub struct TourArgs {
+    /// Print one JSON object with every chapter's numbers instead of the narrative.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `descent problems`.
+#[derive(Debug, Args)]
+pub struct ProblemsArgs {
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The optimisation methods `minimize` knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MethodName {
+    /// Gradient descent θ ← θ − α∇L(θ).
+    Gd,
+}
+
+/// Step-length rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LineSearchName {
+    /// A fixed step, the learning rate.
+    None,
+    /// Armijo backtracking with quadratic/cubic interpolation.
+    Armijo,
+}
+
+/// `descent minimize`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("target").required(true).args(["problem", "expr"]))]
+pub struct MinimizeArgs {
+    /// A built-in problem (see `descent problems`).
+    #[arg(long)]
+    pub problem: Option<String>,
+    /// An expression in the variables, e.g. "100*(y-x^2)^2+(1-x)^2".
+    #[arg(long, allow_hyphen_values = true)]
+    pub expr: Option<String>,
+    /// The order of the expression's variables (default: order of first appearance).
+    #[arg(long, requires = "expr", value_delimiter = ',')]
+    pub vars: Option<Vec<String>>,
+    /// The problem's dimension (default: the problem's own).
+    #[arg(long, requires = "problem")]
+    pub dim: Option<usize>,
+    /// Condition number κ of `ravine` and `random_quadratic`.
+    #[arg(long, requires = "problem", allow_hyphen_values = true)]
+    pub condition: Option<f64>,
+    /// Slope c of `ramp`.
+    #[arg(long, requires = "problem", allow_hyphen_values = true)]
+    pub slope: Option<f64>,
+    /// Seed of `random_quadratic`.
+    #[arg(long, requires = "problem", default_value_t = 0)]
+    pub seed: u64,
+    /// Starting point, comma separated (default: the problem's standard start; zeros for
+    /// an expression).
+    #[arg(long, allow_hyphen_values = true, value_parser = parse_vector)]
+    pub x0: Option<Coordinates>,
+    /// The method.
+    #[arg(long, value_enum, default_value = "gd")]
+    pub method: MethodName,
+    /// Learning rate α: the fixed step, or the line search's first trial (default 1e-3 with
+    /// a fixed step, 1 with a line search).
+    #[arg(
+        long = "lr",
+        visible_alias = "learning-rate",
+        allow_hyphen_values = true
+    )]
+    pub learning_rate: Option<f64>,
+    /// Step-length rule.
+    #[arg(long, value_enum, default_value = "none")]
+    pub line_search: LineSearchName,
+    /// Armijo sufficient-decrease constant c₁.
+    #[arg(long, allow_hyphen_values = true)]
+    pub c1: Option<f64>,
+    /// Smallest shrink factor of a rejected step.
+    #[arg(long, allow_hyphen_values = true)]
+    pub shrink_min: Option<f64>,
+    /// Largest shrink factor of a rejected step.
+    #[arg(long, allow_hyphen_values = true)]
+    pub shrink_max: Option<f64>,
+    /// Factor from the last accepted step to the next first trial.
+    #[arg(long, allow_hyphen_values = true)]
+    pub growth: Option<f64>,
+    /// Trials allowed per line search.
+    #[arg(long)]
+    pub max_trials: Option<usize>,
+    #[command(flatten)]
+    pub stopping: StoppingArgs,
+    /// Print one JSON object on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Write every iterate to this CSV file.
+    #[arg(long, value_name = "FILE.csv")]
+    pub trace: Option<PathBuf>,
+}
+
+/// The driver's stopping rules; each flag is named after its field in [`Options`].
+#[derive(Debug, Args)]
+pub struct StoppingArgs {
+    /// Iteration limit.
+    #[arg(long, default_value_t = Options::default().max_iter)]
+    pub max_iter: usize,
+    /// Limit on value evaluations.
+    #[arg(long)]
+    pub max_evals: Option<usize>,
+    /// Wall-time limit in seconds.
+    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true)]
+    pub time_limit: Option<f64>,
+    /// Converged when ‖∇f‖ ≤ gtol (0 switches the rule off).
+    #[arg(long, default_value_t = Options::default().gtol, allow_hyphen_values = true)]
+    pub gtol: f64,
+    /// Converged when ‖∇f‖ ≤ gtol_rel·‖∇f(x₀)‖.
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    pub gtol_rel: f64,
+    /// Converged when |Δf| ≤ ftol.
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    pub ftol: f64,
+    /// Converged when |Δf| ≤ ftol_rel·|f|.
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    pub ftol_rel: f64,
+    /// Converged when ‖Δx‖ ≤ xtol.
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    pub xtol: f64,
+    /// Diverged when f − f(x₀) > divergence·max(1, |f(x₀)|) (0 switches it off).
+    #[arg(long, default_value_t = Options::default().divergence, allow_hyphen_values = true)]
+    pub divergence: f64,
+    /// Unbounded below when f ≤ this value.
+    #[arg(long, default_value_t = Options::default().unbounded_value, allow_hyphen_values = true)]
+    pub unbounded_value: f64,
+    /// Flat-or-concave descending steps before the ray test for unboundedness (0: off).
+    #[arg(long, default_value_t = Options::default().unbounded_window)]
+    pub unbounded_window: usize,
+}
+
+impl StoppingArgs {
+    /// The driver options these flags describe.
+    pub fn options(&self) -> anyhow::Result<Options> {
+        let time_limit = match self.time_limit {
+            None => None,
+            Some(s) => Some(Duration::try_from_secs_f64(s).map_err(|_| {
+                anyhow::anyhow!(
+                    "invalid --time-limit {s}: must be a non-negative number of seconds"
+                )
+            })?),
+        };
+        let options = Options {
+            max_iter: self.max_iter,
+            max_evals: self.max_evals.unwrap_or(usize::MAX),
+            time_limit,
+            gtol: self.gtol,
+            gtol_rel: self.gtol_rel,
+            ftol: self.ftol,
+            ftol_rel: self.ftol_rel,
+            xtol: self.xtol,
+            divergence: self.divergence,
+            unbounded_value: self.unbounded_value,
+            unbounded_window: self.unbounded_window,
+        };
+        options.validate()?;
+        Ok(options)
+    }
+}
+
+impl MinimizeArgs {
+    /// The backtracking line search these flags describe (defaults for the flags not given).
+    pub fn backtracking(&self) -> Backtracking {
+        let d = Backtracking::default();
+        Backtracking {
+            c1: self.c1.unwrap_or(d.c1),
+            shrink_min: self.shrink_min.unwrap_or(d.shrink_min),
+            shrink_max: self.shrink_max.unwrap_or(d.shrink_max),
+            growth: self.growth.unwrap_or(d.growth),
+            max_trials: self.max_trials.unwrap_or(d.max_trials),
+        }
+    }
+
+    /// Flags of the line search that were given although no line search was chosen.
+    pub fn stray_line_search_flags(&self) -> Option<&'static str> {
+        if self.line_search != LineSearchName::None {
+            return None;
+        }
+        [
+            (self.c1.is_some(), "--c1"),
+            (self.shrink_min.is_some(), "--shrink-min"),
+            (self.shrink_max.is_some(), "--shrink-max"),
+            (self.growth.is_some(), "--growth"),
+            (self.max_trials.is_some(), "--max-trials"),
+        ]
+        .into_iter()
+        .find_map(|(given, flag)| given.then_some(flag))
+    }
+}
+
+/// A point given on the command line as "a,b,c".
+#[derive(Debug, Clone, PartialEq)]
+pub struct Coordinates(pub Vec<f64>);
+
+/// Parses "a,b,c" into numbers, naming the element that is not one.
+pub fn parse_vector(text: &str) -> Result<Coordinates, String> {
+    if text.trim().is_empty() {
+        return Err("expected comma-separated numbers, got nothing".into());
+    }
+    text.split(',')
+        .enumerate()
+        .map(|(i, item)| {
+            item.trim()
+                .parse::<f64>()
+                .map_err(|_| format!("element {} ('{}') is not a number", i + 1, item.trim()))
+        })
+        .collect::<Result<_, _>>()
+        .map(Coordinates)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vectors_parse_and_name_the_bad_element() {
+        assert_eq!(
+            parse_vector("-1.2, 1,3e2"),
+            Ok(Coordinates(vec![-1.2, 1.0, 300.0]))
+        );
+        assert_eq!(
+            parse_vector("1,x"),
+            Err("element 2 ('x') is not a number".into())
+        );
+        assert!(parse_vector("").is_err());
+        assert!(parse_vector("1,,2").is_err());
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

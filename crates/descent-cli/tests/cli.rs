@@ -1,0 +1,288 @@
+//! The `descent` binary end to end: the documented JSON interface, and bad input handled as
+//! one line on stderr with exit code 2 and no output file.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn descent() -> Command {
+    Command::cargo_bin("descent").unwrap()
+}
+
+/// Runs `descent` with `args`, expecting success and one JSON object on stdout.
+fn json(args: &[&str]) -> Value {
+    let out = descent().args(args).arg("--json").output().unwrap();
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        stdout.trim_end().lines().count(),
+        1,
+        "exactly one line: {stdout}"
+    );
+    serde_json::from_str(&stdout).unwrap()
+}
+
+#[test]
+fn the_issue_example_converges_to_one_one() {
+    let v = json(&[
+        "minimize",
+        "--expr",
+        "100*(y-x^2)^2+(1-x)^2",
+        "--x0",
+        "-1.2,1",
+        "--method",
+        "gd",
+        "--line-search",
+        "armijo",
+        "--max-iter",
+        "100000",
+        "--gtol",
+        "1e-6",
+    ]);
+    assert_eq!(v["status"], "converged");
+    assert_eq!(v["reason"], "gradient_norm");
+    for xi in v["x"].as_array().unwrap() {
+        assert!((xi.as_f64().unwrap() - 1.0).abs() < 1e-4, "{v}");
+    }
+    assert!(v["grad_norm"].as_f64().unwrap() <= 1e-6);
+}
+
+#[test]
+fn the_json_object_has_the_documented_fields() {
+    let v = json(&["minimize", "--problem", "booth", "--lr", "0.05"]);
+    let object = v.as_object().unwrap();
+    for field in [
+        "problem",
+        "method",
+        "status",
+        "reason",
+        "x",
+        "value",
+        "grad_norm",
+        "iterations",
+        "evaluations",
+        "elapsed_s",
+    ] {
+        assert!(object.contains_key(field), "missing {field}");
+    }
+    assert_eq!(v["problem"], "booth");
+    assert_eq!(v["method"], "gd");
+    let e = &v["evaluations"];
+    assert!(e["value"].is_u64() && e["gradient"].is_u64() && e["hessian"].is_u64());
+    assert!(v["elapsed_s"].is_f64());
+    assert!((v["x"][0].as_f64().unwrap() - 1.0).abs() < 1e-5);
+    assert!((v["x"][1].as_f64().unwrap() - 3.0).abs() < 1e-5);
+}
+
+#[test]
+fn gtol_zero_runs_exactly_max_iter() {
+    let v = json(&[
+        "minimize",
+        "--problem",
+        "rosenbrock",
+        "--gtol",
+        "0",
+        "--max-iter",
+        "123",
+    ]);
+    assert_eq!(v["iterations"], 123);
+    assert_eq!(v["status"], "max_iterations");
+    assert!(v["reason"].is_null());
+}
+
+#[test]
+fn statuses_reach_the_json() {
+    let ramp = json(&["minimize", "--problem", "ramp", "--lr", "0.1"]);
+    assert_eq!(ramp["status"], "unbounded_below");
+    let diverged = json(&[
+        "minimize",
+        "--problem",
+        "ravine",
+        "--condition",
+        "10",
+        "--lr",
+        "0.25",
+    ]);
+    assert_eq!(diverged["status"], "diverged");
+    assert!(diverged["at_iteration"].as_u64().unwrap() > 0);
+    let nan = json(&["minimize", "--expr", "sqrt(x)", "--x0", "1", "--lr", "1"]);
+    assert_eq!(nan["status"], "non_finite");
+    assert_eq!(nan["at_iteration"], 2, "x = 1 → 0.5 → 0 (∞ slope) : {nan}");
+}
+
+#[test]
+fn variables_follow_first_appearance_unless_vars_orders_them() {
+    let v = json(&[
+        "minimize",
+        "--expr",
+        "(y-2)^2 + (x+1)^2",
+        "--lr",
+        "0.25",
+        "--gtol",
+        "1e-9",
+    ]);
+    assert_eq!(v["variables"], serde_json::json!(["y", "x"]));
+    assert!((v["x"][0].as_f64().unwrap() - 2.0).abs() < 1e-8);
+    let v = json(&[
+        "minimize",
+        "--expr",
+        "(y-2)^2 + (x+1)^2",
+        "--vars",
+        "x,y",
+        "--lr",
+        "0.25",
+        "--gtol",
+        "1e-9",
+    ]);
+    assert!((v["x"][0].as_f64().unwrap() + 1.0).abs() < 1e-8);
+}
+
+#[test]
+fn the_trace_holds_every_iterate() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trace.csv");
+    let v = json(&[
+        "minimize",
+        "--problem",
+        "ravine",
+        "--lr",
+        "0.1",
+        "--max-iter",
+        "20",
+        "--gtol",
+        "0",
+        "--trace",
+        path.to_str().unwrap(),
+    ]);
+    let csv = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "iteration,value,grad_norm,step_norm,value_evaluations,gradient_evaluations,x0,x1"
+    );
+    assert_eq!(
+        lines.len(),
+        1 + 1 + v["iterations"].as_u64().unwrap() as usize
+    );
+    // ½(10² + 10·1²) = 55 at the start (10, 1).
+    assert!(lines[1].starts_with("0,55,"), "{}", lines[1]);
+}
+
+/// Bad input: exit code 2, exactly one line on stderr, nothing on stdout, no trace file.
+fn rejects(args: &[&str], expected: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trace.csv");
+    let out = descent()
+        .args(args)
+        .args(["--trace", path.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert_eq!(
+        stderr.lines().count(),
+        1,
+        "{args:?}: one line, got {stderr:?}"
+    );
+    assert!(
+        stderr.contains(expected),
+        "{args:?}: {stderr:?} lacks {expected:?}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "{args:?}: stdout {:?}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "{args:?}: a file was left"
+    );
+}
+
+#[test]
+fn bad_input_is_one_line_and_exit_code_two() {
+    rejects(&["minimize", "--problem", "nope"], "unknown problem 'nope'");
+    rejects(
+        &["minimize", "--problem", "booth", "--x0", "1,2,3"],
+        "expected 2 elements, got 3",
+    );
+    rejects(
+        &["minimize", "--problem", "booth", "--lr", "0"],
+        "learning_rate",
+    );
+    rejects(
+        &["minimize", "--problem", "booth", "--lr", "-1"],
+        "learning_rate",
+    );
+    rejects(&["minimize", "--expr", "x^2 + (y"], "column");
+    rejects(&["minimize", "--expr", "x +* y"], "column 4");
+    rejects(
+        &["minimize", "--problem", "booth", "--x0", "1,zz"],
+        "element 2",
+    );
+    rejects(
+        &["minimize", "--problem", "rosenbrock", "--dim", "3"],
+        "dimension 3",
+    );
+    rejects(
+        &["minimize", "--problem", "booth", "--method", "newton"],
+        "newton",
+    );
+    rejects(
+        &["minimize", "--problem", "booth", "--c1", "0.5"],
+        "--line-search armijo",
+    );
+    rejects(&["minimize", "--problem", "booth", "--gtol", "-1"], "gtol");
+    rejects(&["minimize"], "required");
+}
+
+#[test]
+fn problems_lists_the_registry() {
+    let v = json(&["problems"]);
+    let names: Vec<&str> = v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "ramp",
+            "ravine",
+            "rosenbrock",
+            "beale",
+            "himmelblau",
+            "booth",
+            "saddle",
+            "monkey_saddle",
+            "rastrigin",
+            "tridiagonal",
+            "random_quadratic"
+        ]
+    );
+    let table = descent().arg("problems").output().unwrap();
+    assert!(
+        String::from_utf8(table.stdout)
+            .unwrap()
+            .contains("himmelblau")
+    );
+}
+
+#[test]
+fn the_tour_tells_chapter_one() {
+    let v = json(&["tour"]);
+    assert_eq!(v["ramp"]["status"], "unbounded_below");
+    for run in v["ravine"].as_array().unwrap() {
+        assert_eq!(run["status"], "converged");
+        assert_eq!(run["sign_flips"], run["iterations"]);
+    }
+    let out = descent().arg("tour").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("unbounded below") && text.contains("zig-zag"));
+}

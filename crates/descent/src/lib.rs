@@ -51,3 +51,8 @@ pub use objective::{
 
 /// Re-exported so that users can write [`DualFunction`]s without naming the crate themselves.
 pub use num_dual;
+
+/// The README's Rust examples, compiled and run as doc-tests so they cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;

@@ -93,11 +93,7 @@ pub struct MinimizeArgs {
     pub method: MethodName,
     /// Learning rate α: the fixed step, or the line search's first trial (default 1e-3 with
     /// a fixed step, 1 with a line search).
-    #[arg(
-        long = "lr",
-        visible_alias = "learning-rate",
-        allow_hyphen_values = true
-    )]
+    #[arg(long = "lr", visible_alias = "learning-rate", allow_hyphen_values = true)]
     pub learning_rate: Option<f64>,
     /// Step-length rule.
     #[arg(long, value_enum, default_value = "none")]
@@ -250,14 +246,8 @@ mod tests {
 
     #[test]
     fn vectors_parse_and_name_the_bad_element() {
-        assert_eq!(
-            parse_vector("-1.2, 1,3e2"),
-            Ok(Coordinates(vec![-1.2, 1.0, 300.0]))
-        );
-        assert_eq!(
-            parse_vector("1,x"),
-            Err("element 2 ('x') is not a number".into())
-        );
+        assert_eq!(parse_vector("-1.2, 1,3e2"), Ok(Coordinates(vec![-1.2, 1.0, 300.0])));
+        assert_eq!(parse_vector("1,x"), Err("element 2 ('x') is not a number".into()));
         assert!(parse_vector("").is_err());
         assert!(parse_vector("1,,2").is_err());
     }

@@ -26,14 +26,7 @@ fn main() -> ExitCode {
                     print!("{error}");
                     ExitCode::SUCCESS
                 }
-                _ => fail(
-                    error
-                        .render()
-                        .to_string()
-                        .lines()
-                        .next()
-                        .unwrap_or("invalid arguments"),
-                ),
+                _ => fail(error.render().to_string().lines().next().unwrap_or("invalid arguments")),
             };
         }
     };

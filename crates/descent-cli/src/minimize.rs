@@ -29,9 +29,7 @@ impl Target {
             };
             return Ok(Self::Problem(problems::build(name, &config)?));
         }
-        let Some(source) = &args.expr else {
-            bail!("give --problem NAME or --expr EXPR")
-        };
+        let Some(source) = &args.expr else { bail!("give --problem NAME or --expr EXPR") };
         let mut expression = Expression::parse(source)?;
         if let Some(vars) = &args.vars {
             let names: Vec<&str> = vars.iter().map(|v| v.trim()).collect();
@@ -66,13 +64,7 @@ impl Target {
         let Self::Problem(p) = self else { return None };
         p.minimizers()
             .iter()
-            .map(|m| {
-                m.iter()
-                    .zip(x)
-                    .map(|(a, b)| (a - b) * (a - b))
-                    .sum::<f64>()
-                    .sqrt()
-            })
+            .map(|m| m.iter().zip(x).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt())
             .min_by(f64::total_cmp)
     }
 }
@@ -105,19 +97,13 @@ pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
         bail!("{flag} applies to a line search: add --line-search armijo");
     }
     let target = Target::from_args(args)?;
-    let x0 = args
-        .x0
-        .as_ref()
-        .map_or_else(|| target.start(), |c| c.0.clone());
+    let x0 = args.x0.as_ref().map_or_else(|| target.start(), |c| c.0.clone());
     // Opened before the run so that an unwritable path fails before any work.
     let trace_file = args.trace.as_deref().map(AtomicFile::create).transpose()?;
 
     let mut trace = Trace::default();
-    let observer: &mut dyn Observer = if trace_file.is_some() {
-        &mut trace
-    } else {
-        &mut NoObserver
-    };
+    let observer: &mut dyn Observer =
+        if trace_file.is_some() { &mut trace } else { &mut NoObserver };
     let (report, learning_rate) = match &target {
         Target::Problem(p) => solve(p.as_ref(), &x0, args, &options, observer)?,
         Target::Expression(e) => solve(e, &x0, args, &options, observer)?,
@@ -167,34 +153,22 @@ pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
         ("problem", format!("{} (n = {})", target.name(), x0.len())),
         (
             "method",
-            format!(
-                "{method}, line search {line_search}, learning rate {}",
-                number(learning_rate)
-            ),
+            format!("{method}, line search {line_search}, learning rate {}", number(learning_rate)),
         ),
         ("status", report.status.to_string()),
         ("iterations", report.iterations.to_string()),
         (
             "evaluations",
-            format!(
-                "{} values, {} gradients, {} Hessians",
-                e.value, e.gradient, e.hessian
-            ),
+            format!("{} values, {} gradients, {} Hessians", e.value, e.gradient, e.hessian),
         ),
         ("value", number(report.value)),
         ("grad norm", number(report.grad_norm)),
         ("x", x),
     ];
     if let Some(d) = target.distance_to_minimizer(&report.x) {
-        rows.push((
-            "to minimum",
-            format!("{} (nearest known minimiser)", number(d)),
-        ));
+        rows.push(("to minimum", format!("{} (nearest known minimiser)", number(d))));
     }
-    rows.push((
-        "elapsed",
-        format!("{:.3} ms", report.elapsed.as_secs_f64() * 1e3),
-    ));
+    rows.push(("elapsed", format!("{:.3} ms", report.elapsed.as_secs_f64() * 1e3)));
     print_fields(&rows);
     Ok(())
 }
@@ -210,20 +184,14 @@ fn solve<O: Objective + ?Sized>(
     let report = match (args.method, args.line_search) {
         (MethodName::Gd, LineSearchName::None) => {
             let gd = GradientDescent::new(args.learning_rate.unwrap_or(1e-3))?;
-            (
-                minimize_observed(f, x0, gd, options, observer)?,
-                gd.learning_rate,
-            )
+            (minimize_observed(f, x0, gd, options, observer)?, gd.learning_rate)
         }
         (MethodName::Gd, LineSearchName::Armijo) => {
             let gd = GradientDescent {
                 learning_rate: args.learning_rate.unwrap_or(1.0),
                 line_search: args.backtracking(),
             };
-            (
-                minimize_observed(f, x0, gd, options, observer)?,
-                gd.learning_rate,
-            )
+            (minimize_observed(f, x0, gd, options, observer)?, gd.learning_rate)
         }
     };
     Ok(report)

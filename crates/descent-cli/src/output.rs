@@ -24,10 +24,7 @@ impl AtomicFile {
             .suffix(".tmp")
             .tempfile_in(dir)
             .with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(Self {
-            file,
-            path: path.to_owned(),
-        })
+        Ok(Self { file, path: path.to_owned() })
     }
 
     /// Writes `contents` and renames the file into place.
@@ -35,10 +32,7 @@ impl AtomicFile {
         let what = || format!("cannot write {}", self.path.display());
         self.file.write_all(contents).with_context(what)?;
         self.file.flush().with_context(what)?;
-        self.file
-            .persist(&self.path)
-            .map_err(|e| e.error)
-            .with_context(what)?;
+        self.file.persist(&self.path).map_err(|e| e.error).with_context(what)?;
         Ok(())
     }
 }
@@ -75,11 +69,7 @@ pub fn vector(v: &[f64]) -> String {
 
 /// Prints `rows` as two aligned columns.
 pub fn print_fields(rows: &[(&str, String)]) {
-    let width = rows
-        .iter()
-        .map(|(k, _)| k.chars().count())
-        .max()
-        .unwrap_or(0);
+    let width = rows.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
     for (key, value) in rows {
         println!("{key:<width$}  {value}");
     }
@@ -94,11 +84,8 @@ pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
         }
     }
     let line = |cells: Vec<&str>| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
+        let padded: Vec<String> =
+            cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
         println!("{}", padded.join("  ").trim_end());
     };
     line(header.to_vec());
@@ -146,11 +133,7 @@ mod tests {
         let file = AtomicFile::create(&path).unwrap();
         assert!(!path.exists());
         drop(file);
-        assert_eq!(
-            std::fs::read_dir(dir.path()).unwrap().count(),
-            0,
-            "temporary removed"
-        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "temporary removed");
         AtomicFile::create(&path).unwrap().commit(b"a,b\n").unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "a,b\n");
         assert!(AtomicFile::create(&dir.path().join("missing/out.csv")).is_err());

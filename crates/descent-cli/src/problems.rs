@@ -53,16 +53,6 @@ pub fn run(args: &ProblemsArgs) -> anyhow::Result<()> {
             ]
         })
         .collect();
-    print_table(
-        &[
-            "name",
-            "dim",
-            "hessian",
-            "start",
-            "minimum",
-            "what it shows",
-        ],
-        &rows,
-    );
+    print_table(&["name", "dim", "hessian", "start", "minimum", "what it shows"], &rows);
     Ok(())
 }

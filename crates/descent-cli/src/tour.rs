@@ -43,10 +43,8 @@ struct RavineJson {
 /// Runs `descent tour`.
 pub fn run(args: &TourArgs) -> anyhow::Result<()> {
     let ramp = tour::ramp(1.0, 0.1)?;
-    let ravines = CONDITIONS
-        .iter()
-        .map(|&k| tour::ravine(k, GTOL))
-        .collect::<Result<Vec<_>, _>>()?;
+    let ravines =
+        CONDITIONS.iter().map(|&k| tour::ravine(k, GTOL)).collect::<Result<Vec<_>, _>>()?;
     if args.json {
         return print_json(&TourJson {
             ramp: RampJson {
@@ -87,20 +85,14 @@ fn chapter_ramp(c: &RampChapter) {
     );
     let steps = c.steps();
     let shown: Vec<String> = steps.iter().take(5).map(|s| number(*s)).collect();
-    let worst = steps
-        .iter()
-        .map(|s| (s - c.learning_rate * c.slope).abs())
-        .fold(0.0, f64::max);
+    let worst = steps.iter().map(|s| (s - c.learning_rate * c.slope).abs()).fold(0.0, f64::max);
     println!(
         "\n  steps taken          {} … ({} steps, largest deviation from α·c: {:.1e})",
         shown.join(", "),
         steps.len(),
         worst
     );
-    println!(
-        "  θ after the last     {}",
-        number(*c.path.last().unwrap_or(&0.0))
-    );
+    println!("  θ after the last     {}", number(*c.path.last().unwrap_or(&0.0)));
     println!(
         "  verdict              {} after {} iterations and {} evaluations",
         c.report.status, c.report.iterations, c.report.evaluations.value
@@ -134,17 +126,7 @@ fn chapter_ravine(runs: &[RavineRun]) {
             ]
         })
         .collect();
-    print_table(
-        &[
-            "κ",
-            "α",
-            "iterations",
-            "predicted",
-            "sign flips of w₂",
-            "status",
-        ],
-        &rows,
-    );
+    print_table(&["κ", "α", "iterations", "predicted", "sign flips of w₂", "status"], &rows);
     if let [a, b] = runs {
         println!(
             "\n  Ten times the condition number cost {:.1} times the iterations (to ‖∇L‖ ≤ {}): the\n  \

@@ -11,17 +11,9 @@ fn descent() -> Command {
 /// Runs `descent` with `args`, expecting success and one JSON object on stdout.
 fn json(args: &[&str]) -> Value {
     let out = descent().args(args).arg("--json").output().unwrap();
-    assert!(
-        out.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(
-        stdout.trim_end().lines().count(),
-        1,
-        "exactly one line: {stdout}"
-    );
+    assert_eq!(stdout.trim_end().lines().count(), 1, "exactly one line: {stdout}");
     serde_json::from_str(&stdout).unwrap()
 }
 
@@ -79,15 +71,7 @@ fn the_json_object_has_the_documented_fields() {
 
 #[test]
 fn gtol_zero_runs_exactly_max_iter() {
-    let v = json(&[
-        "minimize",
-        "--problem",
-        "rosenbrock",
-        "--gtol",
-        "0",
-        "--max-iter",
-        "123",
-    ]);
+    let v = json(&["minimize", "--problem", "rosenbrock", "--gtol", "0", "--max-iter", "123"]);
     assert_eq!(v["iterations"], 123);
     assert_eq!(v["status"], "max_iterations");
     assert!(v["reason"].is_null());
@@ -97,15 +81,7 @@ fn gtol_zero_runs_exactly_max_iter() {
 fn statuses_reach_the_json() {
     let ramp = json(&["minimize", "--problem", "ramp", "--lr", "0.1"]);
     assert_eq!(ramp["status"], "unbounded_below");
-    let diverged = json(&[
-        "minimize",
-        "--problem",
-        "ravine",
-        "--condition",
-        "10",
-        "--lr",
-        "0.25",
-    ]);
+    let diverged = json(&["minimize", "--problem", "ravine", "--condition", "10", "--lr", "0.25"]);
     assert_eq!(diverged["status"], "diverged");
     assert!(diverged["at_iteration"].as_u64().unwrap() > 0);
     let nan = json(&["minimize", "--expr", "sqrt(x)", "--x0", "1", "--lr", "1"]);
@@ -115,15 +91,7 @@ fn statuses_reach_the_json() {
 
 #[test]
 fn variables_follow_first_appearance_unless_vars_orders_them() {
-    let v = json(&[
-        "minimize",
-        "--expr",
-        "(y-2)^2 + (x+1)^2",
-        "--lr",
-        "0.25",
-        "--gtol",
-        "1e-9",
-    ]);
+    let v = json(&["minimize", "--expr", "(y-2)^2 + (x+1)^2", "--lr", "0.25", "--gtol", "1e-9"]);
     assert_eq!(v["variables"], serde_json::json!(["y", "x"]));
     assert!((v["x"][0].as_f64().unwrap() - 2.0).abs() < 1e-8);
     let v = json(&[
@@ -163,10 +131,7 @@ fn the_trace_holds_every_iterate() {
         lines[0],
         "iteration,value,grad_norm,step_norm,value_evaluations,gradient_evaluations,x0,x1"
     );
-    assert_eq!(
-        lines.len(),
-        1 + 1 + v["iterations"].as_u64().unwrap() as usize
-    );
+    assert_eq!(lines.len(), 1 + 1 + v["iterations"].as_u64().unwrap() as usize);
     // ½(10² + 10·1²) = 55 at the start (10, 1).
     assert!(lines[1].starts_with("0,55,"), "{}", lines[1]);
 }
@@ -175,67 +140,28 @@ fn the_trace_holds_every_iterate() {
 fn rejects(args: &[&str], expected: &str) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("trace.csv");
-    let out = descent()
-        .args(args)
-        .args(["--trace", path.to_str().unwrap(), "--json"])
-        .output()
-        .unwrap();
+    let out =
+        descent().args(args).args(["--trace", path.to_str().unwrap(), "--json"]).output().unwrap();
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-    assert_eq!(
-        stderr.lines().count(),
-        1,
-        "{args:?}: one line, got {stderr:?}"
-    );
-    assert!(
-        stderr.contains(expected),
-        "{args:?}: {stderr:?} lacks {expected:?}"
-    );
-    assert!(
-        out.stdout.is_empty(),
-        "{args:?}: stdout {:?}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    assert_eq!(
-        std::fs::read_dir(dir.path()).unwrap().count(),
-        0,
-        "{args:?}: a file was left"
-    );
+    assert_eq!(stderr.lines().count(), 1, "{args:?}: one line, got {stderr:?}");
+    assert!(stderr.contains(expected), "{args:?}: {stderr:?} lacks {expected:?}");
+    assert!(out.stdout.is_empty(), "{args:?}: stdout {:?}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "{args:?}: a file was left");
 }
 
 #[test]
 fn bad_input_is_one_line_and_exit_code_two() {
     rejects(&["minimize", "--problem", "nope"], "unknown problem 'nope'");
-    rejects(
-        &["minimize", "--problem", "booth", "--x0", "1,2,3"],
-        "expected 2 elements, got 3",
-    );
-    rejects(
-        &["minimize", "--problem", "booth", "--lr", "0"],
-        "learning_rate",
-    );
-    rejects(
-        &["minimize", "--problem", "booth", "--lr", "-1"],
-        "learning_rate",
-    );
+    rejects(&["minimize", "--problem", "booth", "--x0", "1,2,3"], "expected 2 elements, got 3");
+    rejects(&["minimize", "--problem", "booth", "--lr", "0"], "learning_rate");
+    rejects(&["minimize", "--problem", "booth", "--lr", "-1"], "learning_rate");
     rejects(&["minimize", "--expr", "x^2 + (y"], "column");
     rejects(&["minimize", "--expr", "x +* y"], "column 4");
-    rejects(
-        &["minimize", "--problem", "booth", "--x0", "1,zz"],
-        "element 2",
-    );
-    rejects(
-        &["minimize", "--problem", "rosenbrock", "--dim", "3"],
-        "dimension 3",
-    );
-    rejects(
-        &["minimize", "--problem", "booth", "--method", "newton"],
-        "newton",
-    );
-    rejects(
-        &["minimize", "--problem", "booth", "--c1", "0.5"],
-        "--line-search armijo",
-    );
+    rejects(&["minimize", "--problem", "booth", "--x0", "1,zz"], "element 2");
+    rejects(&["minimize", "--problem", "rosenbrock", "--dim", "3"], "dimension 3");
+    rejects(&["minimize", "--problem", "booth", "--method", "newton"], "newton");
+    rejects(&["minimize", "--problem", "booth", "--c1", "0.5"], "--line-search armijo");
     rejects(&["minimize", "--problem", "booth", "--gtol", "-1"], "gtol");
     rejects(&["minimize"], "required");
 }
@@ -243,12 +169,8 @@ fn bad_input_is_one_line_and_exit_code_two() {
 #[test]
 fn problems_lists_the_registry() {
     let v = json(&["problems"]);
-    let names: Vec<&str> = v["problems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> =
+        v["problems"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
     assert_eq!(
         names,
         [
@@ -266,11 +188,7 @@ fn problems_lists_the_registry() {
         ]
     );
     let table = descent().arg("problems").output().unwrap();
-    assert!(
-        String::from_utf8(table.stdout)
-            .unwrap()
-            .contains("himmelblau")
-    );
+    assert!(String::from_utf8(table.stdout).unwrap().contains("himmelblau"));
 }
 
 #[test]

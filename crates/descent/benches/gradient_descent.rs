@@ -3,9 +3,11 @@
 //! `driver/gd_fixed` runs 100 fixed-step iterations of [`minimize`] on a diagonal quadratic of
 //! n variables; `yardstick/triad` runs 100 STREAM triads aᵢ = bᵢ + s·cᵢ over the same n in the
 //! same run. Both report elements × iterations per second, so their ratio is the number of
-//! triad-equivalents one GD iteration costs (the objective's own pass included). The loop makes
-//! ~5 passes over n-vectors (direction, trial point, objective, slope, path geometry), so a
-//! ratio near 5 means the driver runs at the memory-bandwidth limit.
+//! triad-equivalents one GD iteration costs (the objective's own pass included), and
+//! `objective/value_grad` alone separates the driver's overhead from the objective's cost.
+//! An iteration streams 11 n-vectors (‖∇f‖² 1, trial point 3, the objective 3, the path
+//! geometry 4) against the triad's 3, so a ratio near 11/3 ≈ 3.7 means the driver runs at the
+//! memory-bandwidth limit.
 
 use std::hint::black_box;
 
@@ -35,7 +37,8 @@ impl Objective for Bowl {
 }
 
 fn bench(c: &mut Criterion) {
-    let options = Options { gtol: 0.0, max_iter: ITERATIONS, unbounded_window: 0, ..Options::default() };
+    let options =
+        Options { gtol: 0.0, max_iter: ITERATIONS, unbounded_window: 0, ..Options::default() };
     for n in [10usize, 1_000, 100_000, 1_000_000] {
         let bowl = Bowl((0..n).map(|i| 0.5 + 0.5 * (i as f64 / n as f64)).collect());
         let x0 = vec![1.0; n];
@@ -46,6 +49,14 @@ fn bench(c: &mut Criterion) {
         group.sample_size(if n >= 100_000 { 10 } else { 50 });
         group.bench_with_input(BenchmarkId::new("driver/gd_fixed", n), &n, |b, _| {
             b.iter(|| minimize(&bowl, black_box(&x0), gd, &options).unwrap());
+        });
+        let mut grad = vec![0.0; n];
+        group.bench_with_input(BenchmarkId::new("objective/value_grad", n), &n, |b, _| {
+            b.iter(|| {
+                for _ in 0..ITERATIONS {
+                    black_box(bowl.value_grad(black_box(&x0), &mut grad));
+                }
+            });
         });
         let (mut a, bv, cv) = (vec![0.0; n], vec![1.0; n], vec![2.0; n]);
         group.bench_with_input(BenchmarkId::new("yardstick/triad", n), &n, |b, _| {

@@ -97,11 +97,7 @@ pub(crate) fn positive(name: &'static str, value: f64) -> Result<f64> {
     if value.is_finite() && value > 0.0 {
         Ok(value)
     } else {
-        Err(Error::InvalidHyperparameter {
-            name,
-            value,
-            valid: "positive and finite",
-        })
+        Err(Error::InvalidHyperparameter { name, value, valid: "positive and finite" })
     }
 }
 
@@ -110,11 +106,7 @@ pub(crate) fn in_unit_interval(name: &'static str, value: f64) -> Result<f64> {
     if value > 0.0 && value < 1.0 {
         Ok(value)
     } else {
-        Err(Error::InvalidHyperparameter {
-            name,
-            value,
-            valid: "in (0, 1)",
-        })
+        Err(Error::InvalidHyperparameter { name, value, valid: "in (0, 1)" })
     }
 }
 

@@ -33,6 +33,7 @@ pub mod driver;
 mod error;
 pub mod expr;
 pub mod first_order;
+mod kernels;
 pub mod line_search;
 pub mod objective;
 pub mod problems;

@@ -45,12 +45,7 @@ pub fn ramp(slope: f64, learning_rate: f64) -> Result<RampChapter> {
         &mut trace,
     )?;
     let path = trace.rows.iter().map(|row| row.x[0]).collect();
-    Ok(RampChapter {
-        slope,
-        learning_rate,
-        path,
-        report,
-    })
+    Ok(RampChapter { slope, learning_rate, path, report })
 }
 
 /// What one ravine run measured.
@@ -104,11 +99,8 @@ pub fn ravine(condition: f64, gtol: f64) -> Result<RavineRun> {
     let path: Vec<[f64; 2]> = trace.rows.iter().map(|row| [row.x[0], row.x[1]]).collect();
     let sign_flips = path.windows(2).filter(|w| w[0][1] * w[1][1] < 0.0).count();
     let rho = (condition - 1.0) / (condition + 1.0);
-    let predicted_iterations = if rho == 0.0 {
-        1
-    } else {
-        ((g0_norm / gtol).ln() / (1.0 / rho).ln()).ceil() as usize
-    };
+    let predicted_iterations =
+        if rho == 0.0 { 1 } else { ((g0_norm / gtol).ln() / (1.0 / rho).ln()).ceil() as usize };
     Ok(RavineRun {
         condition,
         learning_rate,
@@ -138,10 +130,8 @@ mod tests {
 
     #[test]
     fn the_ravine_zig_zags_and_costs_iterations_in_proportion_to_kappa() {
-        let runs: Vec<RavineRun> = [10.0, 100.0]
-            .iter()
-            .map(|&k| ravine(k, 1e-6).unwrap())
-            .collect();
+        let runs: Vec<RavineRun> =
+            [10.0, 100.0].iter().map(|&k| ravine(k, 1e-6).unwrap()).collect();
         for run in &runs {
             assert!(run.report.status.is_converged());
             // 1 − αβ = (1 − κ)/(1 + κ) < 0: the steep coordinate flips at every step.

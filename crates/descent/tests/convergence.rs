@@ -28,7 +28,9 @@ fn check(name: &str, method: &str, report: &Report, expect: Expect, distance: Op
             assert!(report.status.is_converged(), "{context}");
         }
         Expect::Unbounded => assert_eq!(report.status, Status::UnboundedBelow, "{context}"),
-        Expect::IterationLimit(_why) => assert_eq!(report.status, Status::MaxIterations, "{context}"),
+        Expect::IterationLimit(_why) => {
+            assert_eq!(report.status, Status::MaxIterations, "{context}")
+        }
     }
 }
 
@@ -73,8 +75,7 @@ fn gradient_descent_with_armijo_on_every_problem() {
 fn fixed_step_gradient_descent_at_one_over_lambda_max() {
     // α = 1/λ_max is always stable on a quadratic; the runs must reach the minimiser.
     // Booth: H = [[10, 8], [8, 10]], eigenvalues 2 and 18.
-    for (name, lambda_max) in [("ravine", 10.0), ("booth", 18.0), ("random_quadratic", 100.0)]
-    {
+    for (name, lambda_max) in [("ravine", 10.0), ("booth", 18.0), ("random_quadratic", 100.0)] {
         let problem = build(name, &ProblemConfig::default()).unwrap();
         let options = Options { max_iter: 100_000, gtol: 1e-8, ..Options::default() };
         let gd = GradientDescent::new(1.0 / lambda_max).unwrap();

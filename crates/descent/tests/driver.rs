@@ -63,11 +63,7 @@ const TIGHT: f64 = 1e-12;
 #[test]
 fn gd_on_a_parabola_follows_the_closed_form() {
     let (a, lr, x0) = (3.0, 0.1, 2.5);
-    let options = Options {
-        gtol: 0.0,
-        max_iter: 60,
-        ..Options::default()
-    };
+    let options = Options { gtol: 0.0, max_iter: 60, ..Options::default() };
     let mut trace = Trace::default();
     let report = minimize_observed(
         &Quadratic(vec![a]),
@@ -82,11 +78,7 @@ fn gd_on_a_parabola_follows_the_closed_form() {
     assert_eq!(trace.rows.len(), 61);
     for row in &trace.rows {
         let expected = (1.0 - lr * a).powi(row.iteration as i32) * x0;
-        assert!(
-            (row.x[0] - expected).abs() <= TIGHT * x0.abs(),
-            "k = {}",
-            row.iteration
-        );
+        assert!((row.x[0] - expected).abs() <= TIGHT * x0.abs(), "k = {}", row.iteration);
     }
     // One value and one gradient per fixed step, plus the start.
     assert_eq!(report.evaluations.value, 61);
@@ -124,13 +116,9 @@ fn the_ramp_is_unbounded_below_and_every_step_is_lr_times_c() {
 
 #[test]
 fn armijo_on_the_ramp_is_unbounded_below_too() {
-    let report = minimize(
-        &Ramp(1.0, 2),
-        &[0.0, 0.0],
-        GradientDescent::armijo(),
-        &Options::default(),
-    )
-    .unwrap();
+    let report =
+        minimize(&Ramp(1.0, 2), &[0.0, 0.0], GradientDescent::armijo(), &Options::default())
+            .unwrap();
     assert_eq!(report.status, Status::UnboundedBelow);
 }
 
@@ -144,28 +132,15 @@ fn a_convex_bowl_far_away_is_not_mistaken_for_a_ramp() {
             1
         }
         fn value(&self, x: &[f64]) -> f64 {
-            if x[0].abs() <= 1.0 {
-                0.5 * x[0] * x[0]
-            } else {
-                x[0].abs() - 0.5
-            }
+            if x[0].abs() <= 1.0 { 0.5 * x[0] * x[0] } else { x[0].abs() - 0.5 }
         }
         fn value_grad(&self, x: &[f64], g: &mut [f64]) -> f64 {
             g[0] = x[0].clamp(-1.0, 1.0);
             self.value(x)
         }
     }
-    let options = Options {
-        max_iter: 5000,
-        ..Options::default()
-    };
-    let report = minimize(
-        &Huber,
-        &[100.0],
-        GradientDescent::new(0.1).unwrap(),
-        &options,
-    )
-    .unwrap();
+    let options = Options { max_iter: 5000, ..Options::default() };
+    let report = minimize(&Huber, &[100.0], GradientDescent::new(0.1).unwrap(), &options).unwrap();
     assert_eq!(report.status, Status::Converged(Convergence::GradientNorm));
     assert!(report.x[0].abs() < 1e-6);
 }
@@ -208,13 +183,8 @@ fn a_nan_ends_non_finite_keeping_the_last_finite_iterate() {
             self.value(x)
         }
     }
-    let report = minimize(
-        &Cliff,
-        &[0.0],
-        GradientDescent::new(0.25).unwrap(),
-        &Options::default(),
-    )
-    .unwrap();
+    let report =
+        minimize(&Cliff, &[0.0], GradientDescent::new(0.25).unwrap(), &Options::default()).unwrap();
     // Iterates 0, 0.25, 0.5, 0.75, 1.0 are finite; iteration 5 (x = 1.25) is NaN.
     assert_eq!(report.status, Status::NonFinite { iteration: 5 });
     assert_eq!(report.x, vec![1.0]);
@@ -225,22 +195,11 @@ fn a_nan_ends_non_finite_keeping_the_last_finite_iterate() {
 #[test]
 fn gtol_zero_runs_exactly_max_iter_iterations() {
     for max_iter in [0, 1, 7, 250] {
-        let options = Options {
-            gtol: 0.0,
-            max_iter,
-            ..Options::default()
-        };
-        let report = minimize(
-            &Quadratic(vec![1.0]),
-            &[1.0],
-            GradientDescent::new(0.5).unwrap(),
-            &options,
-        )
-        .unwrap();
-        assert_eq!(
-            (report.iterations, report.status),
-            (max_iter, Status::MaxIterations)
-        );
+        let options = Options { gtol: 0.0, max_iter, ..Options::default() };
+        let report =
+            minimize(&Quadratic(vec![1.0]), &[1.0], GradientDescent::new(0.5).unwrap(), &options)
+                .unwrap();
+        assert_eq!((report.iterations, report.status), (max_iter, Status::MaxIterations));
     }
 }
 
@@ -249,55 +208,22 @@ fn every_convergence_rule_can_fire_and_is_named() {
     let f = Quadratic(vec![1.0, 2.0]);
     let gd = GradientDescent::new(0.1).unwrap();
     let cases = [
+        (Options { gtol: 1e-3, ..Options::default() }, Convergence::GradientNorm),
         (
-            Options {
-                gtol: 1e-3,
-                ..Options::default()
-            },
-            Convergence::GradientNorm,
-        ),
-        (
-            Options {
-                gtol: 0.0,
-                gtol_rel: 1e-3,
-                ..Options::default()
-            },
+            Options { gtol: 0.0, gtol_rel: 1e-3, ..Options::default() },
             Convergence::RelativeGradientNorm,
         ),
+        (Options { gtol: 0.0, ftol: 1e-9, ..Options::default() }, Convergence::ValueChange),
         (
-            Options {
-                gtol: 0.0,
-                ftol: 1e-9,
-                ..Options::default()
-            },
-            Convergence::ValueChange,
-        ),
-        (
-            Options {
-                gtol: 0.0,
-                ftol_rel: 1e-4,
-                ..Options::default()
-            },
+            Options { gtol: 0.0, ftol_rel: 1e-4, ..Options::default() },
             Convergence::RelativeValueChange,
         ),
-        (
-            Options {
-                gtol: 0.0,
-                xtol: 1e-6,
-                ..Options::default()
-            },
-            Convergence::StepSize,
-        ),
+        (Options { gtol: 0.0, xtol: 1e-6, ..Options::default() }, Convergence::StepSize),
     ];
     for (options, rule) in cases {
         // A relative change needs a minimum value away from zero: shift f by 1.
         let report = if rule == Convergence::RelativeValueChange {
-            minimize(
-                &Shifted(Quadratic(vec![1.0, 2.0]), 1.0),
-                &[1.0, 1.0],
-                gd,
-                &options,
-            )
+            minimize(&Shifted(Quadratic(vec![1.0, 2.0]), 1.0), &[1.0, 1.0], gd, &options)
         } else {
             minimize(&f, &[1.0, 1.0], gd, &options)
         }
@@ -306,43 +232,24 @@ fn every_convergence_rule_can_fire_and_is_named() {
     }
     // Converged at the start: zero iterations.
     let report = minimize(&f, &[0.0, 0.0], gd, &Options::default()).unwrap();
-    assert_eq!(
-        (report.iterations, report.status.reason()),
-        (0, Some(Convergence::GradientNorm))
-    );
+    assert_eq!((report.iterations, report.status.reason()), (0, Some(Convergence::GradientNorm)));
 }
 
 #[test]
 fn evaluation_and_time_limits_stop_the_run() {
     let f = Quadratic(vec![1e-3]);
     let gd = GradientDescent::new(0.1).unwrap();
-    let options = Options {
-        max_evals: 10,
-        ..Options::default()
-    };
+    let options = Options { max_evals: 10, ..Options::default() };
     let report = minimize(&f, &[1.0], gd, &options).unwrap();
-    assert_eq!(
-        (report.status, report.evaluations.value),
-        (Status::MaxEvaluations, 10)
-    );
-    let options = Options {
-        time_limit: Some(std::time::Duration::ZERO),
-        ..Options::default()
-    };
-    assert_eq!(
-        minimize(&f, &[1.0], gd, &options).unwrap().status,
-        Status::TimeLimit
-    );
+    assert_eq!((report.status, report.evaluations.value), (Status::MaxEvaluations, 10));
+    let options = Options { time_limit: Some(std::time::Duration::ZERO), ..Options::default() };
+    assert_eq!(minimize(&f, &[1.0], gd, &options).unwrap().status, Status::TimeLimit);
 }
 
 #[test]
 fn an_observer_stops_the_run() {
     let mut stop_at_3 = |p: &Progress<'_>| {
-        if p.iteration == 3 {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
-        }
+        if p.iteration == 3 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
     };
     let report = minimize_observed(
         &Quadratic(vec![1.0]),
@@ -361,11 +268,7 @@ fn bad_inputs_are_typed_errors() {
     let gd = GradientDescent::new(0.1).unwrap();
     assert_eq!(
         minimize(&f, &[1.0], gd, &Options::default()),
-        Err(Error::DimensionMismatch {
-            what: "x0",
-            expected: 2,
-            got: 1
-        })
+        Err(Error::DimensionMismatch { what: "x0", expected: 2, got: 1 })
     );
     assert!(matches!(
         minimize(&f, &[1.0, f64::NAN], gd, &Options::default()),
@@ -373,30 +276,19 @@ fn bad_inputs_are_typed_errors() {
     ));
     assert!(matches!(
         GradientDescent::new(-1.0),
-        Err(Error::InvalidHyperparameter {
-            name: "learning_rate",
-            ..
-        })
+        Err(Error::InvalidHyperparameter { name: "learning_rate", .. })
     ));
     assert!(matches!(
         GradientDescent::new(f64::INFINITY),
-        Err(Error::InvalidHyperparameter {
-            name: "learning_rate",
-            ..
-        })
+        Err(Error::InvalidHyperparameter { name: "learning_rate", .. })
     ));
-    let options = Options {
-        gtol: -1.0,
-        ..Options::default()
-    };
+    let options = Options { gtol: -1.0, ..Options::default() };
     assert!(matches!(
         minimize(&f, &[1.0, 1.0], gd, &options),
         Err(Error::InvalidHyperparameter { name: "gtol", .. })
     ));
-    let bad_ls = GradientDescent::armijo().with_line_search(Backtracking {
-        c1: 0.0,
-        ..Backtracking::default()
-    });
+    let bad_ls = GradientDescent::armijo()
+        .with_line_search(Backtracking { c1: 0.0, ..Backtracking::default() });
     assert!(matches!(
         minimize(&f, &[1.0, 1.0], bad_ls, &Options::default()),
         Err(Error::InvalidHyperparameter { name: "c1", .. })
@@ -433,23 +325,11 @@ impl DualFunction for Rosen {
 
 #[test]
 fn armijo_gd_reaches_the_rosenbrock_minimum_with_exact_dual_gradients() {
-    let options = Options {
-        max_iter: 100_000,
-        gtol: 1e-6,
-        ..Options::default()
-    };
-    let report = minimize(
-        &AutoDiff::new(Rosen),
-        &[-1.2, 1.0],
-        GradientDescent::armijo(),
-        &options,
-    )
-    .unwrap();
+    let options = Options { max_iter: 100_000, gtol: 1e-6, ..Options::default() };
+    let report =
+        minimize(&AutoDiff::new(Rosen), &[-1.2, 1.0], GradientDescent::armijo(), &options).unwrap();
     assert_eq!(report.status, Status::Converged(Convergence::GradientNorm));
-    assert!(
-        (report.x[0] - 1.0).abs() < 1e-4 && (report.x[1] - 1.0).abs() < 1e-4,
-        "{report:?}"
-    );
+    assert!((report.x[0] - 1.0).abs() < 1e-4 && (report.x[1] - 1.0).abs() < 1e-4, "{report:?}");
     assert!(report.grad_norm <= 1e-6);
     // Every accepted step decreased f: a line search only accepts descent.
     assert!(report.value < 24.2);
@@ -458,10 +338,7 @@ fn armijo_gd_reaches_the_rosenbrock_minimum_with_exact_dual_gradients() {
 #[test]
 fn armijo_steps_always_decrease_the_value() {
     let mut trace = Trace::default();
-    let options = Options {
-        max_iter: 2000,
-        ..Options::default()
-    };
+    let options = Options { max_iter: 2000, ..Options::default() };
     minimize_observed(
         &AutoDiff::new(Rosen),
         &[-1.2, 1.0],
@@ -471,10 +348,6 @@ fn armijo_steps_always_decrease_the_value() {
     )
     .unwrap();
     for pair in trace.rows.windows(2) {
-        assert!(
-            pair[1].value < pair[0].value,
-            "iteration {}",
-            pair[1].iteration
-        );
+        assert!(pair[1].value < pair[0].value, "iteration {}", pair[1].iteration);
     }
 }

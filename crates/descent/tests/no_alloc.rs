@@ -42,10 +42,7 @@ impl Objective for Bowl {
         self.0
     }
     fn value(&self, x: &[f64]) -> f64 {
-        x.iter()
-            .enumerate()
-            .map(|(i, x)| 0.5 * (i + 1) as f64 * x * x)
-            .sum()
+        x.iter().enumerate().map(|(i, x)| 0.5 * (i + 1) as f64 * x * x).sum()
     }
     fn value_grad(&self, x: &[f64], g: &mut [f64]) -> f64 {
         for (i, (g, x)) in g.iter_mut().zip(x).enumerate() {
@@ -63,9 +60,7 @@ impl DualFunction for DualBowl {
         self.0
     }
     fn eval<D: DualNum<Primitive = f64> + Copy>(&self, x: &[D]) -> D {
-        x.iter().enumerate().fold(D::from(0.0), |acc, (i, &x)| {
-            acc + x * x * (0.5 * (i + 1) as f64)
-        })
+        x.iter().enumerate().fold(D::from(0.0), |acc, (i, &x)| acc + x * x * (0.5 * (i + 1) as f64))
     }
 }
 
@@ -74,19 +69,12 @@ fn allocations_of_a_run<O: Objective, M: Method<O> + Copy>(
     method: M,
     iterations: usize,
 ) -> usize {
-    let options = Options {
-        gtol: 0.0,
-        max_iter: iterations,
-        ..Options::default()
-    };
+    let options = Options { gtol: 0.0, max_iter: iterations, ..Options::default() };
     let x0 = vec![1.0; f.dim()];
     let before = ALLOCATIONS.load(Ordering::SeqCst);
     let report = minimize(f, &x0, method, &options).unwrap();
     let after = ALLOCATIONS.load(Ordering::SeqCst);
-    assert_eq!(
-        (report.status, report.iterations),
-        (Status::MaxIterations, iterations)
-    );
+    assert_eq!((report.status, report.iterations), (Status::MaxIterations, iterations));
     drop(report);
     after - before
 }
@@ -115,11 +103,6 @@ fn iterations_allocate_nothing_after_set_up() {
         ),
     ] {
         assert!(few > 0, "{name}: set-up allocates its buffers");
-        assert_eq!(
-            few,
-            many,
-            "{name}: 990 more iterations allocated {} more times",
-            many - few
-        );
+        assert_eq!(few, many, "{name}: 990 more iterations allocated {} more times", many - few);
     }
 }

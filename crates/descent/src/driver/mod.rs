@@ -35,6 +35,7 @@ pub use observer::{NoObserver, Observer, Progress, Trace, TraceRow};
 pub use report::{Convergence, Evaluations, Report, Status};
 
 use crate::error::tolerance;
+use crate::kernels::{all_finite, norm, step_geometry};
 use crate::{Error, Hessian, HessianMatrix, HessianVectorProduct, Objective, Result};
 
 /// Stopping rules and safeguards of a run. Tolerances of 0 switch their rule off.
@@ -122,15 +123,11 @@ impl Iterate {
     /// An iterate of dimension `n`, all zero.
     #[must_use]
     pub fn zeros(n: usize) -> Self {
-        Self {
-            x: vec![0.0; n],
-            value: 0.0,
-            grad: vec![0.0; n],
-        }
+        Self { x: vec![0.0; n], value: 0.0, grad: vec![0.0; n] }
     }
 
     fn is_finite(&self) -> bool {
-        self.value.is_finite() && self.grad.iter().all(|g| g.is_finite())
+        self.value.is_finite() && all_finite(&self.grad)
     }
 }
 
@@ -146,12 +143,7 @@ pub struct Counted<'a, O: ?Sized> {
 impl<'a, O: Objective + ?Sized> Counted<'a, O> {
     /// Wraps `objective` with zeroed counters.
     pub fn new(objective: &'a O) -> Self {
-        Self {
-            objective,
-            value: Cell::new(0),
-            gradient: Cell::new(0),
-            hessian: Cell::new(0),
-        }
+        Self { objective, value: Cell::new(0), gradient: Cell::new(0), hessian: Cell::new(0) }
     }
 
     /// The dimension n.
@@ -262,22 +254,14 @@ where
     options.validate()?;
     let n = objective.dim();
     if x0.len() != n {
-        return Err(Error::DimensionMismatch {
-            what: "x0",
-            expected: n,
-            got: x0.len(),
-        });
+        return Err(Error::DimensionMismatch { what: "x0", expected: n, got: x0.len() });
     }
     if let Some((index, &value)) = x0.iter().enumerate().find(|(_, v)| !v.is_finite()) {
         return Err(Error::NonFiniteInput { index, value });
     }
 
     let f = Counted::new(objective);
-    let mut current = Iterate {
-        x: x0.to_vec(),
-        value: 0.0,
-        grad: vec![0.0; n],
-    };
+    let mut current = Iterate { x: x0.to_vec(), value: 0.0, grad: vec![0.0; n] };
     current.value = f.value_grad(&current.x, &mut current.grad);
     if !current.value.is_finite() {
         return Err(Error::NonFiniteStart { what: "value" });
@@ -311,14 +295,12 @@ where
             evaluations,
         }
     }
-    let mut status = if observer
-        .observe(&progress(&current, 0, grad_norm, 0.0, f.evaluations()))
-        .is_break()
-    {
-        Some(Status::Stopped)
-    } else {
-        gradient_converged(options, grad_norm, g0_norm)
-    };
+    let mut status =
+        if observer.observe(&progress(&current, 0, grad_norm, 0.0, f.evaluations())).is_break() {
+            Some(Status::Stopped)
+        } else {
+            gradient_converged(options, grad_norm, g0_norm)
+        };
 
     let mut iterations = 0;
     while status.is_none() {
@@ -349,13 +331,7 @@ where
         grad_norm = along.grad_norm;
 
         status = if observer
-            .observe(&progress(
-                &current,
-                k,
-                grad_norm,
-                along.step_norm,
-                f.evaluations(),
-            ))
+            .observe(&progress(&current, k, grad_norm, along.step_norm, f.evaluations()))
             .is_break()
         {
             Some(Status::Stopped)
@@ -399,10 +375,7 @@ fn limit_reached<O: Objective + ?Sized>(
         Some(Status::MaxIterations)
     } else if f.evaluations().value >= options.max_evals {
         Some(Status::MaxEvaluations)
-    } else if options
-        .time_limit
-        .is_some_and(|limit| started.elapsed() >= limit)
-    {
+    } else if options.time_limit.is_some_and(|limit| started.elapsed() >= limit) {
         Some(Status::TimeLimit)
     } else {
         None
@@ -432,11 +405,6 @@ fn step_converged(options: &Options, before: f64, after: f64, step_norm: f64) ->
     }
 }
 
-/// The Euclidean norm.
-pub(crate) fn norm(v: &[f64]) -> f64 {
-    v.iter().map(|x| x * x).sum::<f64>().sqrt()
-}
-
 /// What one step did, measured in one fused pass over x, ∇f and their differences.
 #[derive(Debug, Clone, Copy)]
 struct PathGeometry {
@@ -448,18 +416,8 @@ struct PathGeometry {
 
 impl PathGeometry {
     fn between(from: &Iterate, to: &Iterate) -> Self {
-        let (mut gg, mut ss, mut sy) = (0.0, 0.0, 0.0);
-        for i in 0..to.x.len() {
-            let s = to.x[i] - from.x[i];
-            gg += to.grad[i] * to.grad[i];
-            ss += s * s;
-            sy += s * (to.grad[i] - from.grad[i]);
-        }
-        Self {
-            grad_norm: gg.sqrt(),
-            step_norm: ss.sqrt(),
-            curvature: sy,
-        }
+        let (gg, ss, sy) = step_geometry(&from.x, &from.grad, &to.x, &to.grad);
+        Self { grad_norm: gg.sqrt(), step_norm: ss.sqrt(), curvature: sy }
     }
 }
 

@@ -101,12 +101,7 @@ impl Expression {
     /// [`Error::Syntax`] with the 1-based character column of the offending token.
     pub fn parse(source: &str) -> Result<Self> {
         let (arena, root, variables) = parse::parse(source)?;
-        Ok(Self {
-            source: source.to_owned(),
-            variables,
-            arena,
-            root,
-        })
+        Ok(Self { source: source.to_owned(), variables, arena, root })
     }
 
     /// Renumbers the variables to the order of `names` (the CLI's `--vars x,y`), so that
@@ -286,9 +281,7 @@ impl Arena {
             Node::PowD(a, b) => self.uses_variables(a) || self.uses_variables(b),
             Node::Chain { first, start, end } => {
                 self.uses_variables(first)
-                    || self.links[start..end]
-                        .iter()
-                        .any(|link| self.uses_variables(link.operand))
+                    || self.links[start..end].iter().any(|link| self.uses_variables(link.operand))
             }
         }
     }
@@ -447,11 +440,7 @@ mod tests {
         let nodes = |s: &str| Expression::parse(s).unwrap().arena.nodes;
         assert!(nodes("x^2").contains(&Node::PowI(0, 2)));
         assert!(nodes("x^-1").iter().any(|n| matches!(n, Node::PowI(_, -1))));
-        assert!(
-            nodes("x^(1+1)")
-                .iter()
-                .any(|n| matches!(n, Node::PowI(_, 2)))
-        );
+        assert!(nodes("x^(1+1)").iter().any(|n| matches!(n, Node::PowI(_, 2))));
         assert!(nodes("x^0.5").contains(&Node::PowF(0, 0.5)));
         assert!(nodes("x^pi").contains(&Node::PowF(0, PI)));
         assert!(nodes("x^y").iter().any(|n| matches!(n, Node::PowD(..))));
@@ -475,16 +464,10 @@ mod tests {
 
     #[test]
     fn with_variables_reorders() {
-        let e = Expression::parse("y - 10*x")
-            .unwrap()
-            .with_variables(&["x", "y"])
-            .unwrap();
+        let e = Expression::parse("y - 10*x").unwrap().with_variables(&["x", "y"]).unwrap();
         assert_eq!(e.variables(), ["x", "y"]);
         assert_relative_eq!(e.eval(&[1.0, 3.0]), -7.0);
-        let same = Expression::parse("y - 10*x")
-            .unwrap()
-            .with_variables(&["y", "x"])
-            .unwrap();
+        let same = Expression::parse("y - 10*x").unwrap().with_variables(&["y", "x"]).unwrap();
         assert_relative_eq!(same.eval(&[3.0, 1.0]), -7.0);
     }
 
@@ -495,10 +478,7 @@ mod tests {
             Err(Error::Variables { message }) => message,
             other => panic!("{names:?}: expected a variables error, got {other:?}"),
         };
-        assert_eq!(
-            message(&["x", "y", "z"]),
-            "'z' is not used by the expression (it uses: y, x)"
-        );
+        assert_eq!(message(&["x", "y", "z"]), "'z' is not used by the expression (it uses: y, x)");
         assert_eq!(
             message(&["x"]),
             "'y' is used by the expression but missing from the list (it uses: y, x)"
@@ -532,10 +512,7 @@ mod tests {
             assert_relative_eq!(*got, expected, max_relative = ROUNDING);
         }
         // ∇²f = [[1200x² − 400y + 2, −400x], [−400x, 200]] = [[1330, 480], [480, 200]]
-        let expect_h = [
-            [1200.0 * x * x - 400.0 * y + 2.0, -400.0 * x],
-            [-400.0 * x, 200.0],
-        ];
+        let expect_h = [[1200.0 * x * x - 400.0 * y + 2.0, -400.0 * x], [-400.0 * x, 200.0]];
         let mut h = HessianMatrix::zeros(HessianStructure::Dense, 2);
         f.hessian(&[x, y], &mut h);
         for (i, row) in expect_h.iter().enumerate() {

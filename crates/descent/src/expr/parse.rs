@@ -78,11 +78,7 @@ impl Parser {
         let start = self.pos;
         let at = |k: usize| self.chars.get(k).copied();
         let Some(c) = at(start) else {
-            return Ok(Token {
-                kind: Kind::End,
-                start,
-                end: start,
-            });
+            return Ok(Token { kind: Kind::End, start, end: start });
         };
         let is_digit = |c: Option<char>| c.is_some_and(|c| c.is_ascii_digit());
         let kind = if c.is_ascii_digit() || (c == '.' && is_digit(at(start + 1))) {
@@ -133,11 +129,7 @@ impl Parser {
                 _ => return Err(syntax(start + 1, format!("unexpected character '{c}'"))),
             }
         };
-        Ok(Token {
-            kind,
-            start,
-            end: self.pos,
-        })
+        Ok(Token { kind, start, end: self.pos })
     }
 
     fn peek(&mut self) -> Result<Token> {
@@ -189,10 +181,7 @@ impl Parser {
         let mut links = Vec::new();
         while let Some(op) = op(self.peek()?.kind) {
             self.next()?;
-            links.push(Link {
-                op,
-                operand: operand(self)?,
-            });
+            links.push(Link { op, operand: operand(self)? });
         }
         if links.is_empty() {
             return Ok(first);
@@ -281,11 +270,7 @@ impl Parser {
     fn parenthesised(&mut self, open: Token) -> Result<usize> {
         let inner = self.sum()?;
         let close = self.next()?;
-        if close.kind == Kind::RParen {
-            Ok(inner)
-        } else {
-            Err(self.unclosed(open, close))
-        }
+        if close.kind == Kind::RParen { Ok(inner) } else { Err(self.unclosed(open, close)) }
     }
 
     // The errors, out of line: `format!` inflates the frames of the recursive functions above
@@ -304,20 +289,14 @@ impl Parser {
     #[inline(never)]
     fn expected_operator(&self, token: Token) -> Error {
         let found = self.describe(token);
-        syntax(
-            token.column(),
-            format!("expected an operator, found {found}"),
-        )
+        syntax(token.column(), format!("expected an operator, found {found}"))
     }
 
     #[cold]
     #[inline(never)]
     fn expected_expression(&self, token: Token) -> Error {
         let found = self.describe(token);
-        syntax(
-            token.column(),
-            format!("expected an expression, found {found}"),
-        )
+        syntax(token.column(), format!("expected an expression, found {found}"))
     }
 
     #[cold]
@@ -367,19 +346,13 @@ fn unexpected_paren(token: Token) -> Error {
 #[cold]
 #[inline(never)]
 fn too_deep(token: Token) -> Error {
-    syntax(
-        token.column(),
-        format!("expression nested too deeply (more than {MAX_DEPTH} levels)"),
-    )
+    syntax(token.column(), format!("expression nested too deeply (more than {MAX_DEPTH} levels)"))
 }
 
 #[cold]
 #[inline(never)]
 fn expected_paren_after(token: Token, function: &str) -> Error {
-    syntax(
-        token.column(),
-        format!("expected '(' after function '{function}'"),
-    )
+    syntax(token.column(), format!("expected '(' after function '{function}'"))
 }
 
 #[cold]
@@ -413,11 +386,7 @@ mod tests {
             ("()", 2, "unexpected ')'"),
             ("1+(2*3", 7, "expected ')' to close '(' at column 3"),
             ("sin(x", 6, "expected ')' to close '(' at column 4"),
-            (
-                "(1 2)",
-                4,
-                "expected an operator or ')' to close '(' at column 1, found '2'",
-            ),
+            ("(1 2)", 4, "expected an operator or ')' to close '(' at column 1, found '2'"),
             ("sinn(x)", 1, "unknown function 'sinn'"),
             ("x + f(2)", 5, "unknown function 'f'"),
             ("1 + $", 5, "unexpected character '$'"),
@@ -446,10 +415,7 @@ mod tests {
         // 'é' and 'π' are two bytes each in UTF-8; the columns count them once.
         assert_eq!(error("é"), (1, "unexpected character 'é'".into()));
         assert_eq!(error("1 + π"), (5, "unexpected character 'π'".into()));
-        assert_eq!(
-            error("1 + 2 * (3 £ 4)"),
-            (12, "unexpected character '£'".into())
-        );
+        assert_eq!(error("1 + 2 * (3 £ 4)"), (12, "unexpected character '£'".into()));
         assert_eq!(error("1 + π + )"), (5, "unexpected character 'π'".into()));
         // An error after a multi-byte character: the byte offset would say 10.
         assert_eq!(
@@ -472,10 +438,7 @@ mod tests {
         assert_relative_eq!(ok.eval(&[2.0]), 2.0);
         let (column, message) = error(&deep(MAX_DEPTH));
         assert_eq!(column, MAX_DEPTH + 1, "the 'x' that would be level 257");
-        assert_eq!(
-            message,
-            "expression nested too deeply (more than 256 levels)"
-        );
+        assert_eq!(message, "expression nested too deeply (more than 256 levels)");
         // Far deeper input fails the same way instead of overflowing the stack.
         assert_eq!(error(&deep(100_000)).0, MAX_DEPTH + 1);
         assert_eq!(error(&"-".repeat(100_000)).0, MAX_DEPTH + 1);

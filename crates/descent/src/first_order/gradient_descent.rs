@@ -30,6 +30,7 @@
 
 use crate::driver::{Counted, Iterate, Method, StepOutcome};
 use crate::error::positive;
+use crate::kernels::dot;
 use crate::line_search::{Backtracking, FixedStep, LineSearch, Phi};
 use crate::{Objective, Result};
 
@@ -50,10 +51,7 @@ impl GradientDescent<FixedStep> {
     /// positive and finite.
     pub fn new(learning_rate: f64) -> Result<Self> {
         positive("learning_rate", learning_rate)?;
-        Ok(Self {
-            learning_rate,
-            line_search: FixedStep,
-        })
+        Ok(Self { learning_rate, line_search: FixedStep })
     }
 }
 
@@ -61,40 +59,30 @@ impl GradientDescent<Backtracking> {
     /// Gradient descent with Armijo backtracking from a first trial step of 1.
     #[must_use]
     pub fn armijo() -> Self {
-        Self {
-            learning_rate: 1.0,
-            line_search: Backtracking::default(),
-        }
+        Self { learning_rate: 1.0, line_search: Backtracking::default() }
     }
 }
 
 impl<L> GradientDescent<L> {
     /// The same method with another step-length rule.
     pub fn with_line_search<M: LineSearch>(self, line_search: M) -> GradientDescent<M> {
-        GradientDescent {
-            learning_rate: self.learning_rate,
-            line_search,
-        }
+        GradientDescent { learning_rate: self.learning_rate, line_search }
     }
 }
 
-/// Buffers and memory of [`GradientDescent`].
+/// Memory of [`GradientDescent`]: the step accepted last, where the next search starts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GradientDescentState {
-    direction: Vec<f64>,
     previous_step: Option<f64>,
 }
 
 impl<O: Objective + ?Sized, L: LineSearch> Method<O> for GradientDescent<L> {
     type State = GradientDescentState;
 
-    fn init(&self, objective: &Counted<'_, O>, _start: &Iterate) -> Result<Self::State> {
+    fn init(&self, _objective: &Counted<'_, O>, _start: &Iterate) -> Result<Self::State> {
         positive("learning_rate", self.learning_rate)?;
         self.line_search.validate()?;
-        Ok(GradientDescentState {
-            direction: vec![0.0; objective.dim()],
-            previous_step: None,
-        })
+        Ok(GradientDescentState { previous_step: None })
     }
 
     fn step(
@@ -104,20 +92,11 @@ impl<O: Objective + ?Sized, L: LineSearch> Method<O> for GradientDescent<L> {
         current: &Iterate,
         next: &mut Iterate,
     ) -> StepOutcome {
-        let mut dphi0 = 0.0;
-        for (d, g) in state.direction.iter_mut().zip(&current.grad) {
-            *d = -g;
-            dphi0 -= g * g;
-        }
-        let t0 = self
-            .line_search
-            .initial_step(self.learning_rate, state.previous_step);
-        let mut phi = Ray {
-            objective,
-            x: &current.x,
-            direction: &state.direction,
-            trial: next,
-        };
+        // d = −∇f, so φ'(0) = −‖∇f‖². The direction is read from the gradient, never copied.
+        let dphi0 = -dot(&current.grad, &current.grad);
+        let t0 = self.line_search.initial_step(self.learning_rate, state.previous_step);
+        let mut phi =
+            Ray { objective, x: &current.x, direction: &current.grad, sign: -1.0, trial: next };
         match self.line_search.search(&mut phi, current.value, dphi0, t0) {
             Ok(accepted) => {
                 state.previous_step = Some(accepted.step);
@@ -128,29 +107,28 @@ impl<O: Objective + ?Sized, L: LineSearch> Method<O> for GradientDescent<L> {
     }
 }
 
-/// φ(t) = f(x + t·d), evaluated into the caller's `trial` iterate.
+/// φ(t) = f(x + t·sign·d), evaluated into the caller's `trial` iterate.
+///
+/// `sign` lets a method step along −∇f without copying the gradient into a direction buffer.
 pub(crate) struct Ray<'a, 'o, O: ?Sized> {
     pub(crate) objective: &'a Counted<'o, O>,
     pub(crate) x: &'a [f64],
     pub(crate) direction: &'a [f64],
+    pub(crate) sign: f64,
     pub(crate) trial: &'a mut Iterate,
 }
 
 impl<O: Objective + ?Sized> Phi for Ray<'_, '_, O> {
-    fn eval(&mut self, t: f64) -> (f64, f64) {
+    fn value(&mut self, t: f64) -> f64 {
+        let step = self.sign * t;
         for ((y, x), d) in self.trial.x.iter_mut().zip(self.x).zip(self.direction) {
-            *y = x + t * d;
+            *y = x + step * d;
         }
-        self.trial.value = self
-            .objective
-            .value_grad(&self.trial.x, &mut self.trial.grad);
-        let slope = self
-            .trial
-            .grad
-            .iter()
-            .zip(self.direction)
-            .map(|(g, d)| g * d)
-            .sum();
-        (self.trial.value, slope)
+        self.trial.value = self.objective.value_grad(&self.trial.x, &mut self.trial.grad);
+        self.trial.value
+    }
+
+    fn slope(&mut self) -> f64 {
+        self.sign * dot(&self.trial.grad, self.direction)
     }
 }

@@ -48,13 +48,7 @@ pub struct Backtracking {
 
 impl Default for Backtracking {
     fn default() -> Self {
-        Self {
-            c1: 1e-4,
-            shrink_min: 0.1,
-            shrink_max: 0.5,
-            growth: 2.0,
-            max_trials: 60,
-        }
+        Self { c1: 1e-4, shrink_min: 0.1, shrink_max: 0.5, growth: 2.0, max_trials: 60 }
     }
 }
 
@@ -104,14 +98,9 @@ impl LineSearch for Backtracking {
         let mut t = t0;
         let mut older: Option<(f64, f64)> = None;
         for evaluations in 1..=self.max_trials {
-            let (value, slope) = phi.eval(t);
+            let value = phi.value(t);
             if value <= phi0 + self.c1 * t * dphi0 {
-                return Ok(Accepted {
-                    step: t,
-                    value,
-                    slope,
-                    evaluations,
-                });
+                return Ok(Accepted { step: t, value, evaluations });
             }
             let next = if !value.is_finite() {
                 self.shrink_min * t
@@ -135,10 +124,7 @@ impl LineSearch for Backtracking {
                 high
             };
         }
-        Err(LineSearchFailure::NoAcceptableStep {
-            evaluations: self.max_trials,
-            last_step: t,
-        })
+        Err(LineSearchFailure::NoAcceptableStep { evaluations: self.max_trials, last_step: t })
     }
 }
 
@@ -163,15 +149,14 @@ fn cubic_minimizer(phi0: f64, dphi0: f64, t0: f64, phi_t0: f64, t1: f64, phi_t1:
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::line_search::FnPhi;
     use proptest::prelude::*;
 
     #[test]
     fn quadratic_interpolation_lands_on_the_minimiser_of_a_parabola() {
         // φ(t) = (t − 0.3)², φ(0) = 0.09, φ'(0) = −0.6; from t₀ = 1 the interpolant is φ itself.
-        let mut phi = |t: f64| ((t - 0.3) * (t - 0.3), 2.0 * (t - 0.3));
-        let accepted = Backtracking::default()
-            .search(&mut phi, 0.09, -0.6, 1.0)
-            .unwrap();
+        let mut phi = FnPhi::new(|t: f64| ((t - 0.3) * (t - 0.3), 2.0 * (t - 0.3)));
+        let accepted = Backtracking::default().search(&mut phi, 0.09, -0.6, 1.0).unwrap();
         assert!((accepted.step - 0.3).abs() < 1e-15, "{accepted:?}");
         assert_eq!(accepted.evaluations, 2);
     }
@@ -185,7 +170,7 @@ mod tests {
 
     #[test]
     fn a_rising_direction_is_refused() {
-        let mut phi = |t: f64| (t, 1.0);
+        let mut phi = FnPhi::new(|t: f64| (t, 1.0));
         assert_eq!(
             Backtracking::default().search(&mut phi, 0.0, 1.0, 1.0),
             Err(LineSearchFailure::NotDescent { slope: 1.0 })
@@ -195,28 +180,19 @@ mod tests {
     #[test]
     fn steps_outside_the_domain_are_shrunk_past() {
         // φ(t) = −ln(1 − t) − t·2 is defined only for t < 1.
-        let mut phi = |t: f64| {
-            let v = if t < 1.0 {
-                -(1.0 - t).ln() - 2.0 * t
-            } else {
-                f64::NAN
-            };
+        let mut phi = FnPhi::new(|t: f64| {
+            let v = if t < 1.0 { -(1.0 - t).ln() - 2.0 * t } else { f64::NAN };
             (v, 1.0 / (1.0 - t) - 2.0)
-        };
-        let a = Backtracking::default()
-            .search(&mut phi, 0.0, -1.0, 10.0)
-            .unwrap();
+        });
+        let a = Backtracking::default().search(&mut phi, 0.0, -1.0, 10.0).unwrap();
         assert!(a.step < 1.0 && a.value <= -1e-4 * a.step);
     }
 
     #[test]
     fn exhausting_the_budget_is_an_honest_failure() {
         // Decrease below rounding: φ is flat to the last bit.
-        let mut phi = |_t: f64| (1.0, 0.0);
-        let search = Backtracking {
-            max_trials: 5,
-            ..Backtracking::default()
-        };
+        let mut phi = FnPhi::new(|_t: f64| (1.0, 0.0));
+        let search = Backtracking { max_trials: 5, ..Backtracking::default() };
         assert!(matches!(
             search.search(&mut phi, 1.0, -1.0, 1.0),
             Err(LineSearchFailure::NoAcceptableStep { evaluations: 5, .. })
@@ -225,33 +201,15 @@ mod tests {
 
     #[test]
     fn invalid_settings_name_the_field() {
-        let bad = Backtracking {
-            c1: 1.5,
-            ..Backtracking::default()
-        };
+        let bad = Backtracking { c1: 1.5, ..Backtracking::default() };
+        assert!(matches!(bad.validate(), Err(Error::InvalidHyperparameter { name: "c1", .. })));
+        let bad = Backtracking { shrink_min: 0.6, ..Backtracking::default() };
         assert!(matches!(
             bad.validate(),
-            Err(Error::InvalidHyperparameter { name: "c1", .. })
+            Err(Error::InvalidHyperparameter { name: "shrink_min", .. })
         ));
-        let bad = Backtracking {
-            shrink_min: 0.6,
-            ..Backtracking::default()
-        };
-        assert!(matches!(
-            bad.validate(),
-            Err(Error::InvalidHyperparameter {
-                name: "shrink_min",
-                ..
-            })
-        ));
-        let bad = Backtracking {
-            growth: 0.5,
-            ..Backtracking::default()
-        };
-        assert!(matches!(
-            bad.validate(),
-            Err(Error::InvalidHyperparameter { name: "growth", .. })
-        ));
+        let bad = Backtracking { growth: 0.5, ..Backtracking::default() };
+        assert!(matches!(bad.validate(), Err(Error::InvalidHyperparameter { name: "growth", .. })));
     }
 
     proptest! {
@@ -263,7 +221,7 @@ mod tests {
             let phi_fn = |t: f64| (a * (t - 1.0).powi(2) + c * (b * t).sin() - a, 2.0 * a * (t - 1.0) + c * b * (b * t).cos());
             let (phi0, dphi0) = phi_fn(0.0);
             prop_assume!(dphi0 < -1e-3);
-            let mut phi = phi_fn;
+            let mut phi = FnPhi::new(phi_fn);
             let search = Backtracking::default();
             let accepted = search.search(&mut phi, phi0, dphi0, t0).unwrap();
             prop_assert!(accepted.value <= phi0 + search.c1 * accepted.step * dphi0);

@@ -16,15 +16,41 @@ pub use backtracking::Backtracking;
 
 use crate::Result;
 
-/// The function a line search explores: φ(t) and φ'(t).
+/// The function a line search explores: φ(t), and φ'(t) on request.
+///
+/// The slope is a separate call because it costs a pass over the gradient that a search using
+/// only values (Armijo) never needs.
 pub trait Phi {
-    /// Returns (φ(t), φ'(t)).
-    fn eval(&mut self, t: f64) -> (f64, f64);
+    /// φ(t). The gradient there is kept, for [`slope`](Phi::slope) and for the caller.
+    fn value(&mut self, t: f64) -> f64;
+
+    /// φ'(t) at the last t given to [`value`](Phi::value).
+    fn slope(&mut self) -> f64;
 }
 
-impl<F: FnMut(f64) -> (f64, f64)> Phi for F {
-    fn eval(&mut self, t: f64) -> (f64, f64) {
-        self(t)
+/// A [`Phi`] from a closure returning (φ(t), φ'(t)): for tests and 1-D problems.
+#[derive(Debug, Clone)]
+pub struct FnPhi<F> {
+    function: F,
+    slope: f64,
+}
+
+impl<F: FnMut(f64) -> (f64, f64)> FnPhi<F> {
+    /// Wraps `function`.
+    pub fn new(function: F) -> Self {
+        Self { function, slope: f64::NAN }
+    }
+}
+
+impl<F: FnMut(f64) -> (f64, f64)> Phi for FnPhi<F> {
+    fn value(&mut self, t: f64) -> f64 {
+        let (value, slope) = (self.function)(t);
+        self.slope = slope;
+        value
+    }
+
+    fn slope(&mut self) -> f64 {
+        self.slope
     }
 }
 
@@ -35,8 +61,6 @@ pub struct Accepted {
     pub step: f64,
     /// φ(t).
     pub value: f64,
-    /// φ'(t).
-    pub slope: f64,
     /// Evaluations of φ spent.
     pub evaluations: usize,
 }
@@ -103,12 +127,7 @@ impl LineSearch for FixedStep {
         _dphi0: f64,
         t0: f64,
     ) -> Result<Accepted, LineSearchFailure> {
-        let (value, slope) = phi.eval(t0);
-        Ok(Accepted {
-            step: t0,
-            value,
-            slope,
-            evaluations: 1,
-        })
+        let value = phi.value(t0);
+        Ok(Accepted { step: t0, value, evaluations: 1 })
     }
 }

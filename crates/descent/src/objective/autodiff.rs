@@ -69,14 +69,9 @@ impl<F: DualFunction> AutoDiff<F> {
     /// Wraps `function`; the scratch space is allocated here, once.
     pub fn new(function: F) -> Self {
         let n = function.dim();
-        let scratch = Scratch {
-            dual: vec![Dual64::from(0.0); n],
-            hyper: vec![HyperDual64::from(0.0); n],
-        };
-        Self {
-            function,
-            scratch: Mutex::new(scratch),
-        }
+        let scratch =
+            Scratch { dual: vec![Dual64::from(0.0); n], hyper: vec![HyperDual64::from(0.0); n] };
+        Self { function, scratch: Mutex::new(scratch) }
     }
 
     /// The wrapped function.
@@ -168,9 +163,7 @@ impl<F: DualFunction> HessianVectorProduct for AutoDiff<F> {
     fn hessian_vector_product(&self, x: &[f64], v: &[f64], hv: &mut [f64]) {
         let mut scratch = self.scratch();
         for (i, out) in hv.iter_mut().enumerate() {
-            *out = self
-                .hyper_pass(&mut scratch.hyper, x, i, Direction::Vector(v))
-                .eps1eps2;
+            *out = self.hyper_pass(&mut scratch.hyper, x, i, Direction::Vector(v)).eps1eps2;
         }
     }
 }

@@ -44,21 +44,12 @@ impl GradientCheck {
 pub fn check_gradient<O: Objective + ?Sized>(objective: &O, x: &[f64]) -> Result<GradientCheck> {
     let n = objective.dim();
     if x.len() != n {
-        return Err(Error::DimensionMismatch {
-            what: "x",
-            expected: n,
-            got: x.len(),
-        });
+        return Err(Error::DimensionMismatch { what: "x", expected: n, got: x.len() });
     }
     let mut grad = vec![0.0; n];
     objective.value_grad(x, &mut grad);
     let mut probe = x.to_vec();
-    let mut worst = GradientCheck {
-        worst_index: 0,
-        analytic: 0.0,
-        numeric: 0.0,
-        error: -1.0,
-    };
+    let mut worst = GradientCheck { worst_index: 0, analytic: 0.0, numeric: 0.0, error: -1.0 };
     for i in 0..n {
         let h = f64::EPSILON.cbrt() * x[i].abs().max(1.0);
         probe[i] = x[i] + h;
@@ -71,12 +62,7 @@ pub fn check_gradient<O: Objective + ?Sized>(objective: &O, x: &[f64]) -> Result
         let analytic = grad[i];
         let error = (analytic - numeric).abs() / 1f64.max(analytic.abs()).max(numeric.abs());
         if !(error <= worst.error) {
-            worst = GradientCheck {
-                worst_index: i,
-                analytic,
-                numeric,
-                error,
-            };
+            worst = GradientCheck { worst_index: i, analytic, numeric, error };
         }
     }
     worst.error = worst.error.max(0.0);
@@ -111,11 +97,7 @@ mod tests {
     #[test]
     fn a_correct_gradient_passes_and_a_wrong_one_is_located() {
         let x = [0.5, 2.0, -1.5];
-        assert!(
-            check_gradient(&Quartic { wrong: false }, &x)
-                .unwrap()
-                .passes(1e-8)
-        );
+        assert!(check_gradient(&Quartic { wrong: false }, &x).unwrap().passes(1e-8));
         let bad = check_gradient(&Quartic { wrong: true }, &x).unwrap();
         assert_eq!(bad.worst_index, 1);
         assert!((bad.error - 0.01 * 32.0 / 32.32).abs() < 1e-6, "{bad:?}");
@@ -126,11 +108,7 @@ mod tests {
     fn wrong_length_is_an_error() {
         assert_eq!(
             check_gradient(&Quartic { wrong: false }, &[1.0]),
-            Err(Error::DimensionMismatch {
-                what: "x",
-                expected: 3,
-                got: 1
-            })
+            Err(Error::DimensionMismatch { what: "x", expected: 3, got: 1 })
         );
     }
 }

@@ -82,19 +82,13 @@ impl HessianMatrix {
     #[must_use]
     pub fn zeros(structure: HessianStructure, n: usize) -> Self {
         match structure {
-            HessianStructure::Dense => Self::Dense {
-                n,
-                data: vec![0.0; n * n],
-            },
-            HessianStructure::Tridiagonal => Self::Tridiagonal {
-                diag: vec![0.0; n],
-                off: vec![0.0; n.saturating_sub(1)],
-            },
-            HessianStructure::Banded { bandwidth } => Self::Banded {
-                n,
-                bandwidth,
-                bands: vec![0.0; (bandwidth + 1) * n],
-            },
+            HessianStructure::Dense => Self::Dense { n, data: vec![0.0; n * n] },
+            HessianStructure::Tridiagonal => {
+                Self::Tridiagonal { diag: vec![0.0; n], off: vec![0.0; n.saturating_sub(1)] }
+            }
+            HessianStructure::Banded { bandwidth } => {
+                Self::Banded { n, bandwidth, bands: vec![0.0; (bandwidth + 1) * n] }
+            }
             HessianStructure::Diagonal => Self::Diagonal(vec![0.0; n]),
         }
     }
@@ -114,9 +108,7 @@ impl HessianMatrix {
         match self {
             Self::Dense { .. } => HessianStructure::Dense,
             Self::Tridiagonal { .. } => HessianStructure::Tridiagonal,
-            Self::Banded { bandwidth, .. } => HessianStructure::Banded {
-                bandwidth: *bandwidth,
-            },
+            Self::Banded { bandwidth, .. } => HessianStructure::Banded { bandwidth: *bandwidth },
             Self::Diagonal(_) => HessianStructure::Diagonal,
         }
     }
@@ -135,10 +127,7 @@ impl HessianMatrix {
     #[must_use]
     pub fn get(&self, i: usize, j: usize) -> f64 {
         let n = self.dim();
-        assert!(
-            i < n && j < n,
-            "index ({i}, {j}) out of range for dimension {n}"
-        );
+        assert!(i < n && j < n, "index ({i}, {j}) out of range for dimension {n}");
         if !self.contains(i, j) {
             return 0.0;
         }
@@ -205,10 +194,7 @@ impl HessianMatrix {
     /// If `v` or `y` does not have length n.
     pub fn mul_vec(&self, v: &[f64], y: &mut [f64]) {
         let n = self.dim();
-        assert!(
-            v.len() == n && y.len() == n,
-            "mul_vec: vectors must have length {n}"
-        );
+        assert!(v.len() == n && y.len() == n, "mul_vec: vectors must have length {n}");
         match self {
             Self::Dense { data, .. } => {
                 for (yi, row) in y.iter_mut().zip(data.chunks_exact(n.max(1))) {
@@ -232,9 +218,7 @@ impl HessianMatrix {
                     y[i] = s;
                 }
             }
-            Self::Banded {
-                bandwidth, bands, ..
-            } => {
+            Self::Banded { bandwidth, bands, .. } => {
                 for i in 0..n {
                     let mut s = bands[i] * v[i];
                     for d in 1..=(*bandwidth).min(n.saturating_sub(1)) {

@@ -51,11 +51,7 @@ impl Beale {
             let dx = y_pow[k] - 1.0;
             let dy = kf * x * y_pow[k - 1];
             let dxy = kf * y_pow[k - 1];
-            let dyy = if k >= 2 {
-                kf * (kf - 1.0) * x * y_pow[k - 2]
-            } else {
-                0.0
-            };
+            let dyy = if k >= 2 { kf * (kf - 1.0) * x * y_pow[k - 2] } else { 0.0 };
             f += t * t;
             g[0] += 2.0 * t * dx;
             g[1] += 2.0 * t * dy;

@@ -46,11 +46,7 @@ impl Himmelblau {
 
     /// The Hessian entries (h_xx, h_xy, h_yy) at (x, y).
     fn hessian_entries(x: f64, y: f64) -> [f64; 3] {
-        [
-            12.0 * x * x + 4.0 * y - 42.0,
-            4.0 * (x + y),
-            4.0 * x + 12.0 * y * y - 26.0,
-        ]
+        [12.0 * x * x + 4.0 * y - 42.0, 4.0 * (x + y), 4.0 * x + 12.0 * y * y - 26.0]
     }
 }
 

@@ -78,17 +78,10 @@ pub fn registry() -> &'static [ProblemSpec] {
 /// [`Error::UnknownProblem`] for a name not in the [`registry`]; the problem's own validation
 /// errors ([`Error::InvalidDimension`], [`Error::InvalidHyperparameter`]) otherwise.
 pub fn build(name: &str, config: &ProblemConfig) -> Result<Box<dyn Problem>> {
-    let spec = REGISTRY
-        .iter()
-        .find(|s| s.name == name)
-        .ok_or_else(|| Error::UnknownProblem {
-            name: name.to_owned(),
-            available: REGISTRY
-                .iter()
-                .map(|s| s.name)
-                .collect::<Vec<_>>()
-                .join(", "),
-        })?;
+    let spec = REGISTRY.iter().find(|s| s.name == name).ok_or_else(|| Error::UnknownProblem {
+        name: name.to_owned(),
+        available: REGISTRY.iter().map(|s| s.name).collect::<Vec<_>>().join(", "),
+    })?;
     (spec.build)(config)
 }
 
@@ -140,21 +133,14 @@ const REGISTRY: &[ProblemSpec] = &[
     ProblemSpec {
         name: ramp::NAME,
         summary: "a tilted plane with no bottom: a run must end unbounded_below",
-        build: |c| {
-            Ok(Box::new(Ramp::new(
-                c.dim.unwrap_or(1),
-                c.slope.unwrap_or(1.0),
-            )?))
-        },
+        build: |c| Ok(Box::new(Ramp::new(c.dim.unwrap_or(1), c.slope.unwrap_or(1.0))?)),
     },
     ProblemSpec {
         name: ravine::NAME,
         summary: "an axis-aligned quadratic with condition κ: gradient descent zig-zags",
         build: |c| {
             two_dimensional(ravine::NAME, c)?;
-            Ok(Box::new(Ravine::new(
-                c.condition.unwrap_or(ravine::DEFAULT_CONDITION),
-            )?))
+            Ok(Box::new(Ravine::new(c.condition.unwrap_or(ravine::DEFAULT_CONDITION))?))
         },
     },
     ProblemSpec {
@@ -242,11 +228,7 @@ fn at_least_one(problem: &'static str, dim: usize) -> Result<usize> {
     if dim >= 1 {
         Ok(dim)
     } else {
-        Err(Error::InvalidDimension {
-            problem,
-            dim,
-            valid: "must be at least 1",
-        })
+        Err(Error::InvalidDimension { problem, dim, valid: "must be at least 1" })
     }
 }
 

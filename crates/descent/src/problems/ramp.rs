@@ -149,9 +149,6 @@ mod tests {
                 Err(Error::InvalidHyperparameter { name: "slope", .. })
             ));
         }
-        assert!(matches!(
-            Ramp::new(0, 1.0),
-            Err(Error::InvalidDimension { dim: 0, .. })
-        ));
+        assert!(matches!(Ramp::new(0, 1.0), Err(Error::InvalidDimension { dim: 0, .. })));
     }
 }

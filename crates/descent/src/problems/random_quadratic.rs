@@ -80,22 +80,14 @@ impl RandomQuadratic {
             vec![1.0]
         } else {
             // k/(n − 1) is exactly 0 and 1 at the ends, so λ₁ = 1 and λₙ = κ exactly.
-            (0..n)
-                .map(|k| kappa.powf(k as f64 / (n - 1) as f64))
-                .collect()
+            (0..n).map(|k| kappa.powf(k as f64 / (n - 1) as f64)).collect()
         };
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let u1 = unit_gaussian(&mut rng, n);
         let u2 = unit_gaussian(&mut rng, n);
         let x_star = (0..n).map(|_| rng.random_range(-1.0..=1.0)).collect();
         let c = dot(&u1, &u2);
-        Ok(Self {
-            eigenvalues,
-            u1,
-            u2,
-            c,
-            x_star,
-        })
+        Ok(Self { eigenvalues, u1, u2, c, x_star })
     }
 
     /// The eigenvalues λ₁ ≤ … ≤ λₙ of the Hessian, log-spaced from 1 to κ.
@@ -308,10 +300,7 @@ mod tests {
         f.hessian(&f.start(), &mut h);
         let trace: f64 = (0..n).map(|i| h.get(i, i)).sum();
         let expect: f64 = f.eigenvalues().iter().sum();
-        assert!(
-            (trace - expect).abs() < 1e-12 * expect,
-            "{trace} vs {expect}"
-        );
+        assert!((trace - expect).abs() < 1e-12 * expect, "{trace} vs {expect}");
         for i in 0..n {
             for j in 0..n {
                 assert_eq!(h.get(i, j), h.get(j, i), "H[{i}][{j}]");
@@ -344,10 +333,7 @@ mod tests {
         assert!((value - 0.5 * dot(&r, &hr)).abs() < 1e-12 * value.max(1.0));
         assert!((value - f.value(&x)).abs() < 1e-12 * value.max(1.0));
         for i in 0..n {
-            assert!(
-                (g[i] - hr[i]).abs() < 1e-12 * hr[i].abs().max(1.0),
-                "g[{i}]"
-            );
+            assert!((g[i] - hr[i]).abs() < 1e-12 * hr[i].abs().max(1.0), "g[{i}]");
         }
     }
 
@@ -355,10 +341,7 @@ mod tests {
     fn a_condition_below_one_and_dimension_zero_are_rejected() {
         assert!(matches!(
             RandomQuadratic::new(3, 0.5, 0),
-            Err(Error::InvalidHyperparameter {
-                name: "condition",
-                ..
-            })
+            Err(Error::InvalidHyperparameter { name: "condition", .. })
         ));
         assert!(matches!(
             RandomQuadratic::new(0, 10.0, 0),

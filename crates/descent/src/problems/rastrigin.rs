@@ -57,10 +57,7 @@ impl Objective for Rastrigin {
     }
 
     fn value(&self, x: &[f64]) -> f64 {
-        self.offset()
-            + x.iter()
-                .map(|&xi| xi * xi - 10.0 * (TAU * xi).cos())
-                .sum::<f64>()
+        self.offset() + x.iter().map(|&xi| xi * xi - 10.0 * (TAU * xi).cos()).sum::<f64>()
     }
 
     fn value_grad(&self, x: &[f64], grad: &mut [f64]) -> f64 {
@@ -100,10 +97,7 @@ impl DualFunction for Rastrigin {
     }
 
     fn eval<D: DualNum<Primitive = f64> + Copy>(&self, x: &[D]) -> D {
-        x.iter()
-            .map(|&xi| xi * xi - (xi * TAU).cos() * 10.0)
-            .sum::<D>()
-            + self.offset()
+        x.iter().map(|&xi| xi * xi - (xi * TAU).cos() * 10.0).sum::<D>() + self.offset()
     }
 
     fn hessian_structure(&self) -> HessianStructure {
@@ -153,10 +147,7 @@ mod tests {
         // At (0.5, 1): 20 + (0.25 + 10) + (1 − 10) = 21.25; sin π = sin 2π = 0, so ∇f = 2x.
         let value = f.value_grad(&[0.5, 1.0], &mut g);
         assert!((value - 21.25).abs() < 1e-12, "{value}");
-        assert!(
-            (g[0] - 1.0).abs() < 1e-12 && (g[1] - 2.0).abs() < 1e-12,
-            "{g:?}"
-        );
+        assert!((g[0] - 1.0).abs() < 1e-12 && (g[1] - 2.0).abs() < 1e-12, "{g:?}");
     }
 
     #[test]
@@ -172,9 +163,6 @@ mod tests {
 
     #[test]
     fn dimension_zero_is_rejected() {
-        assert!(matches!(
-            Rastrigin::new(0),
-            Err(Error::InvalidDimension { dim: 0, .. })
-        ));
+        assert!(matches!(Rastrigin::new(0), Err(Error::InvalidDimension { dim: 0, .. })));
     }
 }

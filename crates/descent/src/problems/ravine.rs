@@ -161,10 +161,7 @@ mod tests {
         for kappa in [0.5, 0.0, -3.0, f64::NAN, f64::INFINITY] {
             assert!(matches!(
                 Ravine::new(kappa),
-                Err(Error::InvalidHyperparameter {
-                    name: "condition",
-                    ..
-                })
+                Err(Error::InvalidHyperparameter { name: "condition", .. })
             ));
         }
     }

@@ -104,11 +104,7 @@ impl Hessian for Rosenbrock {
 
 impl HessianVectorProduct for Rosenbrock {
     fn hessian_vector_product(&self, x: &[f64], v: &[f64], hv: &mut [f64]) {
-        for ((p, w), out) in x
-            .chunks_exact(2)
-            .zip(v.chunks_exact(2))
-            .zip(hv.chunks_exact_mut(2))
-        {
+        for ((p, w), out) in x.chunks_exact(2).zip(v.chunks_exact(2)).zip(hv.chunks_exact_mut(2)) {
             let (a, b) = (p[0], p[1]);
             let (haa, hab) = (1200.0 * a * a - 400.0 * b + 2.0, -400.0 * a);
             out[0] = haa * w[0] + hab * w[1];
@@ -143,9 +139,7 @@ impl Problem for Rosenbrock {
     }
 
     fn start(&self) -> Vec<f64> {
-        (0..self.dim)
-            .map(|i| if i % 2 == 0 { -1.2 } else { 1.0 })
-            .collect()
+        (0..self.dim).map(|i| if i % 2 == 0 { -1.2 } else { 1.0 }).collect()
     }
 
     fn minimizers(&self) -> Vec<Vec<f64>> {
@@ -182,10 +176,7 @@ mod tests {
         let value = f.value_grad(&[-1.2, 1.0], &mut g);
         assert!((value - 24.2).abs() < 1e-12, "{value}");
         // g = (−400·(−1.2)·(−0.44) − 4.4, 200·(−0.44)) = (−215.6, −88).
-        assert!(
-            (g[0] + 215.6).abs() < 1e-12 && (g[1] + 88.0).abs() < 1e-12,
-            "{g:?}"
-        );
+        assert!((g[0] + 215.6).abs() < 1e-12 && (g[1] + 88.0).abs() < 1e-12, "{g:?}");
     }
 
     #[test]

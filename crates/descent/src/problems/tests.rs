@@ -60,10 +60,7 @@ pub(super) fn check_known_facts(problem: &dyn Problem) {
             (problem.value(x) - value).abs() <= tolerance,
             "{name}: value and value_grad differ"
         );
-        assert!(
-            grad.iter().all(|g| g.abs() <= tolerance),
-            "{name}: ∇f{x:?} = {grad:?}"
-        );
+        assert!(grad.iter().all(|g| g.abs() <= tolerance), "{name}: ∇f{x:?} = {grad:?}");
     }
 }
 
@@ -72,10 +69,7 @@ fn small_problems() -> Vec<Box<dyn Problem>> {
     registry()
         .iter()
         .map(|spec| {
-            let four = ProblemConfig {
-                dim: Some(4),
-                ..ProblemConfig::default()
-            };
+            let four = ProblemConfig { dim: Some(4), ..ProblemConfig::default() };
             match (spec.build)(&four) {
                 Err(Error::InvalidDimension { .. }) => {
                     (spec.build)(&ProblemConfig::default()).expect(spec.name)
@@ -169,40 +163,21 @@ fn an_unknown_name_lists_the_available_ones() {
 
 #[test]
 fn invalid_configurations_give_typed_errors() {
-    let config = |dim, condition, slope| ProblemConfig {
-        dim,
-        condition,
-        slope,
-        seed: 0,
-    };
+    let config = |dim, condition, slope| ProblemConfig { dim, condition, slope, seed: 0 };
     assert!(matches!(
         build("rosenbrock", &config(Some(3), None, None)),
-        Err(Error::InvalidDimension {
-            problem: "rosenbrock",
-            dim: 3,
-            ..
-        })
+        Err(Error::InvalidDimension { problem: "rosenbrock", dim: 3, .. })
     ));
     for name in ["ravine", "random_quadratic"] {
         assert!(
             matches!(
                 build(name, &config(None, Some(0.5), None)),
-                Err(Error::InvalidHyperparameter {
-                    name: "condition",
-                    ..
-                })
+                Err(Error::InvalidHyperparameter { name: "condition", .. })
             ),
             "{name}"
         );
     }
-    for name in [
-        "ravine",
-        "beale",
-        "himmelblau",
-        "booth",
-        "saddle",
-        "monkey_saddle",
-    ] {
+    for name in ["ravine", "beale", "himmelblau", "booth", "saddle", "monkey_saddle"] {
         assert!(
             matches!(
                 build(name, &config(Some(3), None, None)),
@@ -229,22 +204,10 @@ fn invalid_configurations_give_typed_errors() {
 
 #[test]
 fn the_configuration_reaches_the_problem() {
-    let config = ProblemConfig {
-        dim: Some(6),
-        condition: Some(7.0),
-        slope: Some(-3.0),
-        seed: 11,
-    };
+    let config = ProblemConfig { dim: Some(6), condition: Some(7.0), slope: Some(-3.0), seed: 11 };
     let ramp = build("ramp", &config).unwrap();
     assert_eq!(ramp.value(&[1.0; 6]), -18.0);
-    let ravine = build(
-        "ravine",
-        &ProblemConfig {
-            dim: None,
-            ..config.clone()
-        },
-    )
-    .unwrap();
+    let ravine = build("ravine", &ProblemConfig { dim: None, ..config.clone() }).unwrap();
     assert_eq!(ravine.value(&[0.0, 1.0]), 3.5);
     let quadratic = build("random_quadratic", &config).unwrap();
     let direct = super::RandomQuadratic::new(6, 7.0, 11).unwrap();

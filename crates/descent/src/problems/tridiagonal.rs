@@ -191,9 +191,6 @@ mod tests {
 
     #[test]
     fn dimension_zero_is_rejected() {
-        assert!(matches!(
-            Tridiagonal::new(0),
-            Err(Error::InvalidDimension { dim: 0, .. })
-        ));
+        assert!(matches!(Tridiagonal::new(0), Err(Error::InvalidDimension { dim: 0, .. })));
     }
 }

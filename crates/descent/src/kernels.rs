@@ -1,0 +1,118 @@
+//! Reductions over slices, written so the compiler vectorises them.
+//!
+//! A plain `iter().sum()` over f64 is one long dependency chain: floating-point addition is
+//! not associative, so the compiler may not reorder it, and each add waits for the previous
+//! one (4 cycles). Summing into [`LANES`] independent accumulators over fixed-size chunks lets
+//! it use SIMD registers and pipelining; the result differs from the sequential sum only by
+//! rounding, and is the same on every run (the order is fixed).
+
+/// Independent partial sums per reduction.
+const LANES: usize = 8;
+
+/// Σ f(aᵢ, bᵢ) in `LANES` interleaved partial sums.
+#[inline]
+fn reduce2(a: &[f64], b: &[f64], f: impl Fn(f64, f64) -> f64) -> f64 {
+    debug_assert_eq!(a.len(), b.len());
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0.0; LANES];
+    let (ac, bc) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let (ar, br) = (ac.remainder(), bc.remainder());
+    for (x, y) in ac.zip(bc) {
+        for k in 0..LANES {
+            acc[k] += f(x[k], y[k]);
+        }
+    }
+    for (k, (x, y)) in ar.iter().zip(br).enumerate() {
+        acc[k] += f(*x, *y);
+    }
+    acc.iter().sum()
+}
+
+/// aᵀb.
+#[inline]
+pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
+    reduce2(a, b, |x, y| x * y)
+}
+
+/// ‖a‖₂.
+#[inline]
+pub(crate) fn norm(a: &[f64]) -> f64 {
+    dot(a, a).sqrt()
+}
+
+/// (‖g₁‖², ‖x₁ − x₀‖², (x₁ − x₀)ᵀ(g₁ − g₀)) in one pass over the four vectors.
+pub(crate) fn step_geometry(x0: &[f64], g0: &[f64], x1: &[f64], g1: &[f64]) -> (f64, f64, f64) {
+    let (mut gg, mut ss, mut sy) = ([0.0; LANES], [0.0; LANES], [0.0; LANES]);
+    let mut lane = |k: usize, x0: f64, g0: f64, x1: f64, g1: f64| {
+        let s = x1 - x0;
+        gg[k] += g1 * g1;
+        ss[k] += s * s;
+        sy[k] += s * (g1 - g0);
+    };
+    let chunks = x0
+        .chunks_exact(LANES)
+        .zip(g0.chunks_exact(LANES))
+        .zip(x1.chunks_exact(LANES))
+        .zip(g1.chunks_exact(LANES));
+    for (((x0, g0), x1), g1) in chunks {
+        for k in 0..LANES {
+            lane(k, x0[k], g0[k], x1[k], g1[k]);
+        }
+    }
+    let full = x1.len() - x1.len() % LANES;
+    let tail = x0[full..].iter().zip(&g0[full..]).zip(&x1[full..]).zip(&g1[full..]);
+    for (k, (((x0, g0), x1), g1)) in tail.enumerate() {
+        lane(k, *x0, *g0, *x1, *g1);
+    }
+    (gg.iter().sum(), ss.iter().sum(), sy.iter().sum())
+}
+
+/// Whether every element is finite: x − x is 0 for finite x and NaN for ±∞ or NaN, and a sum
+/// of those vectorises where an early-exit loop would not.
+pub(crate) fn all_finite(v: &[f64]) -> bool {
+    let mut acc = [0.0; LANES];
+    let chunks = v.chunks_exact(LANES);
+    for (k, x) in chunks.remainder().iter().enumerate() {
+        acc[k] += x - x;
+    }
+    for c in chunks {
+        for k in 0..LANES {
+            acc[k] += c[k] - c[k];
+        }
+    }
+    acc.iter().sum::<f64>() == 0.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reductions_match_the_naive_sums_at_every_length() {
+        for n in [0, 1, 7, 8, 9, 31, 100] {
+            let a: Vec<f64> = (0..n).map(|i| (i as f64 * 0.37).sin()).collect();
+            let b: Vec<f64> = (0..n).map(|i| (i as f64 * 0.11).cos()).collect();
+            let c: Vec<f64> = (0..n).map(|i| 1.0 / (1.0 + i as f64)).collect();
+            let d: Vec<f64> = (0..n).map(|i| i as f64 - 3.0).collect();
+            let naive_dot: f64 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+            let tolerance = 1e-14 * (1 + n) as f64;
+            assert!((dot(&a, &b) - naive_dot).abs() <= tolerance, "n = {n}");
+            let (gg, ss, sy) = step_geometry(&a, &b, &c, &d);
+            let naive_gg: f64 = d.iter().map(|g| g * g).sum();
+            let naive_ss: f64 = a.iter().zip(&c).map(|(x0, x1)| (x1 - x0).powi(2)).sum();
+            let naive_sy: f64 = (0..n).map(|i| (c[i] - a[i]) * (d[i] - b[i])).sum();
+            assert!((gg - naive_gg).abs() <= tolerance * naive_gg.max(1.0), "n = {n}");
+            assert!((ss - naive_ss).abs() <= tolerance * naive_ss.max(1.0), "n = {n}");
+            assert!((sy - naive_sy).abs() <= tolerance * naive_sy.abs().max(1.0), "n = {n}");
+            assert!(all_finite(&a));
+            for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+                for i in [0, n / 2, n.saturating_sub(1)].into_iter().filter(|&i| i < n) {
+                    let mut v = a.clone();
+                    v[i] = bad;
+                    assert!(!all_finite(&v), "n = {n}, v[{i}] = {bad}");
+                }
+            }
+        }
+    }
+}

@@ -68,17 +68,17 @@ pub(crate) fn step_geometry(x0: &[f64], g0: &[f64], x1: &[f64], g1: &[f64]) -> (
     (gg.iter().sum(), ss.iter().sum(), sy.iter().sum())
 }
 
-/// Whether every element is finite: x − x is 0 for finite x and NaN for ±∞ or NaN, and a sum
+/// Whether every element is finite: 0·x is 0 for finite x and NaN for ±∞ or NaN, and a sum
 /// of those vectorises where an early-exit loop would not.
 pub(crate) fn all_finite(v: &[f64]) -> bool {
     let mut acc = [0.0; LANES];
     let chunks = v.chunks_exact(LANES);
     for (k, x) in chunks.remainder().iter().enumerate() {
-        acc[k] += x - x;
+        acc[k] += x * 0.0;
     }
     for c in chunks {
         for k in 0..LANES {
-            acc[k] += c[k] - c[k];
+            acc[k] += c[k] * 0.0;
         }
     }
     acc.iter().sum::<f64>() == 0.0

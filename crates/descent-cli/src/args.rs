@@ -81,9 +81,9 @@ pub struct MinimizeArgs {
     /// Slope c of `ramp`.
     #[arg(long, requires = "problem", allow_hyphen_values = true)]
     pub slope: Option<f64>,
-    /// Seed of `random_quadratic`.
-    #[arg(long, requires = "problem", default_value_t = 0)]
-    pub seed: u64,
+    /// Seed of `random_quadratic` (default 0).
+    #[arg(long, requires = "problem")]
+    pub seed: Option<u64>,
     /// Starting point, comma separated (default: the problem's standard start; zeros for
     /// an expression).
     #[arg(long, allow_hyphen_values = true, value_parser = parse_vector)]

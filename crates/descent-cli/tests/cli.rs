@@ -163,6 +163,10 @@ fn bad_input_is_one_line_and_exit_code_two() {
     rejects(&["minimize", "--problem", "booth", "--method", "newton"], "newton");
     rejects(&["minimize", "--problem", "booth", "--c1", "0.5"], "--line-search armijo");
     rejects(&["minimize", "--problem", "booth", "--gtol", "-1"], "gtol");
+    rejects(
+        &["minimize", "--problem", "rosenbrock", "--condition", "5"],
+        "no parameter 'condition'",
+    );
     rejects(&["minimize"], "required");
 }
 

@@ -61,6 +61,18 @@ pub enum Error {
         available: String,
     },
 
+    /// A parameter was given to a problem that does not take it. Fix: drop it, or use one of
+    /// `takes`.
+    #[error("problem '{problem}' has no parameter '{parameter}' (it takes: {takes})")]
+    UnknownParameter {
+        /// The problem's name.
+        problem: &'static str,
+        /// The parameter given.
+        parameter: &'static str,
+        /// The parameters it does take, comma separated.
+        takes: String,
+    },
+
     /// The dimension asked for is not one the problem supports. Fix: see `valid`.
     #[error("problem '{problem}' cannot have dimension {dim}: {valid}")]
     InvalidDimension {

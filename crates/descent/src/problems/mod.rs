@@ -42,7 +42,8 @@ pub trait Problem: Objective + Hessian + HessianVectorProduct + Send + Sync {
 pub trait SecondOrder: Objective + Hessian + HessianVectorProduct {}
 impl<T: Objective + Hessian + HessianVectorProduct + ?Sized> SecondOrder for T {}
 
-/// Parameters a problem may take; each problem reads the ones it has and ignores the rest.
+/// Parameters a problem may take. [`build`] rejects a parameter the problem does not have, so
+/// that `--condition` given to `rosenbrock` is an error, not silently ignored.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProblemConfig {
     /// The dimension; `None` for the problem's default.
@@ -51,8 +52,22 @@ pub struct ProblemConfig {
     pub condition: Option<f64>,
     /// Slope c of `ramp`; `None` for the default 1.
     pub slope: Option<f64>,
-    /// Seed of `random_quadratic`.
-    pub seed: u64,
+    /// Seed of `random_quadratic`; `None` for seed 0.
+    pub seed: Option<u64>,
+}
+
+impl ProblemConfig {
+    /// The parameters that are set, by name.
+    fn given(&self) -> impl Iterator<Item = &'static str> {
+        [
+            (self.dim.is_some(), "dim"),
+            (self.condition.is_some(), "condition"),
+            (self.slope.is_some(), "slope"),
+            (self.seed.is_some(), "seed"),
+        ]
+        .into_iter()
+        .filter_map(|(given, name)| given.then_some(name))
+    }
 }
 
 /// One entry of the [`registry`].
@@ -62,6 +77,8 @@ pub struct ProblemSpec {
     pub name: &'static str,
     /// One line on what the landscape shows.
     pub summary: &'static str,
+    /// The [`ProblemConfig`] fields it reads (`"dim"`, `"condition"`, `"slope"`, `"seed"`).
+    pub parameters: &'static [&'static str],
     /// Builds the problem.
     pub build: fn(&ProblemConfig) -> Result<Box<dyn Problem>>,
 }
@@ -75,13 +92,25 @@ pub fn registry() -> &'static [ProblemSpec] {
 /// Builds the problem called `name`.
 ///
 /// # Errors
-/// [`Error::UnknownProblem`] for a name not in the [`registry`]; the problem's own validation
-/// errors ([`Error::InvalidDimension`], [`Error::InvalidHyperparameter`]) otherwise.
+/// [`Error::UnknownProblem`] for a name not in the [`registry`];
+/// [`Error::UnknownParameter`] for a parameter the problem does not take; the problem's own
+/// validation errors ([`Error::InvalidDimension`], [`Error::InvalidHyperparameter`]) otherwise.
 pub fn build(name: &str, config: &ProblemConfig) -> Result<Box<dyn Problem>> {
     let spec = REGISTRY.iter().find(|s| s.name == name).ok_or_else(|| Error::UnknownProblem {
         name: name.to_owned(),
         available: REGISTRY.iter().map(|s| s.name).collect::<Vec<_>>().join(", "),
     })?;
+    if let Some(parameter) = config.given().find(|p| !spec.parameters.contains(p)) {
+        return Err(Error::UnknownParameter {
+            problem: spec.name,
+            parameter,
+            takes: if spec.parameters.is_empty() {
+                "none".into()
+            } else {
+                spec.parameters.join(", ")
+            },
+        });
+    }
     (spec.build)(config)
 }
 
@@ -133,11 +162,13 @@ const REGISTRY: &[ProblemSpec] = &[
     ProblemSpec {
         name: ramp::NAME,
         summary: "a tilted plane with no bottom: a run must end unbounded_below",
+        parameters: &["dim", "slope"],
         build: |c| Ok(Box::new(Ramp::new(c.dim.unwrap_or(1), c.slope.unwrap_or(1.0))?)),
     },
     ProblemSpec {
         name: ravine::NAME,
         summary: "an axis-aligned quadratic with condition κ: gradient descent zig-zags",
+        parameters: &["dim", "condition"],
         build: |c| {
             two_dimensional(ravine::NAME, c)?;
             Ok(Box::new(Ravine::new(c.condition.unwrap_or(ravine::DEFAULT_CONDITION))?))
@@ -146,11 +177,13 @@ const REGISTRY: &[ProblemSpec] = &[
     ProblemSpec {
         name: rosenbrock::NAME,
         summary: "a curved, narrow valley: fast to find, slow to follow to (1, 1)",
+        parameters: &["dim"],
         build: |c| Ok(Box::new(Rosenbrock::new(c.dim.unwrap_or(2))?)),
     },
     ProblemSpec {
         name: beale::NAME,
         summary: "flat plateaus and steep ridges meeting at (3, 0.5)",
+        parameters: &["dim"],
         build: |c| {
             two_dimensional(beale::NAME, c)?;
             Ok(Box::new(Beale::new()))
@@ -159,6 +192,7 @@ const REGISTRY: &[ProblemSpec] = &[
     ProblemSpec {
         name: himmelblau::NAME,
         summary: "four global minima: which one a run finds depends on where it starts",
+        parameters: &["dim"],
         build: |c| {
             two_dimensional(himmelblau::NAME, c)?;
             Ok(Box::new(Himmelblau::new()))
@@ -167,6 +201,7 @@ const REGISTRY: &[ProblemSpec] = &[
     ProblemSpec {
         name: booth::NAME,
         summary: "a well-conditioned quadratic: every method should converge fast",
+        parameters: &["dim"],
         build: |c| {
             two_dimensional(booth::NAME, c)?;
             Ok(Box::new(Booth::new()))
@@ -175,6 +210,7 @@ const REGISTRY: &[ProblemSpec] = &[
     ProblemSpec {
         name: saddle::NAME,
         summary: "a saddle x² − y²: started almost on the ridge, a run must escape along y",
+        parameters: &["dim"],
         build: |c| {
             two_dimensional(saddle::NAME, c)?;
             Ok(Box::new(Saddle::new()))
@@ -183,6 +219,7 @@ const REGISTRY: &[ProblemSpec] = &[
     ProblemSpec {
         name: monkey_saddle::NAME,
         summary: "a degenerate saddle with zero Hessian at 0: curvature gives no warning",
+        parameters: &["dim"],
         build: |c| {
             two_dimensional(monkey_saddle::NAME, c)?;
             Ok(Box::new(MonkeySaddle::new()))
@@ -191,21 +228,24 @@ const REGISTRY: &[ProblemSpec] = &[
     ProblemSpec {
         name: rastrigin::NAME,
         summary: "a bowl covered in local minima: local methods stop in the nearest one",
+        parameters: &["dim"],
         build: |c| Ok(Box::new(Rastrigin::new(c.dim.unwrap_or(2))?)),
     },
     ProblemSpec {
         name: tridiagonal::NAME,
         summary: "the discrete 1-D Poisson problem: condition grows like n², Hessian tridiagonal",
+        parameters: &["dim"],
         build: |c| Ok(Box::new(Tridiagonal::new(c.dim.unwrap_or(100))?)),
     },
     ProblemSpec {
         name: random_quadratic::NAME,
         summary: "a rotated quadratic with chosen condition κ and seeded minimiser",
+        parameters: &["dim", "condition", "seed"],
         build: |c| {
             Ok(Box::new(RandomQuadratic::new(
                 c.dim.unwrap_or(10),
                 c.condition.unwrap_or(random_quadratic::DEFAULT_CONDITION),
-                c.seed,
+                c.seed.unwrap_or(0),
             )?))
         },
     },

@@ -9,7 +9,7 @@
 //!
 //! * **Minimisers:** none; f → −∞ along −sign(c)·1, so [`Problem::min_value`] is `None`.
 //! * **Start:** θ = 0.
-//! * **What it is for:** the one problem where the right answer is "diverged". Gradient descent
+//! * **What it is for:** the one problem where the right answer is "unbounded below". Gradient descent
 //!   with a fixed step α gives θₖ = −k·α·c·1 exactly, so a step rule can be checked by hand,
 //!   and a run must end with an honest status rather than claim convergence. The zero Hessian
 //!   also shows what a Newton-type method does with singular curvature.

@@ -163,7 +163,7 @@ fn an_unknown_name_lists_the_available_ones() {
 
 #[test]
 fn invalid_configurations_give_typed_errors() {
-    let config = |dim, condition, slope| ProblemConfig { dim, condition, slope, seed: 0 };
+    let config = |dim, condition, slope| ProblemConfig { dim, condition, slope, seed: None };
     assert!(matches!(
         build("rosenbrock", &config(Some(3), None, None)),
         Err(Error::InvalidDimension { problem: "rosenbrock", dim: 3, .. })
@@ -204,13 +204,36 @@ fn invalid_configurations_give_typed_errors() {
 
 #[test]
 fn the_configuration_reaches_the_problem() {
-    let config = ProblemConfig { dim: Some(6), condition: Some(7.0), slope: Some(-3.0), seed: 11 };
-    let ramp = build("ramp", &config).unwrap();
+    let config =
+        ProblemConfig { dim: Some(6), condition: Some(7.0), slope: Some(-3.0), seed: Some(11) };
+    let ramp =
+        build("ramp", &ProblemConfig { condition: None, seed: None, ..config.clone() }).unwrap();
     assert_eq!(ramp.value(&[1.0; 6]), -18.0);
-    let ravine = build("ravine", &ProblemConfig { dim: None, ..config.clone() }).unwrap();
+    let ravine =
+        build("ravine", &ProblemConfig { condition: Some(7.0), ..ProblemConfig::default() })
+            .unwrap();
     assert_eq!(ravine.value(&[0.0, 1.0]), 3.5);
-    let quadratic = build("random_quadratic", &config).unwrap();
+    let quadratic =
+        build("random_quadratic", &ProblemConfig { slope: None, ..config.clone() }).unwrap();
     let direct = super::RandomQuadratic::new(6, 7.0, 11).unwrap();
     assert_eq!(quadratic.minimizers(), direct.minimizers());
-    assert_eq!(build("tridiagonal", &config).unwrap().dim(), 6);
+    let tridiagonal =
+        build("tridiagonal", &ProblemConfig { dim: Some(6), ..ProblemConfig::default() });
+    assert_eq!(tridiagonal.unwrap().dim(), 6);
+}
+
+#[test]
+fn a_parameter_the_problem_does_not_take_is_an_error() {
+    let err =
+        build("rosenbrock", &ProblemConfig { condition: Some(5.0), ..ProblemConfig::default() });
+    assert_eq!(
+        err.err(),
+        Some(Error::UnknownParameter {
+            problem: "rosenbrock",
+            parameter: "condition",
+            takes: "dim".into()
+        })
+    );
+    let err = build("ravine", &ProblemConfig { seed: Some(1), ..ProblemConfig::default() });
+    assert!(matches!(err, Err(Error::UnknownParameter { parameter: "seed", .. })));
 }

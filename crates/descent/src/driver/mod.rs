@@ -126,6 +126,17 @@ impl Iterate {
         Self { x: vec![0.0; n], value: 0.0, grad: vec![0.0; n] }
     }
 
+    fn progress(
+        &self,
+        iteration: usize,
+        grad_norm: f64,
+        step_norm: f64,
+        evaluations: Evaluations,
+    ) -> Progress<'_> {
+        let (x, value, grad) = (&self.x, self.value, &self.grad);
+        Progress { iteration, x, value, grad, grad_norm, step_norm, evaluations }
+    }
+
     fn is_finite(&self) -> bool {
         self.value.is_finite() && all_finite(&self.grad)
     }
@@ -278,25 +289,8 @@ where
     let mut grad_norm = g0_norm;
     let mut unbounded = RayTest::new(options.unbounded_window);
 
-    fn progress<'i>(
-        it: &'i Iterate,
-        iteration: usize,
-        grad_norm: f64,
-        step_norm: f64,
-        evaluations: Evaluations,
-    ) -> Progress<'i> {
-        Progress {
-            iteration,
-            x: &it.x,
-            value: it.value,
-            grad: &it.grad,
-            grad_norm,
-            step_norm,
-            evaluations,
-        }
-    }
     let mut status =
-        if observer.observe(&progress(&current, 0, grad_norm, 0.0, f.evaluations())).is_break() {
+        if observer.observe(&current.progress(0, grad_norm, 0.0, f.evaluations())).is_break() {
             Some(Status::Stopped)
         } else {
             gradient_converged(options, grad_norm, g0_norm)
@@ -331,7 +325,7 @@ where
         grad_norm = along.grad_norm;
 
         status = if observer
-            .observe(&progress(&current, k, grad_norm, along.step_norm, f.evaluations()))
+            .observe(&current.progress(k, grad_norm, along.step_norm, f.evaluations()))
             .is_break()
         {
             Some(Status::Stopped)

@@ -67,10 +67,11 @@
 //! Expression crates such as `meval` and `evalexpr` evaluate to `f64` only, but an
 //! [`Expression`] must be evaluated generically over dual numbers to give exact derivatives.
 //! The grammar is also part of the command-line interface, so it is defined here, with
-//! its precedence documented and tested, rather than inherited from a dependency; and errors must
-//! name the column, which the CLI shows under the user's input. The parser is a recursive-descent
-//! one of about two hundred lines; the tree is a flat arena (nodes refer to each other by index),
-//! and `a + b - c` is one n-ary node, so a long sum is a loop rather than a deep recursion.
+//! its precedence documented and tested, rather than inherited from a dependency; and errors
+//! must name the column, which the CLI reports in its one-line error. The parser is a
+//! recursive-descent one of about two hundred lines; the tree is a flat arena (nodes refer to
+//! each other by index), and `a + b - c` is one n-ary node, so a long sum is a loop rather than
+//! a deep recursion.
 
 mod parse;
 

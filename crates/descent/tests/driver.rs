@@ -351,3 +351,59 @@ fn armijo_steps_always_decrease_the_value() {
         assert!(pair[1].value < pair[0].value, "iteration {}", pair[1].iteration);
     }
 }
+
+mod invariants {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever the problem, step and limits, a report describes its own x truthfully and
+        /// its status agrees with the rule that ended the run.
+        #[test]
+        fn a_report_is_consistent_with_its_point_and_its_status(
+            curvatures in prop::collection::vec(0.1..10.0_f64, 1..6),
+            start in prop::collection::vec(-5.0..5.0_f64, 6),
+            lr_scale in 0.01..2.5_f64,
+            armijo in any::<bool>(),
+            max_iter in 0usize..400,
+            gtol in prop::sample::select(vec![0.0, 1e-8, 1e-4]),
+        ) {
+            let n = curvatures.len();
+            let lambda_max = curvatures.iter().cloned().fold(0.0, f64::max);
+            let f = Quadratic(curvatures);
+            let x0 = &start[..n];
+            let options = Options { max_iter, gtol, ..Options::default() };
+            let lr = lr_scale / lambda_max;
+            let report = if armijo {
+                let gd = GradientDescent { learning_rate: lr, ..GradientDescent::armijo() };
+                minimize(&f, x0, gd, &options)
+            } else {
+                minimize(&f, x0, GradientDescent::new(lr).unwrap(), &options)
+            }
+            .unwrap();
+
+            let mut g = vec![0.0; n];
+            prop_assert_eq!(report.value, f.value_grad(&report.x, &mut g));
+            let norm = g.iter().map(|g| g * g).sum::<f64>().sqrt();
+            prop_assert!((report.grad_norm - norm).abs() <= 1e-12 * norm.max(1e-300));
+            prop_assert!(report.iterations <= max_iter);
+            prop_assert!(report.evaluations.value >= report.iterations + 1);
+            prop_assert_eq!(report.evaluations.gradient, report.evaluations.value);
+            prop_assert_eq!(report.evaluations.hessian, 0);
+            match report.status {
+                Status::Converged(Convergence::GradientNorm) => prop_assert!(report.grad_norm <= gtol),
+                Status::MaxIterations => prop_assert_eq!(report.iterations, max_iter),
+                // α > 2/λ_max makes the stiffest mode grow: only fixed steps can diverge.
+                Status::Diverged { iteration } => {
+                    prop_assert!(!armijo && lr_scale > 2.0);
+                    prop_assert_eq!(iteration, report.iterations);
+                }
+                Status::LineSearchFailed { .. } => prop_assert!(armijo),
+                other => prop_assert!(false, "unexpected status {other:?}"),
+            }
+            if armijo {
+                prop_assert!(report.value <= f.value(x0));
+            }
+        }
+    }
+}

@@ -237,3 +237,11 @@ fn a_parameter_the_problem_does_not_take_is_an_error() {
     let err = build("ravine", &ProblemConfig { seed: Some(1), ..ProblemConfig::default() });
     assert!(matches!(err, Err(Error::UnknownParameter { parameter: "seed", .. })));
 }
+
+#[test]
+fn finite_differences_confirm_every_gradient_at_the_standard_start() {
+    for problem in small_problems() {
+        let check = crate::check_gradient(problem.as_ref(), &problem.start()).unwrap();
+        assert!(check.passes(1e-6), "{}: {check:?}", problem.name());
+    }
+}

@@ -43,6 +43,16 @@ pub enum Error {
         what: &'static str,
     },
 
+    /// A gradient handed to an optimizer's step contained NaN or an infinity; nothing was
+    /// changed. Fix: find what produced it (often a learning rate too large a few steps ago).
+    #[error("gradient[{index}] = {value} is not finite; the step was not taken")]
+    NonFiniteGradient {
+        /// The first offending component.
+        index: usize,
+        /// Its value.
+        value: f64,
+    },
+
     /// A starting point contained NaN or an infinity. Fix: pass finite numbers.
     #[error("x0[{index}] = {value} is not finite")]
     NonFiniteInput {

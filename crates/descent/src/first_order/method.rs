@@ -1,0 +1,122 @@
+//! First-order rules driven by [`minimize`](crate::minimize), and Nesterov's look-ahead form.
+
+use super::rule::Rule;
+use super::{FiniteCheck, Optimizer, Schedule, Threads};
+use crate::driver::{Counted, Iterate, Method, StepOutcome};
+use crate::error::positive;
+use crate::{Objective, Result};
+
+/// Any composed [`Rule`] as a [`Method`] for the driver: each iteration steps x with the
+/// gradient at x, then evaluates the new point.
+///
+/// # Example
+/// ```
+/// use descent::first_order::{FirstOrder, Nesterov, Preset};
+/// use descent::{minimize, Options, Status, problems::Ravine};
+///
+/// let ravine = Ravine::new(100.0)?;
+/// let method = FirstOrder::new(Nesterov::preset(Preset::Torch, 0.008).rule());
+/// let report = minimize(&ravine, &[10.0, 1.0], method, &Options::default())?;
+/// assert!(report.status.is_converged());
+/// # Ok::<(), descent::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct FirstOrder<R> {
+    /// The rule.
+    pub rule: R,
+}
+
+impl<R: Rule> FirstOrder<R> {
+    /// Drives `rule`.
+    pub fn new(rule: R) -> Self {
+        Self { rule }
+    }
+}
+
+impl<O: Objective + ?Sized, R: Rule> Method<O> for FirstOrder<R> {
+    type State = Optimizer<R, f64>;
+
+    fn init(&self, objective: &Counted<'_, O>, _start: &Iterate) -> Result<Self::State> {
+        // The driver has checked every gradient before it reaches the step.
+        Ok(Optimizer::new(self.rule.clone(), objective.dim())?
+            .with_threads(Threads::Single)
+            .with_finite_check(FiniteCheck::Trust))
+    }
+
+    fn step(
+        &self,
+        optimizer: &mut Self::State,
+        objective: &Counted<'_, O>,
+        current: &Iterate,
+        next: &mut Iterate,
+    ) -> StepOutcome {
+        next.x.copy_from_slice(&current.x);
+        if optimizer.step(&mut next.x, &current.grad).is_err() {
+            return StepOutcome::LineSearchFailed;
+        }
+        next.value = objective.value_grad(&next.x, &mut next.grad);
+        StepOutcome::Moved
+    }
+}
+
+/// Nesterov's accelerated gradient in its look-ahead form, for the driver (Sutskever et al.
+/// 2013, eqs. 3–4):
+///
+/// ```text
+/// vₜ₊₁ = γvₜ − η(t)·∇L(θₜ + γvₜ)
+/// θₜ₊₁ = θₜ + vₜ₊₁
+/// ```
+///
+/// The gradient is taken at the look-ahead point θ + γv, which only the driver can do (the step
+/// API receives the gradient at the stored parameter: see [`Nesterov`](super::Nesterov) for the
+/// reformulated form). The iterate the driver reports is the look-ahead point φ = θ + γv — the
+/// point whose value and gradient were evaluated — so that this method and the reformulated
+/// one report the same sequence at a constant η.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NesterovLookAhead {
+    /// η(t).
+    pub learning_rate: Schedule,
+    /// γ ∈ [0, 1).
+    pub momentum: f64,
+}
+
+/// The velocity and the current θ of [`NesterovLookAhead`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct LookAheadState {
+    theta: Vec<f64>,
+    velocity: Vec<f64>,
+    step: u64,
+}
+
+impl<O: Objective + ?Sized> Method<O> for NesterovLookAhead {
+    type State = LookAheadState;
+
+    fn init(&self, _objective: &Counted<'_, O>, start: &Iterate) -> Result<Self::State> {
+        self.learning_rate.validate()?;
+        super::rule::unit_interval_closed_open("momentum", self.momentum)?;
+        positive("learning_rate", self.learning_rate.at(1))?;
+        // v₀ = 0, so the first look-ahead point is θ₀ itself.
+        Ok(LookAheadState { theta: start.x.clone(), velocity: vec![0.0; start.x.len()], step: 0 })
+    }
+
+    fn step(
+        &self,
+        state: &mut Self::State,
+        objective: &Counted<'_, O>,
+        current: &Iterate,
+        next: &mut Iterate,
+    ) -> StepOutcome {
+        // `current` is the look-ahead point φₜ = θₜ + γvₜ with its gradient.
+        state.step += 1;
+        let eta = self.learning_rate.at(state.step);
+        let gamma = self.momentum;
+        for i in 0..state.theta.len() {
+            let v = gamma * state.velocity[i] - eta * current.grad[i];
+            state.velocity[i] = v;
+            state.theta[i] += v;
+            next.x[i] = state.theta[i] + gamma * v;
+        }
+        next.value = objective.value_grad(&next.x, &mut next.grad);
+        StepOutcome::Moved
+    }
+}

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use descent::Options;
+use descent::first_order::Schedule;
 use descent::line_search::Backtracking;
 
 /// Gradient descent and its family: minimise, compare, and take the tour.
@@ -46,8 +47,40 @@ pub struct ProblemsArgs {
 /// The optimisation methods `minimize` knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum MethodName {
-    /// Gradient descent θ ← θ − α∇L(θ).
+    /// Gradient descent θ ← θ − α∇L(θ), fixed step or line search.
     Gd,
+    /// SGD with coupled weight decay (the step API's form of `gd`).
+    Sgd,
+    /// Heavy ball, textbook form: v ← γv − α∇L, θ ← θ + v.
+    HeavyBall,
+    /// Momentum as torch's SGD(momentum): η outside the buffer, with dampening.
+    Momentum,
+    /// Nesterov momentum, reformulated (torch, optax).
+    Nesterov,
+    /// Nesterov momentum, look-ahead form (gradient at θ + γv).
+    NesterovLookAhead,
+    /// Adam (Kingma & Ba 2015).
+    Adam,
+    /// AdamW: decoupled weight decay.
+    Adamw,
+    /// AMSGrad: Adam with a running maximum of v.
+    Amsgrad,
+}
+
+impl MethodName {
+    /// The name as the command line spells it.
+    pub fn name(self) -> String {
+        self.to_possible_value().map_or_else(String::new, |v| v.get_name().to_owned())
+    }
+}
+
+/// Whose defaults a first-order method starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PresetName {
+    /// PyTorch's `torch.optim`.
+    Torch,
+    /// optax.
+    Optax,
 }
 
 /// Step-length rules.
@@ -95,9 +128,11 @@ pub struct MinimizeArgs {
     /// a fixed step, 1 with a line search).
     #[arg(long = "lr", visible_alias = "learning-rate", allow_hyphen_values = true)]
     pub learning_rate: Option<f64>,
-    /// Step-length rule.
+    /// Step-length rule (gd only).
     #[arg(long, value_enum, default_value = "none")]
     pub line_search: LineSearchName,
+    #[command(flatten)]
+    pub first_order: FirstOrderArgs,
     /// Armijo sufficient-decrease constant c₁.
     #[arg(long, allow_hyphen_values = true)]
     pub c1: Option<f64>,
@@ -121,6 +156,126 @@ pub struct MinimizeArgs {
     /// Write every iterate to this CSV file.
     #[arg(long, value_name = "FILE.csv")]
     pub trace: Option<PathBuf>,
+}
+
+/// Hyperparameters of the first-order methods, each named after its field.
+#[derive(Debug, Args)]
+pub struct FirstOrderArgs {
+    /// Whose defaults to start from.
+    #[arg(long, value_enum, default_value = "torch")]
+    pub preset: PresetName,
+    /// Momentum μ (γ).
+    #[arg(long, allow_hyphen_values = true)]
+    pub momentum: Option<f64>,
+    /// Momentum dampening τ (torch).
+    #[arg(long, allow_hyphen_values = true)]
+    pub dampening: Option<f64>,
+    /// First-moment decay β₁.
+    #[arg(long, allow_hyphen_values = true)]
+    pub beta1: Option<f64>,
+    /// Second-moment decay β₂.
+    #[arg(long, allow_hyphen_values = true)]
+    pub beta2: Option<f64>,
+    /// ε of the denominator.
+    #[arg(long, allow_hyphen_values = true)]
+    pub eps: Option<f64>,
+    /// Weight decay λ (coupled or decoupled, as the method defines it).
+    #[arg(long, allow_hyphen_values = true)]
+    pub weight_decay: Option<f64>,
+    /// Learning-rate schedule, `KIND[:field=value,...]` with the fields of
+    /// `descent::first_order::Schedule`, e.g. `step:step_size=100,gamma=0.5`,
+    /// `warmup_cosine:warmup_steps=10,decay_steps=1000`; `--lr` is its base (peak) rate.
+    #[arg(long, value_parser = parse_schedule_spec)]
+    pub schedule: Option<ScheduleSpec>,
+}
+
+/// A parsed `--schedule` value: its kind and fields, turned into a `Schedule` once the
+/// learning rate is known.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduleSpec {
+    /// The kind (`step`, `exponential`, ...).
+    pub kind: String,
+    /// `field=value` pairs.
+    pub fields: Vec<(String, f64)>,
+}
+
+impl ScheduleSpec {
+    /// The schedule with base rate `learning_rate`.
+    pub fn build(&self, learning_rate: f64) -> anyhow::Result<Schedule> {
+        let mut fields: std::collections::BTreeMap<&str, f64> =
+            self.fields.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        let mut take = |name: &str, default: Option<f64>| -> anyhow::Result<f64> {
+            fields
+                .remove(name)
+                .or(default)
+                .ok_or_else(|| anyhow::anyhow!("--schedule {}: missing field '{name}'", self.kind))
+        };
+        let count = |name: &str, value: f64| -> anyhow::Result<u64> {
+            if value >= 0.0 && value.fract() == 0.0 && value < 2f64.powi(63) {
+                Ok(value as u64)
+            } else {
+                anyhow::bail!("--schedule: '{name}' must be a whole number, got {value}")
+            }
+        };
+        let schedule = match self.kind.as_str() {
+            "constant" => Schedule::Constant { learning_rate },
+            "step" => Schedule::Step {
+                learning_rate,
+                step_size: count("step_size", take("step_size", None)?)?,
+                gamma: take("gamma", None)?,
+            },
+            "exponential" => Schedule::Exponential { learning_rate, gamma: take("gamma", None)? },
+            "inverse_time" => Schedule::InverseTime { learning_rate, decay: take("decay", None)? },
+            "polynomial" => Schedule::Polynomial {
+                learning_rate,
+                end_learning_rate: take("end_learning_rate", Some(0.0))?,
+                power: take("power", Some(1.0))?,
+                steps: count("steps", take("steps", None)?)?,
+            },
+            "warmup_cosine" => Schedule::WarmupCosine {
+                init_learning_rate: take("init_learning_rate", Some(0.0))?,
+                peak_learning_rate: learning_rate,
+                warmup_steps: count("warmup_steps", take("warmup_steps", None)?)?,
+                decay_steps: count("decay_steps", take("decay_steps", None)?)?,
+                end_learning_rate: take("end_learning_rate", Some(0.0))?,
+            },
+            "one_cycle" => Schedule::OneCycle {
+                max_learning_rate: learning_rate,
+                total_steps: count("total_steps", take("total_steps", None)?)?,
+                pct_start: take("pct_start", Some(0.3))?,
+                div_factor: take("div_factor", Some(25.0))?,
+                final_div_factor: take("final_div_factor", Some(1e4))?,
+            },
+            other => anyhow::bail!(
+                "--schedule: unknown kind '{other}' (constant, step, exponential, inverse_time, \
+                 polynomial, warmup_cosine, one_cycle)"
+            ),
+        };
+        if let Some(extra) = fields.keys().next() {
+            anyhow::bail!("--schedule {}: unknown field '{extra}'", self.kind);
+        }
+        schedule.validate()?;
+        Ok(schedule)
+    }
+}
+
+/// Parses `KIND[:field=value,...]`.
+pub fn parse_schedule_spec(text: &str) -> Result<ScheduleSpec, String> {
+    let (kind, rest) = text.split_once(':').unwrap_or((text, ""));
+    let fields = rest
+        .split(',')
+        .filter(|item| !item.trim().is_empty())
+        .map(|item| {
+            let (key, value) = item
+                .split_once('=')
+                .ok_or_else(|| format!("expected field=value, got '{item}'"))?;
+            let value = value.trim().parse::<f64>().map_err(|_| {
+                format!("field '{}': '{}' is not a number", key.trim(), value.trim())
+            })?;
+            Ok((key.trim().to_owned(), value))
+        })
+        .collect::<Result<_, String>>()?;
+    Ok(ScheduleSpec { kind: kind.trim().to_owned(), fields })
 }
 
 /// The driver's stopping rules; each flag is named after its field in [`Options`].
@@ -203,20 +358,27 @@ impl MinimizeArgs {
         }
     }
 
-    /// Flags of the line search that were given although no line search was chosen.
-    pub fn stray_line_search_flags(&self) -> Option<&'static str> {
-        if self.line_search != LineSearchName::None {
-            return None;
-        }
+    /// The method-specific flags that were given, by name.
+    pub fn given_flags(&self) -> Vec<&'static str> {
+        let f = &self.first_order;
         [
+            (self.line_search != LineSearchName::None, "--line-search"),
             (self.c1.is_some(), "--c1"),
             (self.shrink_min.is_some(), "--shrink-min"),
             (self.shrink_max.is_some(), "--shrink-max"),
             (self.growth.is_some(), "--growth"),
             (self.max_trials.is_some(), "--max-trials"),
+            (f.momentum.is_some(), "--momentum"),
+            (f.dampening.is_some(), "--dampening"),
+            (f.beta1.is_some(), "--beta1"),
+            (f.beta2.is_some(), "--beta2"),
+            (f.eps.is_some(), "--eps"),
+            (f.weight_decay.is_some(), "--weight-decay"),
+            (f.schedule.is_some(), "--schedule"),
         ]
         .into_iter()
-        .find_map(|(given, flag)| given.then_some(flag))
+        .filter_map(|(given, flag)| given.then_some(flag))
+        .collect()
     }
 }
 
@@ -250,6 +412,28 @@ mod tests {
         assert_eq!(parse_vector("1,x"), Err("element 2 ('x') is not a number".into()));
         assert!(parse_vector("").is_err());
         assert!(parse_vector("1,,2").is_err());
+    }
+
+    #[test]
+    fn schedules_parse_with_defaults_and_reject_unknown_fields() {
+        let spec = parse_schedule_spec("warmup_cosine:warmup_steps=10,decay_steps=100").unwrap();
+        let built = spec.build(0.5).unwrap();
+        assert_eq!(
+            built,
+            Schedule::WarmupCosine {
+                init_learning_rate: 0.0,
+                peak_learning_rate: 0.5,
+                warmup_steps: 10,
+                decay_steps: 100,
+                end_learning_rate: 0.0,
+            }
+        );
+        assert!(parse_schedule_spec("step:gamma").is_err());
+        let unknown = parse_schedule_spec("step:step_size=3,gamma=0.5,speed=2").unwrap();
+        assert!(unknown.build(0.1).unwrap_err().to_string().contains("speed"));
+        let fractional = parse_schedule_spec("step:step_size=2.5,gamma=0.5").unwrap();
+        assert!(fractional.build(0.1).is_err());
+        assert!(parse_schedule_spec("cosine").unwrap().build(0.1).is_err());
     }
 
     #[test]

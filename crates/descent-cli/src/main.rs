@@ -5,6 +5,7 @@
 //! from the command line or the library, becomes one line on stderr and exit code 2.
 
 mod args;
+mod methods;
 mod minimize;
 mod output;
 mod problems;

@@ -4,12 +4,11 @@ use anyhow::bail;
 use descent::driver::{NoObserver, Observer};
 use descent::expr::Expression;
 use descent::problems::{self, Problem, ProblemConfig};
-use descent::{
-    AutoDiff, Evaluations, GradientDescent, Objective, Options, Report, Trace, minimize_observed,
-};
+use descent::{AutoDiff, Evaluations, Objective, Trace};
 use serde::Serialize;
 
-use crate::args::{LineSearchName, MethodName, MinimizeArgs};
+use crate::args::{LineSearchName, MinimizeArgs};
+use crate::methods;
 use crate::output::{AtomicFile, number, print_fields, print_json, vector};
 
 /// What is minimised.
@@ -87,15 +86,14 @@ struct RunJson<'a> {
     variables: Option<&'a [String]>,
     line_search: &'static str,
     learning_rate: f64,
+    hyperparameters: &'a serde_json::Value,
     distance_to_minimizer: Option<f64>,
 }
 
 /// Runs `descent minimize`.
 pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
     let options = args.stopping.options()?;
-    if let Some(flag) = args.stray_line_search_flags() {
-        bail!("{flag} applies to a line search: add --line-search armijo");
-    }
+    methods::check_flags(args)?;
     let target = Target::from_args(args)?;
     let x0 = args.x0.as_ref().map_or_else(|| target.start(), |c| c.0.clone());
     // Opened before the run so that an unwritable path fails before any work.
@@ -104,17 +102,16 @@ pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
     let mut trace = Trace::default();
     let observer: &mut dyn Observer =
         if trace_file.is_some() { &mut trace } else { &mut NoObserver };
-    let (report, learning_rate) = match &target {
-        Target::Problem(p) => solve(p.as_ref(), &x0, args, &options, observer)?,
-        Target::Expression(e) => solve(e, &x0, args, &options, observer)?,
+    let (report, summary) = match &target {
+        Target::Problem(p) => methods::solve(p.as_ref(), &x0, args, &options, observer)?,
+        Target::Expression(e) => methods::solve(e, &x0, args, &options, observer)?,
     };
     if let Some(file) = trace_file {
         file.commit(trace_csv(&trace, target.variables(), x0.len()).as_bytes())?;
     }
 
-    let method = match args.method {
-        MethodName::Gd => "gd",
-    };
+    let method = summary.method.as_str();
+    let learning_rate = summary.learning_rate;
     let line_search = match args.line_search {
         LineSearchName::None => "none",
         LineSearchName::Armijo => "armijo",
@@ -136,6 +133,7 @@ pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
             variables: target.variables(),
             line_search,
             learning_rate,
+            hyperparameters: &summary.hyperparameters,
             distance_to_minimizer: target.distance_to_minimizer(&report.x),
         });
     }
@@ -151,10 +149,7 @@ pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
     let e = report.evaluations;
     let mut rows = vec![
         ("problem", format!("{} (n = {})", target.name(), x0.len())),
-        (
-            "method",
-            format!("{method}, line search {line_search}, learning rate {}", number(learning_rate)),
-        ),
+        ("method", describe(method, line_search, learning_rate, args)),
         ("status", report.status.to_string()),
         ("iterations", report.iterations.to_string()),
         (
@@ -173,28 +168,15 @@ pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs the chosen method; returns the report and the learning rate used.
-fn solve<O: Objective + ?Sized>(
-    f: &O,
-    x0: &[f64],
-    args: &MinimizeArgs,
-    options: &Options,
-    observer: &mut dyn Observer,
-) -> anyhow::Result<(Report, f64)> {
-    let report = match (args.method, args.line_search) {
-        (MethodName::Gd, LineSearchName::None) => {
-            let gd = GradientDescent::new(args.learning_rate.unwrap_or(1e-3))?;
-            (minimize_observed(f, x0, gd, options, observer)?, gd.learning_rate)
-        }
-        (MethodName::Gd, LineSearchName::Armijo) => {
-            let gd = GradientDescent {
-                learning_rate: args.learning_rate.unwrap_or(1.0),
-                line_search: args.backtracking(),
-            };
-            (minimize_observed(f, x0, gd, options, observer)?, gd.learning_rate)
-        }
-    };
-    Ok(report)
+/// The method in words: the line search for gd, the preset for the first-order methods.
+fn describe(method: &str, line_search: &str, learning_rate: f64, args: &MinimizeArgs) -> String {
+    let lr = number(learning_rate);
+    if method == "gd" {
+        format!("gd, line search {line_search}, learning rate {lr}")
+    } else {
+        let preset = format!("{:?}", args.first_order.preset).to_lowercase();
+        format!("{method} ({preset} defaults), learning rate {lr}")
+    }
 }
 
 /// The trace as CSV: one row per iterate, coordinates named after the variables.

@@ -171,6 +171,55 @@ fn bad_input_is_one_line_and_exit_code_two() {
 }
 
 #[test]
+fn every_first_order_method_runs_with_its_flags() {
+    for (method, flags) in [
+        ("sgd", vec!["--lr", "0.01", "--weight-decay", "0"]),
+        ("heavy-ball", vec!["--lr", "0.01", "--momentum", "0.8"]),
+        ("momentum", vec!["--lr", "0.01", "--dampening", "0.1"]),
+        ("nesterov", vec!["--lr", "0.01", "--preset", "optax"]),
+        ("nesterov-look-ahead", vec!["--lr", "0.01"]),
+        ("adam", vec!["--lr", "0.05", "--beta1", "0.8", "--eps", "1e-7"]),
+        ("adamw", vec!["--lr", "0.05", "--weight-decay", "0"]),
+        ("amsgrad", vec!["--lr", "0.05", "--schedule", "exponential:gamma=0.9999"]),
+    ] {
+        let mut args =
+            vec!["minimize", "--problem", "booth", "--method", method, "--max-iter", "50000"];
+        args.extend(flags);
+        let v = json(&args);
+        assert_eq!(v["status"], "converged", "{method}: {v}");
+        assert_eq!(v["method"], method);
+        assert!(v["distance_to_minimizer"].as_f64().unwrap() < 1e-4, "{method}: {v}");
+        assert!(v["hyperparameters"].is_object());
+    }
+    let v = json(&["minimize", "--problem", "booth", "--method", "adam", "--beta2", "0.99"]);
+    assert_eq!(v["hyperparameters"]["beta2"], 0.99);
+    let v = json(&["minimize", "--problem", "booth", "--method", "adamw", "--preset", "optax"]);
+    assert_eq!(v["hyperparameters"]["weight_decay"], 1e-4);
+}
+
+#[test]
+fn first_order_flags_are_checked() {
+    rejects(
+        &["minimize", "--problem", "booth", "--method", "adam", "--momentum", "0.9"],
+        "--momentum does not apply",
+    );
+    rejects(&["minimize", "--problem", "booth", "--method", "adam", "--beta1", "1"], "beta1");
+    rejects(&["minimize", "--problem", "booth", "--method", "adam", "--eps", "0"], "eps");
+    rejects(
+        &["minimize", "--problem", "booth", "--method", "momentum", "--lr", "-0.1"],
+        "learning_rate",
+    );
+    rejects(
+        &["minimize", "--problem", "booth", "--method", "sgd", "--schedule", "step:gamma=0.5"],
+        "step_size",
+    );
+    rejects(
+        &["minimize", "--problem", "booth", "--method", "sgd", "--schedule", "spiral"],
+        "unknown kind",
+    );
+}
+
+#[test]
 fn problems_lists_the_registry() {
     let v = json(&["problems"]);
     let names: Vec<&str> =

@@ -1,0 +1,192 @@
+//! From `--method` and its flags to a configured method, run by the driver.
+
+use anyhow::bail;
+use descent::driver::Observer;
+use descent::first_order::{
+    Adam, AdamW, AmsGrad, FirstOrder, HeavyBall, Momentum, Nesterov, NesterovLookAhead, Preset,
+    Schedule, Sgd,
+};
+use descent::{GradientDescent, Method, Objective, Options, Report, minimize_observed};
+use serde::Serialize;
+
+use crate::args::{LineSearchName, MethodName, MinimizeArgs, PresetName};
+
+/// What ran, for the report.
+pub struct Summary {
+    /// The method's name as the command line spells it.
+    pub method: String,
+    /// Its base learning rate.
+    pub learning_rate: f64,
+    /// Its full configuration, as JSON.
+    pub hyperparameters: serde_json::Value,
+}
+
+/// The method-specific flags each method takes.
+fn accepted(method: MethodName) -> &'static [&'static str] {
+    const ADAM: &[&str] = &["--beta1", "--beta2", "--eps", "--weight-decay", "--schedule"];
+    match method {
+        MethodName::Gd => {
+            &["--line-search", "--c1", "--shrink-min", "--shrink-max", "--growth", "--max-trials"]
+        }
+        MethodName::Sgd => &["--weight-decay", "--schedule"],
+        MethodName::HeavyBall | MethodName::NesterovLookAhead => &["--momentum", "--schedule"],
+        MethodName::Momentum => &["--momentum", "--dampening", "--weight-decay", "--schedule"],
+        MethodName::Nesterov => &["--momentum", "--weight-decay", "--schedule"],
+        MethodName::Adam | MethodName::Adamw | MethodName::Amsgrad => ADAM,
+    }
+}
+
+/// Rejects flags the chosen method does not have.
+pub fn check_flags(args: &MinimizeArgs) -> anyhow::Result<()> {
+    let method = args.method;
+    for flag in args.given_flags() {
+        if !accepted(method).contains(&flag) {
+            bail!("{flag} does not apply to --method {}", method.name());
+        }
+        if method == MethodName::Gd
+            && args.line_search == LineSearchName::None
+            && flag != "--line-search"
+        {
+            bail!("{flag} applies to a line search: add --line-search armijo");
+        }
+    }
+    Ok(())
+}
+
+/// What every run shares: the objective, the start, the stopping rules, the observer.
+struct Run<'a, O: ?Sized> {
+    f: &'a O,
+    x0: &'a [f64],
+    options: &'a Options,
+    observer: &'a mut dyn Observer,
+    name: String,
+}
+
+impl<O: Objective + ?Sized> Run<'_, O> {
+    fn drive<M: Method<O>, C: Serialize>(
+        self,
+        method: M,
+        learning_rate: f64,
+        config: &C,
+    ) -> anyhow::Result<(Report, Summary)> {
+        let report = minimize_observed(self.f, self.x0, method, self.options, self.observer)?;
+        let hyperparameters = serde_json::to_value(config)?;
+        Ok((report, Summary { method: self.name, learning_rate, hyperparameters }))
+    }
+}
+
+/// Runs the method `args` describes on `f` from `x0`.
+pub fn solve<O: Objective + ?Sized>(
+    f: &O,
+    x0: &[f64],
+    args: &MinimizeArgs,
+    options: &Options,
+    observer: &mut dyn Observer,
+) -> anyhow::Result<(Report, Summary)> {
+    let flags = &args.first_order;
+    let preset = match flags.preset {
+        PresetName::Torch => Preset::Torch,
+        PresetName::Optax => Preset::Optax,
+    };
+    let run = Run { f, x0, options, observer, name: args.method.name() };
+    // Each method's default rate: torch's where torch has one, else a cautious 1e-3.
+    let lr = args.learning_rate.unwrap_or(match (args.method, args.line_search) {
+        (MethodName::Gd, LineSearchName::Armijo) => 1.0,
+        _ => 1e-3,
+    });
+    let schedule = match &flags.schedule {
+        Some(spec) => spec.build(lr)?,
+        None => Schedule::Constant { learning_rate: lr },
+    };
+    match args.method {
+        MethodName::Gd => match args.line_search {
+            LineSearchName::None => {
+                run.drive(GradientDescent::new(lr)?, lr, &GdConfig { learning_rate: lr })
+            }
+            LineSearchName::Armijo => {
+                let line_search = args.backtracking();
+                let gd = GradientDescent { learning_rate: lr, line_search };
+                run.drive(gd, lr, &GdConfig { learning_rate: lr })
+            }
+        },
+        MethodName::Sgd => {
+            let mut c = Sgd { learning_rate: schedule, ..Sgd::new(lr) };
+            set(&mut c.weight_decay, flags.weight_decay);
+            run.drive(FirstOrder::new(c.rule()), lr, &c)
+        }
+        MethodName::HeavyBall => {
+            let mut c = HeavyBall { learning_rate: schedule, ..HeavyBall::new(lr, 0.9) };
+            set(&mut c.momentum, flags.momentum);
+            run.drive(FirstOrder::new(c.rule()), lr, &c)
+        }
+        MethodName::Momentum => {
+            let mut c = Momentum { learning_rate: schedule, ..Momentum::preset(preset, lr) };
+            set(&mut c.momentum, flags.momentum);
+            set(&mut c.dampening, flags.dampening);
+            set(&mut c.weight_decay, flags.weight_decay);
+            run.drive(FirstOrder::new(c.rule()), lr, &c)
+        }
+        MethodName::Nesterov => {
+            let mut c = Nesterov { learning_rate: schedule, ..Nesterov::preset(preset, lr) };
+            set(&mut c.momentum, flags.momentum);
+            set(&mut c.weight_decay, flags.weight_decay);
+            run.drive(FirstOrder::new(c.rule()), lr, &c)
+        }
+        MethodName::NesterovLookAhead => {
+            let c = NesterovLookAhead {
+                learning_rate: schedule,
+                momentum: flags.momentum.unwrap_or(0.9),
+            };
+            let config = LookAheadConfig { learning_rate: &c.learning_rate, momentum: c.momentum };
+            run.drive(c.clone(), lr, &config)
+        }
+        MethodName::Adam => {
+            let mut c = Adam { learning_rate: schedule, ..Adam::preset(preset, lr) };
+            adam_flags(&mut c, args);
+            set(&mut c.weight_decay, flags.weight_decay);
+            run.drive(FirstOrder::new(c.rule()), lr, &c)
+        }
+        MethodName::Adamw => {
+            let mut c = AdamW::preset(preset, lr);
+            c.adam.learning_rate = schedule;
+            adam_flags(&mut c.adam, args);
+            set(&mut c.weight_decay, flags.weight_decay);
+            run.drive(FirstOrder::new(c.rule()), lr, &c)
+        }
+        MethodName::Amsgrad => {
+            let mut c = AmsGrad::preset(preset, lr);
+            c.adam.learning_rate = schedule;
+            adam_flags(&mut c.adam, args);
+            set(&mut c.adam.weight_decay, flags.weight_decay);
+            run.drive(FirstOrder::new(c.rule()), lr, &c)
+        }
+    }
+}
+
+/// The Adam flags shared by Adam, AdamW and AMSGrad.
+fn adam_flags(c: &mut Adam, args: &MinimizeArgs) {
+    let flags = &args.first_order;
+    set(&mut c.beta1, flags.beta1);
+    set(&mut c.beta2, flags.beta2);
+    set(&mut c.eps, flags.eps);
+}
+
+/// Overrides `field` with a flag's value, if given.
+fn set(field: &mut f64, flag: Option<f64>) {
+    if let Some(value) = flag {
+        *field = value;
+    }
+}
+
+/// Gradient descent's configuration, for the report.
+#[derive(Serialize)]
+struct GdConfig {
+    learning_rate: f64,
+}
+
+/// [`NesterovLookAhead`]'s configuration, for the report.
+#[derive(Serialize)]
+struct LookAheadConfig<'a> {
+    learning_rate: &'a Schedule,
+    momentum: f64,
+}

@@ -1,8 +1,9 @@
-//! After set-up, an iteration of the gradient-descent loop allocates nothing: checked with a
-//! global allocator that counts.
+//! After set-up, an iteration of the gradient-descent loop and a step of an optimizer allocate
+//! nothing: checked with a global allocator that counts, per thread, so that tests running in
+//! parallel (and the test harness itself) do not see each other's allocations.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::cell::Cell;
 
 use descent::{
     AutoDiff, DualFunction, GradientDescent, Method, Objective, Options, Status, minimize,
@@ -11,12 +12,25 @@ use num_dual::DualNum;
 
 struct Counting;
 
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    // Const-initialised and without a destructor: reading it never allocates.
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn count() {
+    // `try_with`: a thread being torn down may still free or allocate.
+    let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+}
+
+/// Allocations made by this thread so far.
+fn allocations() -> usize {
+    ALLOCATIONS.with(Cell::get)
+}
 
 // SAFETY: forwards to the system allocator; only counts.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        count();
         // SAFETY: same contract as the caller's.
         unsafe { System.alloc(layout) }
     }
@@ -25,7 +39,7 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        count();
         // SAFETY: same contract as the caller's.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -71,15 +85,14 @@ fn allocations_of_a_run<O: Objective, M: Method<O> + Copy>(
 ) -> usize {
     let options = Options { gtol: 0.0, max_iter: iterations, ..Options::default() };
     let x0 = vec![1.0; f.dim()];
-    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    let before = allocations();
     let report = minimize(f, &x0, method, &options).unwrap();
-    let after = ALLOCATIONS.load(Ordering::SeqCst);
+    let after = allocations();
     assert_eq!((report.status, report.iterations), (Status::MaxIterations, iterations));
     drop(report);
     after - before
 }
 
-// One test function so the counter sees no other test's allocations.
 #[test]
 fn iterations_allocate_nothing_after_set_up() {
     let fixed = GradientDescent::new(0.005).unwrap();
@@ -105,4 +118,32 @@ fn iterations_allocate_nothing_after_set_up() {
         assert!(few > 0, "{name}: set-up allocates its buffers");
         assert_eq!(few, many, "{name}: 990 more iterations allocated {} more times", many - few);
     }
+}
+
+/// The step API: after `Optimizer::new`, a step allocates nothing.
+#[test]
+fn optimizer_steps_allocate_nothing() {
+    use descent::first_order::{Adam, Nesterov, Optimizer, Preset, Schedule};
+    let n = 4096;
+    let grads = vec![0.01f32; n];
+    let mut params = vec![1.0f32; n];
+    let rule = Adam {
+        learning_rate: Schedule::WarmupCosine {
+            init_learning_rate: 0.0,
+            peak_learning_rate: 1e-3,
+            warmup_steps: 5,
+            decay_steps: 100,
+            end_learning_rate: 0.0,
+        },
+        ..Adam::preset(Preset::Torch, 0.0)
+    }
+    .rule();
+    let mut adam = Optimizer::new(rule, n).unwrap();
+    let mut nesterov = Optimizer::new(Nesterov::preset(Preset::Optax, 1e-2).rule(), n).unwrap();
+    let before = allocations();
+    for _ in 0..100 {
+        adam.step(&mut params, &grads).unwrap();
+        nesterov.step(&mut params, &grads).unwrap();
+    }
+    assert_eq!(allocations() - before, 0);
 }

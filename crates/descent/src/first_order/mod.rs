@@ -32,7 +32,7 @@ pub use adam::{Adam, AdamW, AmsGrad, AmsgradMax};
 pub use conventions::{Epsilon, Preset};
 pub use gradient_descent::GradientDescent;
 pub use method::{FirstOrder, NesterovLookAhead};
-pub use optimizer::{FiniteCheck, Optimizer, OptimizerState, Threads};
+pub use optimizer::{FiniteCheck, Optimizer, OptimizerState, PARALLEL_THRESHOLD, Threads};
 pub use real::Real;
 pub use rule::{Rule, StepInfo};
 pub use schedule::Schedule;

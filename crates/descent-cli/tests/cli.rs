@@ -245,15 +245,22 @@ fn problems_lists_the_registry() {
 }
 
 #[test]
-fn the_tour_tells_chapter_one() {
+fn the_tour_tells_its_chapters() {
     let v = json(&["tour"]);
     assert_eq!(v["ramp"]["status"], "unbounded_below");
     for run in v["ravine"].as_array().unwrap() {
         assert_eq!(run["status"], "converged");
         assert_eq!(run["sign_flips"], run["iterations"]);
     }
+    let momentum = v["momentum"].as_array().unwrap();
+    let iterations = |name: &str| {
+        momentum.iter().find(|r| r["method"] == name).unwrap()["iterations"].as_u64().unwrap()
+    };
+    assert!(iterations("heavy_ball") < iterations("gd"));
+    assert!(iterations("nesterov") <= iterations("heavy_ball"));
     let out = descent().arg("tour").output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("unbounded below") && text.contains("zig-zag"));
+    assert!(text.contains("Chapter 3. Momentum"));
 }

@@ -5,9 +5,13 @@
 //! |---|---|
 //! | [`ramp`] | on L = c·θ the hiker marches off for ever: each step is exactly α·c and the run ends `unbounded_below` |
 //! | [`ravine`] | on ½(w₁² + κw₂²) plain GD zig-zags: the steep coordinate flips sign every step, and the iterations grow like κ |
+//! | [`momentum`] | in the same ravine heavy-ball momentum needs far fewer iterations than GD, Nesterov fewer still and with smaller overshoots |
 
-use crate::problems::{Ramp, Ravine};
-use crate::{GradientDescent, Objective, Options, Report, Result, Trace, minimize_observed};
+use crate::first_order::{FirstOrder, HeavyBall, Nesterov, Preset};
+use crate::problems::{Problem, Ramp, Ravine};
+use crate::{
+    GradientDescent, Method, Objective, Options, Report, Result, Trace, minimize_observed,
+};
 
 /// What the ramp chapter measured.
 #[derive(Debug, Clone, PartialEq)]
@@ -113,10 +117,137 @@ pub fn ravine(condition: f64, gtol: f64) -> Result<RavineRun> {
     })
 }
 
+/// One method's best run in the ravine.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TunedRun {
+    /// The step (learning rate) used.
+    pub learning_rate: f64,
+    /// Iterations to ‖∇L‖ ≤ `gtol`.
+    pub iterations: usize,
+    /// The largest rise of the loss between consecutive iterates: how far the method
+    /// overshoots (0 for a monotone run).
+    pub largest_rise: f64,
+    /// (w₁, w₂) at every iteration.
+    pub path: Vec<[f64; 2]>,
+}
+
+/// What the momentum chapter measured, on the ravine ½(w₁² + κw₂²).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MomentumChapter {
+    /// κ.
+    pub condition: f64,
+    /// Plain GD at its best fixed step.
+    pub gradient_descent: TunedRun,
+    /// Heavy ball with γ = 0.9 at its best fixed step.
+    pub heavy_ball: TunedRun,
+    /// Heavy ball with Polyak's tuning γ = ((√κ − 1)/(√κ + 1))², α = 4/(√L + √μ)².
+    pub polyak: TunedRun,
+    /// Polyak's γ.
+    pub polyak_momentum: f64,
+    /// Nesterov with μ = 0.9 at its best fixed step.
+    pub nesterov: TunedRun,
+}
+
+/// Runs `method` down the ravine to ‖∇L‖ ≤ `gtol`.
+fn tuned_run<M: Method<Ravine>>(
+    ravine: &Ravine,
+    method: M,
+    learning_rate: f64,
+    gtol: f64,
+) -> Result<Option<TunedRun>> {
+    let options = Options { max_iter: 20_000, gtol, ..Options::default() };
+    let mut trace = Trace::default();
+    let report = minimize_observed(ravine, &ravine.start(), method, &options, &mut trace)?;
+    if !report.status.is_converged() {
+        return Ok(None);
+    }
+    let largest_rise = trace.rows.windows(2).map(|w| w[1].value - w[0].value).fold(0.0, f64::max);
+    let path = trace.rows.iter().map(|row| [row.x[0], row.x[1]]).collect();
+    Ok(Some(TunedRun { learning_rate, iterations: report.iterations, largest_rise, path }))
+}
+
+/// The fewest-iteration run over a grid of fixed steps, as a practitioner would tune: steps
+/// (1, 2, …, 400)·(0.005/κ)·… spanning (0, 2/κ].
+///
+/// # Errors
+/// As [`minimize`](crate::minimize); none for valid inputs.
+pub fn best_fixed_step<M: Method<Ravine>>(
+    ravine: &Ravine,
+    gtol: f64,
+    make: impl Fn(f64) -> Result<M>,
+) -> Result<Option<TunedRun>> {
+    let top = 2.0 / ravine.beta();
+    let mut best: Option<TunedRun> = None;
+    for i in 1..=400 {
+        let learning_rate = top * f64::from(i) / 400.0;
+        if let Some(run) = tuned_run(ravine, make(learning_rate)?, learning_rate, gtol)? {
+            if best.as_ref().is_none_or(|b| run.iterations < b.iterations) {
+                best = Some(run);
+            }
+        }
+    }
+    Ok(best)
+}
+
+/// GD, heavy ball and Nesterov, each at its best fixed step, and heavy ball with Polyak's
+/// tuning, down the ravine with condition κ.
+///
+/// # Errors
+/// [`Error::InvalidHyperparameter`](crate::Error::InvalidHyperparameter) for κ < 1 or a
+/// non-positive `gtol`.
+pub fn momentum(condition: f64, gtol: f64) -> Result<MomentumChapter> {
+    let ravine = Ravine::new(condition)?;
+    crate::error::positive("gtol", gtol)?;
+    let never = || crate::Error::InvalidHyperparameter {
+        name: "condition",
+        value: condition,
+        valid: "small enough that a fixed step converges within 20000 iterations",
+    };
+    let gradient_descent =
+        best_fixed_step(&ravine, gtol, GradientDescent::new)?.ok_or_else(never)?;
+    let heavy_ball =
+        best_fixed_step(&ravine, gtol, |lr| Ok(FirstOrder::new(HeavyBall::new(lr, 0.9).rule())))?
+            .ok_or_else(never)?;
+    let nesterov = best_fixed_step(&ravine, gtol, |lr| {
+        Ok(FirstOrder::new(Nesterov::preset(Preset::Torch, lr).rule()))
+    })?
+    .ok_or_else(never)?;
+    let (l, mu) = (ravine.beta(), ravine.alpha());
+    let root = (l / mu).sqrt();
+    let polyak_momentum = ((root - 1.0) / (root + 1.0)).powi(2);
+    let alpha = 4.0 / (l.sqrt() + mu.sqrt()).powi(2);
+    let polyak = tuned_run(
+        &ravine,
+        FirstOrder::new(HeavyBall::new(alpha, polyak_momentum).rule()),
+        alpha,
+        gtol,
+    )?
+    .ok_or_else(never)?;
+    Ok(MomentumChapter {
+        condition,
+        gradient_descent,
+        heavy_ball,
+        polyak,
+        polyak_momentum,
+        nesterov,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::Status;
+
+    #[test]
+    fn momentum_and_nesterov_shorten_the_ravine() {
+        let c = momentum(100.0, 1e-6).unwrap();
+        let gd = c.gradient_descent.iterations;
+        assert!(2 * c.heavy_ball.iterations < gd, "γ = 0.9 halves GD at least");
+        assert!(4 * c.polyak.iterations <= gd, "tuned momentum: under a quarter");
+        assert!(c.nesterov.iterations <= c.heavy_ball.iterations);
+        assert!(c.nesterov.largest_rise < c.heavy_ball.largest_rise);
+        assert_eq!(c.gradient_descent.largest_rise, 0.0, "GD at a stable step never rises");
+    }
 
     #[test]
     fn the_ramp_marches_off_at_exactly_alpha_c_per_step() {

@@ -180,10 +180,10 @@ pub fn best_fixed_step<M: Method<Ravine>>(
     let mut best: Option<TunedRun> = None;
     for i in 1..=400 {
         let learning_rate = top * f64::from(i) / 400.0;
-        if let Some(run) = tuned_run(ravine, make(learning_rate)?, learning_rate, gtol)? {
-            if best.as_ref().is_none_or(|b| run.iterations < b.iterations) {
-                best = Some(run);
-            }
+        if let Some(run) = tuned_run(ravine, make(learning_rate)?, learning_rate, gtol)?
+            && best.as_ref().is_none_or(|b| run.iterations < b.iterations)
+        {
+            best = Some(run);
         }
     }
     Ok(best)

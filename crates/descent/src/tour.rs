@@ -166,8 +166,8 @@ fn tuned_run<M: Method<Ravine>>(
     Ok(Some(TunedRun { learning_rate, iterations: report.iterations, largest_rise, path }))
 }
 
-/// The fewest-iteration run over a grid of fixed steps, as a practitioner would tune: steps
-/// (1, 2, …, 400)·(0.005/κ)·… spanning (0, 2/κ].
+/// The fewest-iteration run over a grid of fixed steps, as a practitioner would tune: the 400
+/// steps (2/λ_max)·i/400, i = 1, …, 400, with λ_max = κ the ravine's steep curvature.
 ///
 /// # Errors
 /// As [`minimize`](crate::minimize); none for valid inputs.

@@ -142,3 +142,45 @@ fn bad_input_is_a_typed_error_that_changes_nothing() {
     opt.step(&mut params, &[0.1, f64::NAN, 0.2]).unwrap();
     assert!(params[1].is_nan() && params[0].is_finite());
 }
+
+#[test]
+fn a_plateau_cuts_the_rate_and_the_cut_is_saved_with_the_state() {
+    use descent::first_order::{ReduceOnPlateau, Sgd};
+    let rule = Sgd::new(0.1).rule();
+    let mut opt = Optimizer::new(rule.clone(), 1).unwrap();
+    let mut plateau = ReduceOnPlateau::new(0.5, 1);
+    let mut theta = [1.0f64];
+    // A loss that never improves: the first observation sets the best, and after
+    // patience + 1 = 2 more the scale halves.
+    for _ in 0..3 {
+        opt.set_learning_rate_scale(plateau.observe(3.0)).unwrap();
+    }
+    assert_eq!(plateau.scale(), 0.5);
+    opt.step(&mut theta, &[1.0]).unwrap();
+    assert_eq!(theta, [1.0 - 0.1 * 0.5]);
+    let saved = serde_json::to_string(opt.state()).unwrap();
+    let state: OptimizerState<_, f64> = serde_json::from_str(&saved).unwrap();
+    assert_eq!(state.learning_rate_scale, 0.5);
+    let _ = Optimizer::resume(rule, state).unwrap();
+    assert!(opt.set_learning_rate_scale(0.0).is_err());
+}
+
+#[test]
+fn the_driver_cuts_the_rate_on_a_plateau() {
+    use descent::first_order::{FirstOrder, ReduceOnPlateau, Sgd};
+    use descent::{Options, minimize, problems::Booth};
+    // α = 0.11 > 2/18 makes plain SGD diverge on Booth; the plateau observer halves it
+    // (patience 2) until the run converges.
+    let options = Options { max_iter: 5000, ..Options::default() };
+    let sgd = || FirstOrder::new(Sgd::new(0.112).rule());
+    let plain = minimize(&Booth::new(), &[0.0, 0.0], sgd(), &options).unwrap();
+    assert!(matches!(plain.status, descent::Status::Diverged { .. }), "{plain:?}");
+    let rescued = minimize(
+        &Booth::new(),
+        &[0.0, 0.0],
+        sgd().with_plateau(ReduceOnPlateau::new(0.5, 2)),
+        &options,
+    )
+    .unwrap();
+    assert!(rescued.status.is_converged(), "{rescued:?}");
+}

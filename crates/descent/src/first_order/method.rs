@@ -1,7 +1,7 @@
 //! First-order rules driven by [`minimize`](crate::minimize), and Nesterov's look-ahead form.
 
 use super::rule::Rule;
-use super::{FiniteCheck, Optimizer, Schedule, Threads};
+use super::{FiniteCheck, Optimizer, ReduceOnPlateau, Schedule, Threads};
 use crate::driver::{Counted, Iterate, Method, StepOutcome};
 use crate::error::positive;
 use crate::{Objective, Result};
@@ -24,32 +24,58 @@ use crate::{Objective, Result};
 pub struct FirstOrder<R> {
     /// The rule.
     pub rule: R,
+    /// Cuts the learning rate when the value stops improving, if set.
+    pub plateau: Option<ReduceOnPlateau>,
 }
 
 impl<R: Rule> FirstOrder<R> {
     /// Drives `rule`.
     pub fn new(rule: R) -> Self {
-        Self { rule }
+        Self { rule, plateau: None }
+    }
+
+    /// The same method with a reduce-on-plateau observer of the objective's value.
+    #[must_use]
+    pub fn with_plateau(mut self, plateau: ReduceOnPlateau) -> Self {
+        self.plateau = Some(plateau);
+        self
     }
 }
 
+/// The optimizer of a [`FirstOrder`] run, and its plateau observer.
+#[derive(Debug, Clone)]
+pub struct FirstOrderState<R: Rule> {
+    optimizer: Optimizer<R, f64>,
+    plateau: Option<ReduceOnPlateau>,
+}
+
 impl<O: Objective + ?Sized, R: Rule> Method<O> for FirstOrder<R> {
-    type State = Optimizer<R, f64>;
+    type State = FirstOrderState<R>;
 
     fn init(&self, objective: &Counted<'_, O>, _start: &Iterate) -> Result<Self::State> {
+        if let Some(plateau) = &self.plateau {
+            plateau.validate()?;
+        }
         // The driver has checked every gradient before it reaches the step.
-        Ok(Optimizer::new(self.rule.clone(), objective.dim())?
+        let optimizer = Optimizer::new(self.rule.clone(), objective.dim())?
             .with_threads(Threads::Single)
-            .with_finite_check(FiniteCheck::Trust))
+            .with_finite_check(FiniteCheck::Trust);
+        Ok(FirstOrderState { optimizer, plateau: self.plateau.clone() })
     }
 
     fn step(
         &self,
-        optimizer: &mut Self::State,
+        state: &mut Self::State,
         objective: &Counted<'_, O>,
         current: &Iterate,
         next: &mut Iterate,
     ) -> StepOutcome {
+        let optimizer = &mut state.optimizer;
+        if let Some(plateau) = &mut state.plateau {
+            // The scale is positive: `set_learning_rate_scale` cannot fail here.
+            let _ = optimizer
+                .set_learning_rate_scale(plateau.observe(current.value).max(f64::MIN_POSITIVE));
+        }
         next.x.copy_from_slice(&current.x);
         if optimizer.step(&mut next.x, &current.grad).is_err() {
             return StepOutcome::LineSearchFailed;

@@ -72,6 +72,9 @@ pub enum FiniteCheck {
 pub struct OptimizerState<R: Rule, T: Real> {
     /// Steps taken.
     pub step: u64,
+    /// The factor on scheduled learning rates (see [`Optimizer::set_learning_rate_scale`]).
+    #[serde(default = "one")]
+    pub learning_rate_scale: f64,
     /// The rules' scalar state.
     pub global: R::Global,
     /// One slot per parameter.
@@ -109,7 +112,12 @@ impl<R: Rule, T: Real> Optimizer<R, T> {
     pub fn new(rule: R, n: usize) -> Result<Self> {
         rule.validate()?;
         let slots = vec![rule.init_slot(); n];
-        let state = OptimizerState { step: 0, global: R::Global::default(), slots };
+        let state = OptimizerState {
+            step: 0,
+            learning_rate_scale: 1.0,
+            global: R::Global::default(),
+            slots,
+        };
         Ok(Self { rule, state, threads: Threads::Auto, finite_check: FiniteCheck::Reject })
     }
 
@@ -151,6 +159,16 @@ impl<R: Rule, T: Real> Optimizer<R, T> {
         self.state.step
     }
 
+    /// Multiplies every scheduled learning rate by `scale` from the next step on (what
+    /// [`ReduceOnPlateau`](super::ReduceOnPlateau) returns).
+    ///
+    /// # Errors
+    /// [`Error::InvalidHyperparameter`] unless `scale` is positive and finite.
+    pub fn set_learning_rate_scale(&mut self, scale: f64) -> Result<()> {
+        self.state.learning_rate_scale = crate::error::positive("learning_rate_scale", scale)?;
+        Ok(())
+    }
+
     /// One step: θ ← θ + update(θ, g), fused over all parameters.
     ///
     /// # Errors
@@ -190,7 +208,11 @@ impl<R: Rule, T: Real> Optimizer<R, T> {
         };
 
         self.state.step += 1;
-        let info = StepInfo { step: self.state.step, grad_norm };
+        let info = StepInfo {
+            step: self.state.step,
+            grad_norm,
+            learning_rate_scale: self.state.learning_rate_scale,
+        };
         let constants = self.rule.constants::<T>(&info, &mut self.state.global);
         let rule = &self.rule;
         let slots = &mut self.state.slots;
@@ -224,6 +246,10 @@ impl<R: Rule, T: Real> Optimizer<R, T> {
             _ => f(),
         }
     }
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 /// Σgᵢ² accumulated in f64 over fixed chunks, combined in chunk order.

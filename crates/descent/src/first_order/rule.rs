@@ -39,6 +39,9 @@ pub struct StepInfo {
     pub step: u64,
     /// ‖g‖₂ of this step's gradient; NaN unless a rule of the chain asked for it.
     pub grad_norm: f64,
+    /// A factor on every scheduled learning rate (1 unless a
+    /// [`ReduceOnPlateau`](super::ReduceOnPlateau) has cut it).
+    pub learning_rate_scale: f64,
 }
 
 /// One element-wise stage of an optimizer.
@@ -143,7 +146,7 @@ impl Rule for LearningRate {
     fn init_slot<T: Real>(&self) {}
 
     fn constants<T: Real>(&self, info: &StepInfo, _: &mut ()) -> T {
-        T::of(-self.schedule.at(info.step))
+        T::of(-self.schedule.at(info.step) * info.learning_rate_scale)
     }
 
     #[inline(always)]

@@ -17,8 +17,10 @@
 //! | [`Sgd`], [`HeavyBall`], [`Momentum`], [`Nesterov`] | [`sgd`] | Polyak 1964; Nesterov 1983 |
 //! | [`NesterovLookAhead`] | [`method`] | Sutskever et al. 2013 |
 //! | [`Adam`], [`AdamW`], [`AmsGrad`] | [`adam`] | Kingma & Ba 2015; Loshchilov & Hutter 2019; Reddi et al. 2018 |
+//! | [`Adamax`] | [`adamax`] | Kingma & Ba 2015, §7.1 |
 
 pub mod adam;
+pub mod adamax;
 mod conventions;
 pub mod gradient_descent;
 pub mod method;
@@ -29,6 +31,7 @@ pub mod schedule;
 pub mod sgd;
 
 pub use adam::{Adam, AdamW, AmsGrad, AmsgradMax};
+pub use adamax::{Adamax, AdamaxEpsilon};
 pub use conventions::{Epsilon, Preset};
 pub use gradient_descent::GradientDescent;
 pub use method::{FirstOrder, NesterovLookAhead};

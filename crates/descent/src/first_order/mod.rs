@@ -18,12 +18,14 @@
 //! | [`NesterovLookAhead`] | [`method`] | Sutskever et al. 2013 |
 //! | [`Adam`], [`AdamW`], [`AmsGrad`] | [`adam`] | Kingma & Ba 2015; Loshchilov & Hutter 2019; Reddi et al. 2018 |
 //! | [`Adamax`] | [`adamax`] | Kingma & Ba 2015, §7.1 |
+//! | [`NAdam`], [`NAdamW`] | [`nadam`] | Dozat 2016 |
 
 pub mod adam;
 pub mod adamax;
 mod conventions;
 pub mod gradient_descent;
 pub mod method;
+pub mod nadam;
 pub mod optimizer;
 mod real;
 pub mod rule;
@@ -35,6 +37,7 @@ pub use adamax::{Adamax, AdamaxEpsilon};
 pub use conventions::{Epsilon, Preset};
 pub use gradient_descent::GradientDescent;
 pub use method::{FirstOrder, NesterovLookAhead};
+pub use nadam::{NAdam, NAdamW, NadamMomentum, ProductPrecision};
 pub use optimizer::{FiniteCheck, Optimizer, OptimizerState, Threads};
 pub use real::Real;
 pub use rule::{Rule, StepInfo};

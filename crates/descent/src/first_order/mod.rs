@@ -19,6 +19,7 @@
 //! | [`Adam`], [`AdamW`], [`AmsGrad`] | [`adam`] | Kingma & Ba 2015; Loshchilov & Hutter 2019; Reddi et al. 2018 |
 //! | [`Adamax`] | [`adamax`] | Kingma & Ba 2015, §7.1 |
 //! | [`NAdam`], [`NAdamW`] | [`nadam`] | Dozat 2016 |
+//! | [`RAdam`], [`RAdamW`] | [`radam`] | Liu et al. 2020 |
 
 pub mod adam;
 pub mod adamax;
@@ -27,6 +28,7 @@ pub mod gradient_descent;
 pub mod method;
 pub mod nadam;
 pub mod optimizer;
+pub mod radam;
 mod real;
 pub mod rule;
 pub mod schedule;
@@ -39,6 +41,7 @@ pub use gradient_descent::GradientDescent;
 pub use method::{FirstOrder, NesterovLookAhead};
 pub use nadam::{NAdam, NAdamW, NadamMomentum, ProductPrecision};
 pub use optimizer::{FiniteCheck, Optimizer, OptimizerState, Threads};
+pub use radam::{RAdam, RAdamW, RadamEpsilon, RectifyWhen};
 pub use real::Real;
 pub use rule::{Rule, StepInfo};
 pub use schedule::Schedule;

@@ -20,11 +20,13 @@
 //! | [`Adamax`] | [`adamax`] | Kingma & Ba 2015, §7.1 |
 //! | [`NAdam`], [`NAdamW`] | [`nadam`] | Dozat 2016 |
 //! | [`RAdam`], [`RAdamW`] | [`radam`] | Liu et al. 2020 |
+//! | [`Lion`] | [`lion`] | Chen et al. 2023 |
 
 pub mod adam;
 pub mod adamax;
 mod conventions;
 pub mod gradient_descent;
+pub mod lion;
 pub mod method;
 pub mod nadam;
 pub mod optimizer;
@@ -38,6 +40,7 @@ pub use adam::{Adam, AdamW, AmsGrad, AmsgradMax};
 pub use adamax::{Adamax, AdamaxEpsilon};
 pub use conventions::{Epsilon, Preset};
 pub use gradient_descent::GradientDescent;
+pub use lion::Lion;
 pub use method::{FirstOrder, NesterovLookAhead};
 pub use nadam::{NAdam, NAdamW, NadamMomentum, ProductPrecision};
 pub use optimizer::{FiniteCheck, Optimizer, OptimizerState, Threads};

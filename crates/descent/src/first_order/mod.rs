@@ -8,8 +8,8 @@
 //!
 //! An optimizer is a chain of small [`Rule`]s composed at compile time into one fused pass
 //! (see [`rule`]). The named optimizers build the chains, with the conventions libraries pick
-//! silently made explicit ([`Epsilon`], [`AmsgradMax`], ...) and [`Preset`]s for torch's and
-//! optax's defaults.
+//! silently made explicit ([`Epsilon`], [`AmsgradMax`], [`AdamaxEpsilon`], [`NadamMomentum`],
+//! [`RadamEpsilon`], ...) and [`Preset`]s for torch's and optax's defaults.
 //!
 //! | optimizer | file | paper |
 //! |---|---|---|

@@ -10,7 +10,8 @@ use std::sync::Mutex;
 use descent::first_order::adam::{ScaleByAdam, ScaleByAmsgrad};
 use descent::first_order::rule::{AddDecayedWeights, LearningRate};
 use descent::first_order::{
-    Adam, AdamW, AmsGrad, AmsgradMax, Momentum, Nesterov, Optimizer, Preset, Rule, Sgd,
+    Adam, AdamW, Adamax, AmsGrad, AmsgradMax, Lion, Momentum, NAdam, NAdamW, Nesterov, Optimizer,
+    Preset, RAdam, RAdamW, Rule, Sgd,
 };
 use serde::Deserialize;
 
@@ -123,4 +124,17 @@ fn adam_family() {
     check("optax_adam", Adam::preset(Preset::Optax, 0.01).rule());
     check("optax_adamw", AdamW::preset(Preset::Optax, 0.01).rule());
     check("optax_amsgrad", AmsGrad::preset(Preset::Optax, 0.01).rule());
+}
+
+#[test]
+fn adamax_nadam_radam_lion() {
+    check("torch_adamax", Adamax::preset(Preset::Torch, 0.01).rule());
+    check("torch_nadam", NAdam::preset(Preset::Torch, 0.01).rule());
+    check("torch_nadam_decoupled", NAdamW::new(NAdam::preset(Preset::Torch, 0.01), 0.01).rule());
+    check("torch_radam", RAdam::preset(Preset::Torch, 0.01).rule());
+    check("torch_radam_decoupled", RAdamW::new(RAdam::preset(Preset::Torch, 0.01), 0.01).rule());
+    check("optax_adamax", Adamax::preset(Preset::Optax, 0.01).rule());
+    check("optax_nadam", NAdam::preset(Preset::Optax, 0.01).rule());
+    check("optax_radam", RAdam::preset(Preset::Optax, 0.01).rule());
+    check("optax_lion", Lion::new(0.001).rule());
 }

@@ -8,8 +8,8 @@
 //!
 //! An optimizer is a chain of small [`Rule`]s composed at compile time into one fused pass
 //! (see [`rule`]). The named optimizers build the chains, with the conventions libraries pick
-//! silently made explicit ([`Epsilon`], [`AmsgradMax`], ...) and [`Preset`]s for torch's and
-//! optax's defaults.
+//! silently made explicit ([`Epsilon`], [`AmsgradMax`], [`AdamaxEpsilon`], [`NadamMomentum`],
+//! [`RadamEpsilon`], ...) and [`Preset`]s for torch's and optax's defaults.
 //!
 //! | optimizer | file | paper |
 //! |---|---|---|
@@ -17,24 +17,36 @@
 //! | [`Sgd`], [`HeavyBall`], [`Momentum`], [`Nesterov`] | [`sgd`] | Polyak 1964; Nesterov 1983 |
 //! | [`NesterovLookAhead`] | [`method`] | Sutskever et al. 2013 |
 //! | [`Adam`], [`AdamW`], [`AmsGrad`] | [`adam`] | Kingma & Ba 2015; Loshchilov & Hutter 2019; Reddi et al. 2018 |
+//! | [`Adamax`] | [`adamax`] | Kingma & Ba 2015, §7.1 |
+//! | [`NAdam`], [`NAdamW`] | [`nadam`] | Dozat 2016 |
+//! | [`RAdam`], [`RAdamW`] | [`radam`] | Liu et al. 2020 |
+//! | [`Lion`] | [`lion`] | Chen et al. 2023 |
 
 pub mod adam;
+pub mod adamax;
 mod conventions;
 pub mod gradient_descent;
+pub mod lion;
 pub mod method;
+pub mod nadam;
 pub mod optimizer;
 mod plateau;
+pub mod radam;
 mod real;
 pub mod rule;
 pub mod schedule;
 pub mod sgd;
 
 pub use adam::{Adam, AdamW, AmsGrad, AmsgradMax};
+pub use adamax::{Adamax, AdamaxEpsilon};
 pub use conventions::{Epsilon, Preset};
 pub use gradient_descent::GradientDescent;
+pub use lion::Lion;
 pub use method::{FirstOrder, FirstOrderState, NesterovLookAhead};
+pub use nadam::{NAdam, NAdamW, NadamMomentum, ProductPrecision};
 pub use optimizer::{FiniteCheck, Optimizer, OptimizerState, PARALLEL_THRESHOLD, Threads};
 pub use plateau::ReduceOnPlateau;
+pub use radam::{RAdam, RAdamW, RadamEpsilon, RectifyWhen};
 pub use real::Real;
 pub use rule::{Rule, StepInfo};
 pub use schedule::Schedule;

@@ -251,14 +251,16 @@ impl Adam {
 /// AdamW: Adam with decoupled weight decay.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AdamW {
-    /// The Adam settings (its `weight_decay` must be 0: the decay here is decoupled).
+    /// The Adam settings. Its own `weight_decay` (0 in the presets) still applies, coupled:
+    /// nothing set is ignored.
     pub adam: Adam,
     /// λ ≥ 0, decoupled: θ ← θ − η(t)·λθ.
     pub weight_decay: f64,
 }
 
 /// The rule an [`AdamW`] builds.
-pub type AdamWRule = Chain<Chain<ScaleByAdam, AddDecayedWeights>, LearningRate>;
+pub type AdamWRule =
+    Chain<Chain<Chain<AddDecayedWeights, ScaleByAdam>, AddDecayedWeights>, LearningRate>;
 
 impl AdamW {
     /// A library's AdamW at learning rate η: torch decays by λ = 1e-2, optax by 1e-4.
@@ -271,11 +273,11 @@ impl AdamW {
         Self { adam: Adam::preset(preset, learning_rate), weight_decay }
     }
 
-    /// The composed rule: moments → decoupled decay → −η(t).
+    /// The composed rule: (coupled decay) → moments → decoupled decay → −η(t).
     #[must_use]
     pub fn rule(&self) -> AdamWRule {
-        self.adam
-            .moments()
+        AddDecayedWeights { weight_decay: self.adam.weight_decay }
+            .then(self.adam.moments())
             .then(AddDecayedWeights { weight_decay: self.weight_decay })
             .then(LearningRate { schedule: self.adam.learning_rate.clone() })
     }

@@ -65,6 +65,18 @@ pub enum MethodName {
     Adamw,
     /// AMSGrad: Adam with a running maximum of v.
     Amsgrad,
+    /// Adamax: Adam with the infinity norm.
+    Adamax,
+    /// NAdam: Adam with Nesterov momentum.
+    Nadam,
+    /// NAdam with decoupled weight decay.
+    Nadamw,
+    /// RAdam: Adam with a rectified warm-up.
+    Radam,
+    /// RAdam with decoupled weight decay.
+    Radamw,
+    /// Lion: the sign of an interpolated momentum.
+    Lion,
 }
 
 impl MethodName {

@@ -3,8 +3,8 @@
 use anyhow::bail;
 use descent::driver::Observer;
 use descent::first_order::{
-    Adam, AdamW, AmsGrad, FirstOrder, HeavyBall, Momentum, Nesterov, NesterovLookAhead, Preset,
-    Schedule, Sgd,
+    Adam, AdamW, Adamax, AmsGrad, FirstOrder, HeavyBall, Lion, Momentum, NAdam, NAdamW, Nesterov,
+    NesterovLookAhead, Preset, RAdam, RAdamW, Schedule, Sgd,
 };
 use descent::{GradientDescent, Method, Objective, Options, Report, minimize_observed};
 use serde::Serialize;
@@ -32,7 +32,15 @@ fn accepted(method: MethodName) -> &'static [&'static str] {
         MethodName::HeavyBall | MethodName::NesterovLookAhead => &["--momentum", "--schedule"],
         MethodName::Momentum => &["--momentum", "--dampening", "--weight-decay", "--schedule"],
         MethodName::Nesterov => &["--momentum", "--weight-decay", "--schedule"],
-        MethodName::Adam | MethodName::Adamw | MethodName::Amsgrad => ADAM,
+        MethodName::Adam
+        | MethodName::Adamw
+        | MethodName::Amsgrad
+        | MethodName::Adamax
+        | MethodName::Nadam
+        | MethodName::Nadamw
+        | MethodName::Radam
+        | MethodName::Radamw => ADAM,
+        MethodName::Lion => &["--beta1", "--beta2", "--weight-decay", "--schedule"],
     }
 }
 
@@ -89,9 +97,12 @@ pub fn solve<O: Objective + ?Sized>(
         PresetName::Optax => Preset::Optax,
     };
     let run = Run { f, x0, options, observer, name: args.method.name() };
-    // Each method's default rate: torch's where torch has one, else a cautious 1e-3.
+    // Each method's default rate: torch's where torch has one; Lion's paper advises 3–10×
+    // below AdamW's; otherwise a cautious 1e-3.
     let lr = args.learning_rate.unwrap_or(match (args.method, args.line_search) {
         (MethodName::Gd, LineSearchName::Armijo) => 1.0,
+        (MethodName::Adamax | MethodName::Nadam | MethodName::Nadamw, _) => 2e-3,
+        (MethodName::Lion, _) => 1e-4,
         _ => 1e-3,
     });
     let schedule = match &flags.schedule {
@@ -158,6 +169,45 @@ pub fn solve<O: Objective + ?Sized>(
             c.adam.learning_rate = schedule;
             adam_flags(&mut c.adam, args);
             set(&mut c.adam.weight_decay, flags.weight_decay);
+            run.drive(FirstOrder::new(c.rule()), lr, &c)
+        }
+        MethodName::Adamax => {
+            let mut c = Adamax { learning_rate: schedule, ..Adamax::preset(preset, lr) };
+            set(&mut c.beta1, flags.beta1);
+            set(&mut c.beta2, flags.beta2);
+            set(&mut c.eps, flags.eps);
+            set(&mut c.weight_decay, flags.weight_decay);
+            run.drive(FirstOrder::new(c.rule()), lr, &c)
+        }
+        MethodName::Nadam | MethodName::Nadamw => {
+            let mut c = NAdam { learning_rate: schedule, ..NAdam::preset(preset, lr) };
+            set(&mut c.beta1, flags.beta1);
+            set(&mut c.beta2, flags.beta2);
+            set(&mut c.eps, flags.eps);
+            if args.method == MethodName::Nadam {
+                set(&mut c.weight_decay, flags.weight_decay);
+                return run.drive(FirstOrder::new(c.rule()), lr, &c);
+            }
+            let w = NAdamW::new(c, flags.weight_decay.unwrap_or(1e-2));
+            run.drive(FirstOrder::new(w.rule()), lr, &w)
+        }
+        MethodName::Radam | MethodName::Radamw => {
+            let mut c = RAdam { learning_rate: schedule, ..RAdam::preset(preset, lr) };
+            set(&mut c.beta1, flags.beta1);
+            set(&mut c.beta2, flags.beta2);
+            set(&mut c.eps, flags.eps);
+            if args.method == MethodName::Radam {
+                set(&mut c.weight_decay, flags.weight_decay);
+                return run.drive(FirstOrder::new(c.rule()), lr, &c);
+            }
+            let w = RAdamW::new(c, flags.weight_decay.unwrap_or(1e-2));
+            run.drive(FirstOrder::new(w.rule()), lr, &w)
+        }
+        MethodName::Lion => {
+            let mut c = Lion { learning_rate: schedule, ..Lion::new(lr) };
+            set(&mut c.beta1, flags.beta1);
+            set(&mut c.beta2, flags.beta2);
+            set(&mut c.weight_decay, flags.weight_decay);
             run.drive(FirstOrder::new(c.rule()), lr, &c)
         }
     }

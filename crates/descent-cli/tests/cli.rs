@@ -181,6 +181,13 @@ fn every_first_order_method_runs_with_its_flags() {
         ("adam", vec!["--lr", "0.05", "--beta1", "0.8", "--eps", "1e-7"]),
         ("adamw", vec!["--lr", "0.05", "--weight-decay", "0"]),
         ("amsgrad", vec!["--lr", "0.05", "--schedule", "exponential:gamma=0.9999"]),
+        ("adamax", vec!["--lr", "0.05", "--beta2", "0.99"]),
+        ("nadam", vec!["--lr", "0.05", "--preset", "optax"]),
+        ("nadamw", vec!["--lr", "0.05", "--weight-decay", "0"]),
+        ("radam", vec!["--lr", "0.05"]),
+        ("radamw", vec!["--lr", "0.05", "--weight-decay", "0"]),
+        // Lion steps ±η per coordinate: only a decaying rate lets it settle.
+        ("lion", vec!["--lr", "0.05", "--weight-decay", "0", "--schedule", "inverse_time:decay=0.05", "--gtol", "1e-3"]),
     ] {
         let mut args =
             vec!["minimize", "--problem", "booth", "--method", method, "--max-iter", "50000"];

@@ -187,7 +187,19 @@ fn every_first_order_method_runs_with_its_flags() {
         ("radam", vec!["--lr", "0.05"]),
         ("radamw", vec!["--lr", "0.05", "--weight-decay", "0"]),
         // Lion steps ±η per coordinate: only a decaying rate lets it settle.
-        ("lion", vec!["--lr", "0.05", "--weight-decay", "0", "--schedule", "inverse_time:decay=0.05", "--gtol", "1e-3"]),
+        (
+            "lion",
+            vec![
+                "--lr",
+                "0.05",
+                "--weight-decay",
+                "0",
+                "--schedule",
+                "inverse_time:decay=0.05",
+                "--gtol",
+                "1e-3",
+            ],
+        ),
     ] {
         let mut args =
             vec!["minimize", "--problem", "booth", "--method", method, "--max-iter", "50000"];

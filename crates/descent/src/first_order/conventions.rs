@@ -25,7 +25,6 @@ pub enum Epsilon {
 impl Epsilon {
     /// The denominator for the second moment `v` (already bias-corrected where applicable).
     #[inline(always)]
-    #[allow(dead_code)] // used by the Adagrad and RMSProp rules
     pub(crate) fn denominator<T: super::Real>(self, v: T, eps: T) -> T {
         match self {
             Self::OutsideSqrt => v.sqrt() + eps,

@@ -77,6 +77,13 @@ pub enum MethodName {
     Radamw,
     /// Lion: the sign of an interpolated momentum.
     Lion,
+    /// Adagrad: steps divided by the root of the summed squared gradients.
+    Adagrad,
+    /// RMSProp: steps divided by a running root mean square (optionally centered, with
+    /// momentum).
+    Rmsprop,
+    /// Adadelta: RMSProp with a unit-correcting numerator.
+    Adadelta,
 }
 
 impl MethodName {
@@ -191,6 +198,15 @@ pub struct FirstOrderArgs {
     /// ε of the denominator.
     #[arg(long, allow_hyphen_values = true)]
     pub eps: Option<f64>,
+    /// Decay ρ of a running average (RMSProp's `decay`, torch's `alpha`; Adadelta's `rho`).
+    #[arg(long, allow_hyphen_values = true, visible_alias = "rho")]
+    pub decay: Option<f64>,
+    /// Adagrad's starting value of the sum of squares.
+    #[arg(long, allow_hyphen_values = true)]
+    pub initial_accumulator: Option<f64>,
+    /// RMSProp: divide by the standard deviation (v − ḡ²) instead of the root mean square.
+    #[arg(long)]
+    pub centered: bool,
     /// Weight decay λ (coupled or decoupled, as the method defines it).
     #[arg(long, allow_hyphen_values = true)]
     pub weight_decay: Option<f64>,
@@ -387,6 +403,9 @@ impl MinimizeArgs {
             (f.eps.is_some(), "--eps"),
             (f.weight_decay.is_some(), "--weight-decay"),
             (f.schedule.is_some(), "--schedule"),
+            (f.decay.is_some(), "--decay"),
+            (f.initial_accumulator.is_some(), "--initial-accumulator"),
+            (f.centered, "--centered"),
         ]
         .into_iter()
         .filter_map(|(given, flag)| given.then_some(flag))

@@ -2,9 +2,11 @@
 
 use anyhow::bail;
 use descent::driver::Observer;
+use descent::first_order::rmsprop::{ScaleByCenteredRms, ScaleByRms};
 use descent::first_order::{
-    Adam, AdamW, Adamax, AmsGrad, FirstOrder, HeavyBall, Lion, Momentum, NAdam, NAdamW, Nesterov,
-    NesterovLookAhead, Preset, RAdam, RAdamW, Schedule, Sgd,
+    Adadelta, Adagrad, Adam, AdamW, Adamax, AmsGrad, FirstOrder, HeavyBall, Lion, Momentum, NAdam,
+    NAdamW, Nesterov, NesterovLookAhead, OptaxMomentum, Preset, RAdam, RAdamW, RmsProp, Schedule,
+    Sgd, TorchMomentum,
 };
 use descent::{GradientDescent, Method, Objective, Options, Report, minimize_observed};
 use serde::Serialize;
@@ -41,6 +43,11 @@ fn accepted(method: MethodName) -> &'static [&'static str] {
         | MethodName::Radam
         | MethodName::Radamw => ADAM,
         MethodName::Lion => &["--beta1", "--beta2", "--weight-decay", "--schedule"],
+        MethodName::Adagrad => &["--eps", "--initial-accumulator", "--weight-decay", "--schedule"],
+        MethodName::Rmsprop => {
+            &["--decay", "--eps", "--momentum", "--centered", "--weight-decay", "--schedule"]
+        }
+        MethodName::Adadelta => &["--decay", "--eps", "--weight-decay", "--schedule"],
     }
 }
 
@@ -103,6 +110,8 @@ pub fn solve<O: Objective + ?Sized>(
         (MethodName::Gd, LineSearchName::Armijo) => 1.0,
         (MethodName::Adamax | MethodName::Nadam | MethodName::Nadamw, _) => 2e-3,
         (MethodName::Lion, _) => 1e-4,
+        (MethodName::Adagrad | MethodName::Rmsprop, _) => 1e-2,
+        (MethodName::Adadelta, _) => 1.0,
         _ => 1e-3,
     });
     let schedule = match &flags.schedule {
@@ -207,6 +216,49 @@ pub fn solve<O: Objective + ?Sized>(
             let mut c = Lion { learning_rate: schedule, ..Lion::new(lr) };
             set(&mut c.beta1, flags.beta1);
             set(&mut c.beta2, flags.beta2);
+            set(&mut c.weight_decay, flags.weight_decay);
+            run.drive(FirstOrder::new(c.rule()), lr, &c)
+        }
+        MethodName::Adagrad => {
+            let mut c = Adagrad { learning_rate: schedule, ..Adagrad::preset(preset, lr) };
+            set(&mut c.eps, flags.eps);
+            set(&mut c.initial_accumulator, flags.initial_accumulator);
+            set(&mut c.weight_decay, flags.weight_decay);
+            run.drive(FirstOrder::new(c.rule()), lr, &c)
+        }
+        MethodName::Rmsprop => {
+            let mut c = RmsProp { learning_rate: schedule, ..RmsProp::preset(preset, lr) };
+            set(&mut c.decay, flags.decay);
+            set(&mut c.eps, flags.eps);
+            set(&mut c.momentum, flags.momentum);
+            set(&mut c.weight_decay, flags.weight_decay);
+            // The scaling and the momentum order are types: one fused pass each.
+            let torch = preset == Preset::Torch;
+            match (flags.centered, c.momentum > 0.0, torch) {
+                (false, false, _) => run.drive(FirstOrder::new(c.rule()), lr, &c),
+                (true, false, _) => run.drive(FirstOrder::new(c.centered_rule()), lr, &c),
+                (false, true, true) => {
+                    run.drive(FirstOrder::new(c.build::<ScaleByRms, TorchMomentum>()), lr, &c)
+                }
+                (false, true, false) => {
+                    run.drive(FirstOrder::new(c.build::<ScaleByRms, OptaxMomentum>()), lr, &c)
+                }
+                (true, true, true) => run.drive(
+                    FirstOrder::new(c.build::<ScaleByCenteredRms, TorchMomentum>()),
+                    lr,
+                    &c,
+                ),
+                (true, true, false) => run.drive(
+                    FirstOrder::new(c.build::<ScaleByCenteredRms, OptaxMomentum>()),
+                    lr,
+                    &c,
+                ),
+            }
+        }
+        MethodName::Adadelta => {
+            let mut c = Adadelta { learning_rate: schedule, ..Adadelta::preset(preset, lr) };
+            set(&mut c.rho, flags.decay);
+            set(&mut c.eps, flags.eps);
             set(&mut c.weight_decay, flags.weight_decay);
             run.drive(FirstOrder::new(c.rule()), lr, &c)
         }

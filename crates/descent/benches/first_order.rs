@@ -5,6 +5,10 @@
 //! step over the same n, on the same thread count, is reported beside it, so the ratio of the
 //! medians is how far from the memory-bandwidth limit the composed, generic code runs.
 //!
+//! `yardstick/adam_interleaved` is the same loop over the layout the optimizer keeps its state
+//! in, (m, v) interleaved per parameter: the gap between the two yardsticks is the price of the
+//! layout, the gap between it and `adam` the price of the generic composition.
+//!
 //! Rows: `yardstick/adam`, `adam`, `adamw`, `nesterov`, `chain` (clip by value → Adam moments →
 //! decoupled weight decay → warm-up cosine schedule, which must cost what plain Adam costs),
 //! and `adam/checked` (the default [`FiniteCheck::Reject`], one more read of g). Threads: 1
@@ -31,6 +35,18 @@ fn yardstick_adam(p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], t: i32
         *m = b1 * *m + (1.0 - b1) * g;
         *v = b2 * *v + (1.0 - b2) * g * g;
         *p -= lr * (*m * c1) / ((*v * c2).sqrt() + eps);
+    }
+}
+
+/// The same Adam step over the layout the optimizer uses: (m, v) interleaved per parameter.
+fn yardstick_interleaved(p: &mut [f32], g: &[f32], s: &mut [[f32; 2]], t: i32) {
+    let (b1, b2, lr, eps) = (0.9f32, 0.999f32, 1e-3f32, 1e-8f32);
+    let c1 = 1.0 / (1.0 - b1.powi(t));
+    let c2 = 1.0 / (1.0 - b2.powi(t));
+    for ((p, g), s) in p.iter_mut().zip(g).zip(s.iter_mut()) {
+        s[0] = b1 * s[0] + (1.0 - b1) * g;
+        s[1] = b2 * s[1] + (1.0 - b2) * g * g;
+        *p -= lr * (s[0] * c1) / ((s[1] * c2).sqrt() + eps);
     }
 }
 
@@ -71,6 +87,21 @@ fn bench(c: &mut Criterion) {
                             .zip(m.par_chunks_mut(CHUNK))
                             .zip(v.par_chunks_mut(CHUNK))
                             .for_each(|(((p, g), m), v)| yardstick_adam(p, g, m, v, t));
+                    });
+                    black_box(&mut p);
+                });
+            });
+            let mut interleaved = vec![[0f32; 2]; N];
+            group.bench_function(BenchmarkId::new("yardstick/adam_interleaved", N), |b| {
+                b.iter(|| {
+                    t += 1;
+                    const CHUNK: usize = 1 << 14;
+                    pool.install(|| {
+                        use rayon::prelude::*;
+                        p.par_chunks_mut(CHUNK)
+                            .zip(grads.par_chunks(CHUNK))
+                            .zip(interleaved.par_chunks_mut(CHUNK))
+                            .for_each(|((p, g), s)| yardstick_interleaved(p, g, s, t));
                     });
                     black_box(&mut p);
                 });

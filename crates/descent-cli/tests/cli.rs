@@ -281,5 +281,6 @@ fn the_tour_tells_its_chapters() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("unbounded below") && text.contains("zig-zag"));
-    assert!(text.contains("Chapter 3. Momentum"));
+    assert!(text.contains("Chapter 3. Momentum") && text.contains("Chapter 4. Adagrad"));
+    assert!(v["adagrad"]["gd_gap"].as_f64().unwrap() <= 1e-12);
 }

@@ -6,6 +6,7 @@
 //! | [`ramp`] | on L = c·θ the hiker marches off for ever: each step is exactly α·c and the run ends `unbounded_below` |
 //! | [`ravine`] | on ½(w₁² + κw₂²) plain GD zig-zags: the steep coordinate flips sign every step, and the iterations grow like κ |
 //! | [`momentum`] | in the same ravine heavy-ball momentum needs far fewer iterations than GD, Nesterov fewer still and with smaller overshoots |
+//! | [`adagrad`] | Adagrad gives each coordinate its own step, so a rescaled parameter changes its path, where GD only needs its step rescaled |
 
 use crate::first_order::{FirstOrder, HeavyBall, Nesterov, Preset};
 use crate::problems::{Problem, Ramp, Ravine};
@@ -233,10 +234,96 @@ pub fn momentum(condition: f64, gtol: f64) -> Result<MomentumChapter> {
     })
 }
 
+/// The path, in w-space, of `steps` steps of `rule` on f(w) = ½(w₁² + 10w₂²) from w₀ = (3, 1),
+/// run either on w itself or on z with w = `scale`·z (that is, on g(z) = f(scale·z), whose
+/// gradient is scale·∇f).
+///
+/// # Errors
+/// [`Error::InvalidHyperparameter`](crate::Error::InvalidHyperparameter) for an invalid rule.
+pub fn rescaled_path<R: crate::first_order::Rule>(
+    rule: R,
+    scale: f64,
+    steps: usize,
+) -> Result<Vec<[f64; 2]>> {
+    let mut optimizer = crate::first_order::Optimizer::new(rule, 2)?;
+    let mut z = [3.0 / scale, 1.0 / scale];
+    let mut path = vec![[3.0, 1.0]];
+    for _ in 0..steps {
+        let w = [z[0] * scale, z[1] * scale];
+        let grad = [scale * w[0], scale * 10.0 * w[1]];
+        optimizer.step(&mut z, &grad)?;
+        path.push([z[0] * scale, z[1] * scale]);
+    }
+    Ok(path)
+}
+
+/// What the Adagrad section measured: paths in w-space run on w and on z = w/2.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdagradChapter {
+    /// The largest gap between GD's path on w (step α) and on z (step α/4), in w-space.
+    pub gd_gap: f64,
+    /// The largest gap between Adagrad's path on w and on z, the same η for both.
+    pub adagrad_gap: f64,
+    /// Adagrad's first step in w-space, run on w.
+    pub adagrad_first_step_w: [f64; 2],
+    /// Adagrad's first step in w-space, run on z.
+    pub adagrad_first_step_z: [f64; 2],
+    /// Iterations of Adagrad (torch preset, η = 0.5) down the ravine, for κ = 10 and κ = 100.
+    pub ravine_iterations: [usize; 2],
+}
+
+/// Adagrad against plain GD under the reparametrisation w = 2z.
+///
+/// # Errors
+/// None for the fixed settings used; the signature carries the library's errors.
+pub fn adagrad() -> Result<AdagradChapter> {
+    use crate::first_order::{Adagrad, Sgd};
+    const STEPS: usize = 50;
+    let gap = |a: &[[f64; 2]], b: &[[f64; 2]]| {
+        a.iter()
+            .zip(b)
+            .map(|(p, q)| (p[0] - q[0]).abs().max((p[1] - q[1]).abs()))
+            .fold(0.0, f64::max)
+    };
+    let gd_w = rescaled_path(Sgd::new(0.05).rule(), 1.0, STEPS)?;
+    let gd_z = rescaled_path(Sgd::new(0.05 / 4.0).rule(), 2.0, STEPS)?;
+    let rule = Adagrad::preset(Preset::Torch, 0.1).rule();
+    let ada_w = rescaled_path(rule.clone(), 1.0, STEPS)?;
+    let ada_z = rescaled_path(rule, 2.0, STEPS)?;
+    let step = |p: &[[f64; 2]]| [p[1][0] - p[0][0], p[1][1] - p[0][1]];
+    let iterations = |condition: f64| -> Result<usize> {
+        let ravine = Ravine::new(condition)?;
+        let options = Options { max_iter: 100_000, gtol: 1e-6, ..Options::default() };
+        let method = FirstOrder::new(Adagrad::preset(Preset::Torch, 0.5).rule());
+        Ok(crate::minimize(&ravine, &ravine.start(), method, &options)?.iterations)
+    };
+    Ok(AdagradChapter {
+        gd_gap: gap(&gd_w, &gd_z),
+        adagrad_gap: gap(&ada_w, &ada_z),
+        adagrad_first_step_w: step(&ada_w),
+        adagrad_first_step_z: step(&ada_z),
+        ravine_iterations: [iterations(10.0)?, iterations(100.0)?],
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::Status;
+
+    #[test]
+    fn adagrad_depends_on_the_parametrisation_and_gd_does_not() {
+        let c = adagrad().unwrap();
+        assert!(c.gd_gap <= 1e-12);
+        assert!(c.adagrad_gap > 1e-2);
+        for k in 0..2 {
+            assert!((c.adagrad_first_step_z[k] - 2.0 * c.adagrad_first_step_w[k]).abs() < 1e-9);
+        }
+        // On an axis-aligned ravine the per-coordinate scaling removes κ: ten times the
+        // condition number costs Adagrad (almost) nothing, where it costs GD ten times.
+        let [k10, k100] = c.ravine_iterations;
+        assert!(k100 < 100_000 && k100 <= k10 + k10 / 10, "κ = 10: {k10}, κ = 100: {k100}");
+    }
 
     #[test]
     fn momentum_and_nesterov_shorten_the_ravine() {

@@ -117,3 +117,31 @@ fn gradient_descent_contracts_at_the_theory_rate() {
         assert!((w[1].grad_norm / w[0].grad_norm - rho).abs() < 1e-12);
     }
 }
+
+#[test]
+fn adagrad_is_not_invariant_to_rescaling_a_parameter_and_gradient_descent_is() {
+    use descent::first_order::{Adagrad, Sgd};
+    let max_gap = |a: &[[f64; 2]], b: &[[f64; 2]]| {
+        a.iter()
+            .zip(b)
+            .map(|(p, q)| (p[0] - q[0]).abs().max((p[1] - q[1]).abs()))
+            .fold(0.0, f64::max)
+    };
+    // GD on z with the step divided by 4 walks exactly GD's path in w.
+    use descent::tour::rescaled_path;
+    // f(w) = ½(w₁² + 10w₂²) from w₀ = (3, 1), run on w and on z with w = 2z.
+    let gd_w = rescaled_path(Sgd::new(0.05).rule(), 1.0, 50).unwrap();
+    let gd_z = rescaled_path(Sgd::new(0.05 / 4.0).rule(), 2.0, 50).unwrap();
+    assert!(max_gap(&gd_w, &gd_z) <= 1e-12, "GD: {}", max_gap(&gd_w, &gd_z));
+    // Adagrad divides the gradient by its own running norm, so the factor 2 in ∇g cancels and
+    // z moves as w would: in w the steps are twice as long. No common rescaling of the gradient
+    // changes Adagrad's path; a rescaled parameter does.
+    let ada_w = rescaled_path(Adagrad::preset(Preset::Torch, 0.1).rule(), 1.0, 50).unwrap();
+    let ada_z = rescaled_path(Adagrad::preset(Preset::Torch, 0.1).rule(), 2.0, 50).unwrap();
+    assert!(max_gap(&ada_w, &ada_z) > 1e-2, "Adagrad: {}", max_gap(&ada_w, &ada_z));
+    let first_step = |p: &[[f64; 2]]| [p[1][0] - p[0][0], p[1][1] - p[0][1]];
+    let (sw, sz) = (first_step(&ada_w), first_step(&ada_z));
+    for k in 0..2 {
+        assert!((sz[k] - 2.0 * sw[k]).abs() <= 1e-9, "first step in w doubles: {sz:?} vs {sw:?}");
+    }
+}

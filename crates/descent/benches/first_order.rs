@@ -1,6 +1,7 @@
 //! The fused optimizer step against the memory bus.
 //!
-//! The yardstick is a hand-fused f32 Adam loop that reads θ, g, m, v once and writes θ, m, v
+//! The yardstick is a hand-fused f32 Adam loop, compiled for the same vector unit (AVX-512,
+//! AVX2 or SSE2, detected at run time), that reads θ, g, m, v once and writes θ, m, v
 //! once (28 bytes per parameter): the least traffic any Adam step can have. Each optimizer's
 //! step over the same n, on the same thread count, is reported beside it, so the ratio of the
 //! medians is how far from the memory-bandwidth limit the composed, generic code runs.
@@ -26,8 +27,31 @@ use descent::first_order::{
 /// The size: 40 MB per f32 vector, far beyond every cache.
 const N: usize = 10_000_000;
 
-/// The least-traffic Adam step: one read of θ, g, m, v and one write of θ, m, v.
+/// The yardstick for the processor at hand: compiled for AVX-512 or AVX2 when available, as
+/// the optimizer's pass is, so that the comparison is loop against loop, not ISA against ISA.
 fn yardstick_adam(p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], t: i32) {
+    #[target_feature(enable = "avx512f")]
+    fn avx512(p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], t: i32) {
+        yardstick_adam_portable(p, g, m, v, t);
+    }
+    #[target_feature(enable = "avx2")]
+    fn avx2(p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], t: i32) {
+        yardstick_adam_portable(p, g, m, v, t);
+    }
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: checked just above.
+        unsafe { avx512(p, g, m, v, t) }
+    } else if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: checked just above.
+        unsafe { avx2(p, g, m, v, t) }
+    } else {
+        yardstick_adam_portable(p, g, m, v, t);
+    }
+}
+
+/// The least-traffic Adam step: one read of θ, g, m, v and one write of θ, m, v.
+#[inline(always)]
+fn yardstick_adam_portable(p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], t: i32) {
     let (b1, b2, lr, eps) = (0.9f32, 0.999f32, 1e-3f32, 1e-8f32);
     let c1 = 1.0 / (1.0 - b1.powi(t));
     let c2 = 1.0 / (1.0 - b2.powi(t));
@@ -40,6 +64,20 @@ fn yardstick_adam(p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], t: i32
 
 /// The same Adam step over the layout the optimizer uses: (m, v) interleaved per parameter.
 fn yardstick_interleaved(p: &mut [f32], g: &[f32], s: &mut [[f32; 2]], t: i32) {
+    #[target_feature(enable = "avx512f")]
+    fn avx512(p: &mut [f32], g: &[f32], s: &mut [[f32; 2]], t: i32) {
+        yardstick_interleaved_portable(p, g, s, t);
+    }
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: checked just above.
+        unsafe { avx512(p, g, s, t) }
+    } else {
+        yardstick_interleaved_portable(p, g, s, t);
+    }
+}
+
+#[inline(always)]
+fn yardstick_interleaved_portable(p: &mut [f32], g: &[f32], s: &mut [[f32; 2]], t: i32) {
     let (b1, b2, lr, eps) = (0.9f32, 0.999f32, 1e-3f32, 1e-8f32);
     let c1 = 1.0 / (1.0 - b1.powi(t));
     let c2 = 1.0 / (1.0 - b2.powi(t));

@@ -10,7 +10,7 @@
 //! in, (m, v) interleaved per parameter: the gap between the two yardsticks is the price of the
 //! layout, the gap between it and `adam` the price of the generic composition.
 //!
-//! Rows: `yardstick/adam`, `adam`, `adamw`, `nesterov`, `chain` (clip by value → Adam moments →
+//! Rows: `yardstick/adam`, `adam`, `adamw`, `nesterov`, `adagrad`, `rmsprop`, `chain` (clip by value → Adam moments →
 //! decoupled weight decay → warm-up cosine schedule, which must cost what plain Adam costs),
 //! and `adam/checked` (the default [`FiniteCheck::Reject`], one more read of g). Threads: 1
 //! and 2.
@@ -21,7 +21,8 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use descent::first_order::adam::ScaleByAdam;
 use descent::first_order::rule::{AddDecayedWeights, ClipByValue, LearningRate};
 use descent::first_order::{
-    Adam, AdamW, FiniteCheck, Nesterov, Optimizer, Preset, Rule, Schedule, Threads,
+    Adagrad, Adam, AdamW, FiniteCheck, Nesterov, Optimizer, Preset, RmsProp, Rule, Schedule,
+    Threads,
 };
 
 /// The size: 40 MB per f32 vector, far beyond every cache.
@@ -157,6 +158,8 @@ fn bench(c: &mut Criterion) {
         );
         bench_rule(c, "adamw", AdamW::preset(Preset::Torch, 1e-3).rule(), threads, trust);
         bench_rule(c, "nesterov", Nesterov::preset(Preset::Torch, 1e-3).rule(), threads, trust);
+        bench_rule(c, "adagrad", Adagrad::preset(Preset::Torch, 1e-2).rule(), threads, trust);
+        bench_rule(c, "rmsprop", RmsProp::preset(Preset::Torch, 1e-2).rule(), threads, trust);
         let chain = ClipByValue { max_abs: 1.0 }
             .then(ScaleByAdam { beta1: 0.9, beta2: 0.999, eps: 1e-8, eps_root: 0.0 })
             .then(AddDecayedWeights { weight_decay: 1e-2 })

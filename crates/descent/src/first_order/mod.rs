@@ -29,6 +29,7 @@ pub mod adadelta;
 pub mod adagrad;
 pub mod adam;
 pub mod adamax;
+pub mod columns;
 mod conventions;
 pub mod gradient_descent;
 pub mod lion;

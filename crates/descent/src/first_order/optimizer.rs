@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::Real;
+use super::columns::Columns;
 use super::rule::{Rule, StepInfo};
 use crate::{Error, Result};
 
@@ -77,8 +78,28 @@ pub struct OptimizerState<R: Rule, T: Real> {
     pub learning_rate_scale: f64,
     /// The rules' scalar state.
     pub global: R::Global,
-    /// One slot per parameter.
-    pub slots: Vec<R::Slot<T>>,
+    /// The number of parameters n.
+    pub len: usize,
+    /// The per-parameter state, `WIDTH·n` values laid out as columns chunk by chunk (see
+    /// [`columns`](super::columns)); read one parameter's with [`OptimizerState::slot`].
+    pub cells: Vec<T>,
+}
+
+impl<R: Rule, T: Real> OptimizerState<R, T> {
+    /// The state of parameter `i`.
+    ///
+    /// # Panics
+    /// If `i` is not below the number of parameters.
+    #[must_use]
+    pub fn slot(&self, i: usize) -> R::Slot<T> {
+        assert!(i < self.len, "parameter {i} of {}", self.len);
+        let width = <R::Slot<T> as Columns<T>>::WIDTH;
+        let (chunk, offset) = (i / CHUNK, i % CHUNK);
+        let len = CHUNK.min(self.len - chunk * CHUNK);
+        let start = chunk * CHUNK * width;
+        let mut cells = self.cells[start..start + width * len].to_vec();
+        Columns::read(&<R::Slot<T> as Columns<T>>::view(&mut cells, len), offset)
+    }
 }
 
 /// A [`Rule`] with its state, stepping `n` parameters of type `T`.
@@ -111,12 +132,24 @@ impl<R: Rule, T: Real> Optimizer<R, T> {
     /// [`Error::InvalidHyperparameter`] if the rule's configuration is invalid.
     pub fn new(rule: R, n: usize) -> Result<Self> {
         rule.validate()?;
-        let slots = vec![rule.init_slot(); n];
+        let width = <R::Slot<T> as Columns<T>>::WIDTH;
+        let mut cells = vec![T::zero(); width * n];
+        let init = rule.init_slot::<T>();
+        if width > 0 {
+            for chunk in cells.chunks_mut(width * CHUNK) {
+                let len = chunk.len() / width;
+                let mut view = <R::Slot<T> as Columns<T>>::view(chunk, len);
+                for i in 0..len {
+                    init.write(&mut view, i);
+                }
+            }
+        }
         let state = OptimizerState {
             step: 0,
             learning_rate_scale: 1.0,
             global: R::Global::default(),
-            slots,
+            len: n,
+            cells,
         };
         Ok(Self { rule, state, threads: Threads::Auto, finite_check: FiniteCheck::Reject })
     }
@@ -127,6 +160,14 @@ impl<R: Rule, T: Real> Optimizer<R, T> {
     /// [`Error::InvalidHyperparameter`] if the rule's configuration is invalid.
     pub fn resume(rule: R, state: OptimizerState<R, T>) -> Result<Self> {
         rule.validate()?;
+        let expected = <R::Slot<T> as Columns<T>>::WIDTH * state.len;
+        if state.cells.len() != expected {
+            return Err(Error::DimensionMismatch {
+                what: "optimizer state cells",
+                expected,
+                got: state.cells.len(),
+            });
+        }
         Ok(Self { rule, state, threads: Threads::Auto, finite_check: FiniteCheck::Reject })
     }
 
@@ -176,7 +217,7 @@ impl<R: Rule, T: Real> Optimizer<R, T> {
     /// length; [`Error::NonFiniteGradient`] (under [`FiniteCheck::Reject`]) if `grads` holds
     /// NaN or ±∞, in which case nothing is changed.
     pub fn step(&mut self, params: &mut [T], grads: &[T]) -> Result<()> {
-        let n = self.state.slots.len();
+        let n = self.state.len;
         if params.len() != n {
             return Err(Error::DimensionMismatch {
                 what: "params",
@@ -215,22 +256,39 @@ impl<R: Rule, T: Real> Optimizer<R, T> {
         };
         let constants = self.rule.constants::<T>(&info, &mut self.state.global);
         let rule = &self.rule;
-        let slots = &mut self.state.slots;
-        let kernel = |p: &mut [T], g: &[T], s: &mut [R::Slot<T>]| fused(rule, &constants, p, g, s);
+        let width = <R::Slot<T> as Columns<T>>::WIDTH;
+        let cells = &mut self.state.cells;
+        let kernel = |p: &mut [T], g: &[T], c: &mut [T]| fused(rule, &constants, p, g, c);
+        // A rule without state has no cells to split: give every chunk an empty column set.
+        let cells_per_chunk = (width * CHUNK).max(1);
         if parallel {
             let mut pass = || {
-                params
-                    .par_chunks_mut(CHUNK)
-                    .zip(grads.par_chunks(CHUNK))
-                    .zip(slots.par_chunks_mut(CHUNK))
-                    .for_each(|((p, g), s)| kernel(p, g, s));
+                if width == 0 {
+                    params
+                        .par_chunks_mut(CHUNK)
+                        .zip(grads.par_chunks(CHUNK))
+                        .for_each(|(p, g)| kernel(p, g, &mut []));
+                } else {
+                    params
+                        .par_chunks_mut(CHUNK)
+                        .zip(grads.par_chunks(CHUNK))
+                        .zip(cells.par_chunks_mut(cells_per_chunk))
+                        .for_each(|((p, g), c)| kernel(p, g, c));
+                }
             };
             match &self.threads {
                 Threads::Pool(pool) => pool.install(pass),
                 _ => pass(),
             }
+        } else if width == 0 {
+            for (p, g) in params.chunks_mut(CHUNK).zip(grads.chunks(CHUNK)) {
+                kernel(p, g, &mut []);
+            }
         } else {
-            kernel(params, grads, slots);
+            let chunks = params.chunks_mut(CHUNK).zip(grads.chunks(CHUNK));
+            for ((p, g), c) in chunks.zip(cells.chunks_mut(cells_per_chunk)) {
+                kernel(p, g, c);
+            }
         }
         Ok(())
     }
@@ -257,20 +315,20 @@ fn fused<R: Rule, T: Real>(
     constants: &R::Constants<T>,
     p: &mut [T],
     g: &[T],
-    s: &mut [R::Slot<T>],
+    cells: &mut [T],
 ) {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx512f") {
             // SAFETY: the processor has AVX-512F, checked just above.
-            return unsafe { fused_avx512(rule, constants, p, g, s) };
+            return unsafe { fused_avx512(rule, constants, p, g, cells) };
         }
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the processor has AVX2, checked just above.
-            return unsafe { fused_avx2(rule, constants, p, g, s) };
+            return unsafe { fused_avx2(rule, constants, p, g, cells) };
         }
     }
-    fused_portable(rule, constants, p, g, s);
+    fused_portable(rule, constants, p, g, cells);
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -280,9 +338,9 @@ fn fused_avx512<R: Rule, T: Real>(
     constants: &R::Constants<T>,
     p: &mut [T],
     g: &[T],
-    s: &mut [R::Slot<T>],
+    cells: &mut [T],
 ) {
-    fused_portable(rule, constants, p, g, s);
+    fused_portable(rule, constants, p, g, cells);
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -292,22 +350,28 @@ fn fused_avx2<R: Rule, T: Real>(
     constants: &R::Constants<T>,
     p: &mut [T],
     g: &[T],
-    s: &mut [R::Slot<T>],
+    cells: &mut [T],
 ) {
-    fused_portable(rule, constants, p, g, s);
+    fused_portable(rule, constants, p, g, cells);
 }
 
-/// The loop itself; inlined into each compiled version.
+/// The loop itself over one chunk (`cells` holds its state columns); inlined into each
+/// compiled version.
 #[inline(always)]
 fn fused_portable<R: Rule, T: Real>(
     rule: &R,
     constants: &R::Constants<T>,
     p: &mut [T],
     g: &[T],
-    s: &mut [R::Slot<T>],
+    cells: &mut [T],
 ) {
-    for ((p, g), s) in p.iter_mut().zip(g).zip(s) {
-        *p = *p + rule.apply(constants, *p, *g, s);
+    let len = p.len();
+    let g = &g[..len];
+    let mut columns = <R::Slot<T> as Columns<T>>::view(cells, len);
+    for i in 0..len {
+        let mut slot = <R::Slot<T> as Columns<T>>::read(&columns, i);
+        p[i] = p[i] + rule.apply(constants, p[i], g[i], &mut slot);
+        slot.write(&mut columns, i);
     }
 }
 
@@ -336,20 +400,46 @@ fn sum_of_squares<T: Real>(g: &[T], parallel: bool) -> f64 {
 
 /// Whether every gᵢ is finite (0·gᵢ summed: 0, or NaN if any is not).
 fn all_finite<T: Real>(g: &[T], parallel: bool) -> bool {
-    let chunk_ok = |c: &[T]| {
-        let mut acc = [T::zero(); 8];
-        let chunks = c.chunks_exact(8);
-        for (k, x) in chunks.remainder().iter().enumerate() {
-            acc[k] = acc[k] + *x * T::zero();
+    if parallel { g.par_chunks(CHUNK).all(chunk_finite) } else { g.chunks(CHUNK).all(chunk_finite) }
+}
+
+/// [`all_finite`] over one chunk, compiled for the widest vector unit available.
+fn chunk_finite<T: Real>(c: &[T]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx512f")]
+        fn avx512<T: Real>(c: &[T]) -> bool {
+            chunk_finite_portable(c)
         }
-        for x in chunks {
-            for k in 0..8 {
-                acc[k] = acc[k] + x[k] * T::zero();
-            }
+        #[target_feature(enable = "avx2")]
+        fn avx2<T: Real>(c: &[T]) -> bool {
+            chunk_finite_portable(c)
         }
-        acc.iter().fold(T::zero(), |a, b| a + *b) == T::zero()
-    };
-    if parallel { g.par_chunks(CHUNK).all(chunk_ok) } else { g.chunks(CHUNK).all(chunk_ok) }
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the processor has AVX-512F, checked just above.
+            return unsafe { avx512(c) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has AVX2, checked just above.
+            return unsafe { avx2(c) };
+        }
+    }
+    chunk_finite_portable(c)
+}
+
+#[inline(always)]
+fn chunk_finite_portable<T: Real>(c: &[T]) -> bool {
+    let mut acc = [T::zero(); 16];
+    let chunks = c.chunks_exact(16);
+    for (k, x) in chunks.remainder().iter().enumerate() {
+        acc[k] = acc[k] + *x * T::zero();
+    }
+    for x in chunks {
+        for k in 0..16 {
+            acc[k] = acc[k] + x[k] * T::zero();
+        }
+    }
+    acc.iter().fold(T::zero(), |a, b| a + *b) == T::zero()
 }
 
 /// The first non-finite gradient as an error.

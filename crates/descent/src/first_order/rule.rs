@@ -28,6 +28,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::Real;
+use super::columns::Columns;
 use super::schedule::Schedule;
 use crate::error::{positive, tolerance};
 use crate::{Error, Result};
@@ -46,8 +47,9 @@ pub struct StepInfo {
 
 /// One element-wise stage of an optimizer.
 pub trait Rule: Clone + Debug + PartialEq + Send + Sync {
-    /// Per-parameter state (e.g. Adam's two moments); `()` for none.
-    type Slot<T: Real>: Copy + Debug + PartialEq + Send + Sync + Serialize + DeserializeOwned;
+    /// Per-parameter state (e.g. Adam's two moments); `()` for none. Stored as
+    /// [`Columns`](super::columns::Columns), one per component.
+    type Slot<T: Real>: Columns<T> + Debug + PartialEq + Send + Sync;
 
     /// Scalar state carried across steps (e.g. NAdam's product of momenta); `()` for none.
     type Global: Clone + Debug + Default + PartialEq + Send + Sync + Serialize + DeserializeOwned;

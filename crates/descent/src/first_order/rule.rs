@@ -48,7 +48,7 @@ pub struct StepInfo {
 /// One element-wise stage of an optimizer.
 pub trait Rule: Clone + Debug + PartialEq + Send + Sync {
     /// Per-parameter state (e.g. Adam's two moments); `()` for none. Stored as
-    /// [`Columns`](super::columns::Columns), one per component.
+    /// [`Columns`], one per component.
     type Slot<T: Real>: Columns<T> + Debug + PartialEq + Send + Sync;
 
     /// Scalar state carried across steps (e.g. NAdam's product of momenta); `()` for none.

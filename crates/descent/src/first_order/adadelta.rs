@@ -50,9 +50,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::rule::{
-    AddDecayedWeights, Chain, LearningRate, Rule, StepInfo, epsilon, unit_interval_closed_open,
-};
+use super::rule::{Coupled, Rule, StepInfo, coupled, epsilon, unit_interval_closed_open};
 use super::{Preset, Real, Schedule};
 use crate::Result;
 
@@ -111,7 +109,7 @@ pub struct Adadelta {
 }
 
 /// The rule an [`Adadelta`] builds.
-pub type AdadeltaRule = Chain<Chain<AddDecayedWeights, ScaleByAdadelta>, LearningRate>;
+pub type AdadeltaRule = Coupled<ScaleByAdadelta>;
 
 impl Adadelta {
     /// A library's Adadelta at a constant learning rate η: ρ = 0.9, ε = 1e-6, no weight decay
@@ -136,9 +134,7 @@ impl Adadelta {
     /// The composed rule: weight decay → Adadelta scaling → −η(t).
     #[must_use]
     pub fn rule(&self) -> AdadeltaRule {
-        AddDecayedWeights { weight_decay: self.weight_decay }
-            .then(self.scaling())
-            .then(LearningRate { schedule: self.learning_rate.clone() })
+        coupled(self.weight_decay, self.scaling(), &self.learning_rate)
     }
 
     /// Checks every field.

@@ -46,7 +46,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::rule::{AddDecayedWeights, Chain, LearningRate, Rule, StepInfo, epsilon};
+use super::rule::{Coupled, Rule, StepInfo, coupled, epsilon};
 use super::{Epsilon, Preset, Real, Schedule};
 use crate::Result;
 use crate::error::tolerance;
@@ -115,7 +115,7 @@ pub struct Adagrad {
 }
 
 /// The rule an [`Adagrad`] builds.
-pub type AdagradRule = Chain<Chain<AddDecayedWeights, ScaleByAdagrad>, LearningRate>;
+pub type AdagradRule = Coupled<ScaleByAdagrad>;
 
 impl Adagrad {
     /// A library's Adagrad at a constant learning rate η: torch's ε = 1e-10 outside the root and
@@ -148,9 +148,7 @@ impl Adagrad {
     /// The composed rule: weight decay → Adagrad scaling → −η(t).
     #[must_use]
     pub fn rule(&self) -> AdagradRule {
-        AddDecayedWeights { weight_decay: self.weight_decay }
-            .then(self.scaling())
-            .then(LearningRate { schedule: self.learning_rate.clone() })
+        coupled(self.weight_decay, self.scaling(), &self.learning_rate)
     }
 
     /// Checks every field.

@@ -45,7 +45,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::rule::{AddDecayedWeights, Chain, LearningRate, Rule, StepInfo, epsilon};
+use super::rule::{Coupled, Decoupled, Rule, StepInfo, coupled, decoupled, epsilon};
 use super::{Preset, Real, Schedule};
 use crate::Result;
 use crate::error::tolerance;
@@ -203,7 +203,7 @@ pub struct Adam {
 }
 
 /// The rule an [`Adam`] builds.
-pub type AdamRule = Chain<Chain<AddDecayedWeights, ScaleByAdam>, LearningRate>;
+pub type AdamRule = Coupled<ScaleByAdam>;
 
 impl Adam {
     /// A library's Adam at learning rate η.
@@ -234,9 +234,7 @@ impl Adam {
     /// The composed rule: weight decay → moments → −η(t).
     #[must_use]
     pub fn rule(&self) -> AdamRule {
-        AddDecayedWeights { weight_decay: self.weight_decay }
-            .then(self.moments())
-            .then(LearningRate { schedule: self.learning_rate.clone() })
+        coupled(self.weight_decay, self.moments(), &self.learning_rate)
     }
 
     /// Checks every field.
@@ -259,8 +257,7 @@ pub struct AdamW {
 }
 
 /// The rule an [`AdamW`] builds.
-pub type AdamWRule =
-    Chain<Chain<Chain<AddDecayedWeights, ScaleByAdam>, AddDecayedWeights>, LearningRate>;
+pub type AdamWRule = Decoupled<ScaleByAdam>;
 
 impl AdamW {
     /// A library's AdamW at learning rate η: torch decays by λ = 1e-2, optax by 1e-4.
@@ -276,10 +273,12 @@ impl AdamW {
     /// The composed rule: (coupled decay) → moments → decoupled decay → −η(t).
     #[must_use]
     pub fn rule(&self) -> AdamWRule {
-        AddDecayedWeights { weight_decay: self.adam.weight_decay }
-            .then(self.adam.moments())
-            .then(AddDecayedWeights { weight_decay: self.weight_decay })
-            .then(LearningRate { schedule: self.adam.learning_rate.clone() })
+        decoupled(
+            self.adam.weight_decay,
+            self.adam.moments(),
+            self.weight_decay,
+            &self.adam.learning_rate,
+        )
     }
 }
 
@@ -293,7 +292,7 @@ pub struct AmsGrad {
 }
 
 /// The rule an [`AmsGrad`] builds.
-pub type AmsGradRule = Chain<Chain<AddDecayedWeights, ScaleByAmsgrad>, LearningRate>;
+pub type AmsGradRule = Coupled<ScaleByAmsgrad>;
 
 impl AmsGrad {
     /// A library's AMSGrad at learning rate η.
@@ -309,9 +308,11 @@ impl AmsGrad {
     /// The composed rule: weight decay → AMSGrad moments → −η(t).
     #[must_use]
     pub fn rule(&self) -> AmsGradRule {
-        AddDecayedWeights { weight_decay: self.adam.weight_decay }
-            .then(ScaleByAmsgrad { moments: self.adam.moments(), max: self.max })
-            .then(LearningRate { schedule: self.adam.learning_rate.clone() })
+        coupled(
+            self.adam.weight_decay,
+            ScaleByAmsgrad { moments: self.adam.moments(), max: self.max },
+            &self.adam.learning_rate,
+        )
     }
 }
 

@@ -49,9 +49,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::rule::{
-    AddDecayedWeights, Chain, LearningRate, Rule, StepInfo, epsilon, unit_interval_closed_open,
-};
+use super::rule::{Coupled, Rule, StepInfo, coupled, epsilon, unit_interval_closed_open};
 use super::{Preset, Real, Schedule};
 use crate::Result;
 
@@ -152,7 +150,7 @@ pub struct Adamax {
 }
 
 /// The rule an [`Adamax`] builds.
-pub type AdamaxRule = Chain<Chain<AddDecayedWeights, ScaleByAdamax>, LearningRate>;
+pub type AdamaxRule = Coupled<ScaleByAdamax>;
 
 impl Adamax {
     /// A library's Adamax at learning rate η (torch's default η is 2e-3; optax has none).
@@ -179,9 +177,7 @@ impl Adamax {
     /// The composed rule: weight decay → Adamax moments → −η(t).
     #[must_use]
     pub fn rule(&self) -> AdamaxRule {
-        AddDecayedWeights { weight_decay: self.weight_decay }
-            .then(self.moments())
-            .then(LearningRate { schedule: self.learning_rate.clone() })
+        coupled(self.weight_decay, self.moments(), &self.learning_rate)
     }
 
     /// Checks every field.

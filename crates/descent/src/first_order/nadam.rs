@@ -63,7 +63,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::rule::{
-    AddDecayedWeights, Chain, LearningRate, Rule, StepInfo, epsilon, unit_interval_closed_open,
+    Coupled, Decoupled, Rule, StepInfo, coupled, decoupled, epsilon, unit_interval_closed_open,
 };
 use super::{Preset, Real, Schedule};
 use crate::Result;
@@ -226,7 +226,7 @@ pub struct NAdam {
 }
 
 /// The rule a [`NAdam`] builds.
-pub type NAdamRule = Chain<Chain<AddDecayedWeights, ScaleByNadam>, LearningRate>;
+pub type NAdamRule = Coupled<ScaleByNadam>;
 
 impl NAdam {
     /// A library's NAdam at learning rate η: torch's with Dozat's momentum schedule
@@ -265,9 +265,7 @@ impl NAdam {
     /// The composed rule: weight decay → NAdam moments → −η(t).
     #[must_use]
     pub fn rule(&self) -> NAdamRule {
-        AddDecayedWeights { weight_decay: self.weight_decay }
-            .then(self.moments())
-            .then(LearningRate { schedule: self.learning_rate.clone() })
+        coupled(self.weight_decay, self.moments(), &self.learning_rate)
     }
 
     /// Checks every field.
@@ -290,8 +288,7 @@ pub struct NAdamW {
 }
 
 /// The rule a [`NAdamW`] builds.
-pub type NAdamWRule =
-    Chain<Chain<Chain<AddDecayedWeights, ScaleByNadam>, AddDecayedWeights>, LearningRate>;
+pub type NAdamWRule = Decoupled<ScaleByNadam>;
 
 impl NAdamW {
     /// `nadam` with decoupled decay λ (torch's default λ is 0 either way; optax's `nadamw`
@@ -304,10 +301,12 @@ impl NAdamW {
     /// The composed rule: coupled decay → NAdam moments → decoupled decay → −η(t).
     #[must_use]
     pub fn rule(&self) -> NAdamWRule {
-        AddDecayedWeights { weight_decay: self.nadam.weight_decay }
-            .then(self.nadam.moments())
-            .then(AddDecayedWeights { weight_decay: self.weight_decay })
-            .then(LearningRate { schedule: self.nadam.learning_rate.clone() })
+        decoupled(
+            self.nadam.weight_decay,
+            self.nadam.moments(),
+            self.weight_decay,
+            &self.nadam.learning_rate,
+        )
     }
 
     /// Checks every field.

@@ -60,7 +60,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::rule::{
-    AddDecayedWeights, Chain, LearningRate, Rule, StepInfo, epsilon, unit_interval_closed_open,
+    Coupled, Decoupled, Rule, StepInfo, coupled, decoupled, epsilon, unit_interval_closed_open,
 };
 use super::{Preset, Real, Schedule};
 use crate::error::tolerance;
@@ -238,7 +238,7 @@ pub struct RAdam {
 }
 
 /// The rule a [`RAdam`] builds.
-pub type RAdamRule = Chain<Chain<AddDecayedWeights, ScaleByRadam>, LearningRate>;
+pub type RAdamRule = Coupled<ScaleByRadam>;
 
 impl RAdam {
     /// A library's RAdam at learning rate η: the ε placement and the threshold test differ.
@@ -276,9 +276,7 @@ impl RAdam {
     /// The composed rule: weight decay → RAdam moments → −η(t).
     #[must_use]
     pub fn rule(&self) -> RAdamRule {
-        AddDecayedWeights { weight_decay: self.weight_decay }
-            .then(self.moments())
-            .then(LearningRate { schedule: self.learning_rate.clone() })
+        coupled(self.weight_decay, self.moments(), &self.learning_rate)
     }
 
     /// Checks every field.
@@ -300,8 +298,7 @@ pub struct RAdamW {
 }
 
 /// The rule a [`RAdamW`] builds.
-pub type RAdamWRule =
-    Chain<Chain<Chain<AddDecayedWeights, ScaleByRadam>, AddDecayedWeights>, LearningRate>;
+pub type RAdamWRule = Decoupled<ScaleByRadam>;
 
 impl RAdamW {
     /// `radam` with decoupled decay λ (torch's default λ is 0 either way).
@@ -313,10 +310,12 @@ impl RAdamW {
     /// The composed rule: coupled decay → RAdam moments → decoupled decay → −η(t).
     #[must_use]
     pub fn rule(&self) -> RAdamWRule {
-        AddDecayedWeights { weight_decay: self.radam.weight_decay }
-            .then(self.radam.moments())
-            .then(AddDecayedWeights { weight_decay: self.weight_decay })
-            .then(LearningRate { schedule: self.radam.learning_rate.clone() })
+        decoupled(
+            self.radam.weight_decay,
+            self.radam.moments(),
+            self.weight_decay,
+            &self.radam.learning_rate,
+        )
     }
 
     /// Checks every field.

@@ -157,6 +157,36 @@ impl Rule for LearningRate {
     }
 }
 
+/// The usual shape of an adaptive method: coupled decay λθ added to the gradient → `scaling`
+/// → −η(t).
+pub type Coupled<S> = Chain<Chain<AddDecayedWeights, S>, LearningRate>;
+
+/// The same with a decoupled decay after the scaling (AdamW's shape; Loshchilov & Hutter 2019):
+/// coupled λ₀θ → `scaling` → + λθ → −η(t).
+pub type Decoupled<S> = Chain<Chain<Chain<AddDecayedWeights, S>, AddDecayedWeights>, LearningRate>;
+
+/// Builds a [`Coupled`] rule.
+#[must_use]
+pub fn coupled<S: Rule>(weight_decay: f64, scaling: S, schedule: &Schedule) -> Coupled<S> {
+    AddDecayedWeights { weight_decay }
+        .then(scaling)
+        .then(LearningRate { schedule: schedule.clone() })
+}
+
+/// Builds a [`Decoupled`] rule: `coupled_decay` before `scaling`, `weight_decay` after it.
+#[must_use]
+pub fn decoupled<S: Rule>(
+    coupled_decay: f64,
+    scaling: S,
+    weight_decay: f64,
+    schedule: &Schedule,
+) -> Decoupled<S> {
+    AddDecayedWeights { weight_decay: coupled_decay }
+        .then(scaling)
+        .then(AddDecayedWeights { weight_decay })
+        .then(LearningRate { schedule: schedule.clone() })
+}
+
 /// Multiplies the update by a constant c.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Scale {

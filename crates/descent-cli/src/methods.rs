@@ -235,21 +235,21 @@ pub fn solve<O: Objective + ?Sized>(
             // The scaling and the momentum order are types: one fused pass each.
             let torch = preset == Preset::Torch;
             match (flags.centered, c.momentum > 0.0, torch) {
-                (false, false, _) => run.drive(FirstOrder::new(c.rule()), lr, &c),
-                (true, false, _) => run.drive(FirstOrder::new(c.centered_rule()), lr, &c),
+                (false, false, _) => run.drive(FirstOrder::new(c.rule()?), lr, &c),
+                (true, false, _) => run.drive(FirstOrder::new(c.centered_rule()?), lr, &c),
                 (false, true, true) => {
-                    run.drive(FirstOrder::new(c.build::<ScaleByRms, TorchMomentum>()), lr, &c)
+                    run.drive(FirstOrder::new(c.build::<ScaleByRms, TorchMomentum>()?), lr, &c)
                 }
                 (false, true, false) => {
-                    run.drive(FirstOrder::new(c.build::<ScaleByRms, OptaxMomentum>()), lr, &c)
+                    run.drive(FirstOrder::new(c.build::<ScaleByRms, OptaxMomentum>()?), lr, &c)
                 }
                 (true, true, true) => run.drive(
-                    FirstOrder::new(c.build::<ScaleByCenteredRms, TorchMomentum>()),
+                    FirstOrder::new(c.build::<ScaleByCenteredRms, TorchMomentum>()?),
                     lr,
                     &c,
                 ),
                 (true, true, false) => run.drive(
-                    FirstOrder::new(c.build::<ScaleByCenteredRms, OptaxMomentum>()),
+                    FirstOrder::new(c.build::<ScaleByCenteredRms, OptaxMomentum>()?),
                     lr,
                     &c,
                 ),

@@ -159,7 +159,13 @@ fn bench(c: &mut Criterion) {
         bench_rule(c, "adamw", AdamW::preset(Preset::Torch, 1e-3).rule(), threads, trust);
         bench_rule(c, "nesterov", Nesterov::preset(Preset::Torch, 1e-3).rule(), threads, trust);
         bench_rule(c, "adagrad", Adagrad::preset(Preset::Torch, 1e-2).rule(), threads, trust);
-        bench_rule(c, "rmsprop", RmsProp::preset(Preset::Torch, 1e-2).rule(), threads, trust);
+        bench_rule(
+            c,
+            "rmsprop",
+            RmsProp::preset(Preset::Torch, 1e-2).rule().unwrap(),
+            threads,
+            trust,
+        );
         let chain = ClipByValue { max_abs: 1.0 }
             .then(ScaleByAdam { beta1: 0.9, beta2: 0.999, eps: 1e-8, eps_root: 0.0 })
             .then(AddDecayedWeights { weight_decay: 1e-2 })

@@ -172,12 +172,13 @@ fn adagrad_rmsprop_adadelta() {
         }
         .rule(),
     );
-    check("torch_rmsprop", RmsProp::preset(torch, 0.01).rule());
-    check("torch_rmsprop_centered", RmsProp::preset(torch, 0.01).centered_rule());
+    check("torch_rmsprop", RmsProp::preset(torch, 0.01).rule().unwrap());
+    check("torch_rmsprop_centered", RmsProp::preset(torch, 0.01).centered_rule().unwrap());
     check(
         "torch_rmsprop_momentum",
         RmsProp { momentum: 0.9, ..RmsProp::preset(torch, 0.01) }
-            .build::<ScaleByRms, TorchMomentum>(),
+            .build::<ScaleByRms, TorchMomentum>()
+            .unwrap(),
     );
     check_through("torch_rmsprop_all", torch_rmsprop_all(), 50);
     check("torch_adadelta", Adadelta::preset(torch, 1.0).rule());
@@ -204,22 +205,24 @@ fn torch_rmsprop_all() -> impl Rule {
         ..RmsProp::preset(Preset::Torch, 0.01)
     }
     .build::<ScaleByCenteredRms, TorchMomentum>()
+    .unwrap()
 }
 
 /// optax's `rmsprop(0.01)`.
 fn optax_rmsprop() -> impl Rule {
-    RmsProp::preset(Preset::Optax, 0.01).rule()
+    RmsProp::preset(Preset::Optax, 0.01).rule().unwrap()
 }
 
 /// optax's `rmsprop(0.01, centered=True)`.
 fn optax_rmsprop_centered() -> impl Rule {
-    RmsProp::preset(Preset::Optax, 0.01).centered_rule()
+    RmsProp::preset(Preset::Optax, 0.01).centered_rule().unwrap()
 }
 
 /// optax's `rmsprop(0.01, momentum=0.9)`: momentum in optax's order (η inside the trace).
 fn optax_rmsprop_momentum() -> impl Rule {
     RmsProp { momentum: 0.9, ..RmsProp::preset(Preset::Optax, 0.01) }
         .build::<ScaleByRms, OptaxMomentum>()
+        .unwrap()
 }
 
 #[test]

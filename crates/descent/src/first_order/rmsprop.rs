@@ -49,7 +49,7 @@
 //! use descent::first_order::{FirstOrder, Preset, RmsProp};
 //! use descent::{minimize, Options, problems::Booth};
 //!
-//! let method = FirstOrder::new(RmsProp::preset(Preset::Torch, 0.01).rule());
+//! let method = FirstOrder::new(RmsProp::preset(Preset::Torch, 0.01).rule()?);
 //! let options = Options { max_iter: 5000, gtol: 1e-6, ..Options::default() };
 //! let report = minimize(&Booth::new(), &[0.0, 0.0], method, &options)?;
 //! assert!((report.x[0] - 1.0).abs() < 1e-5 && (report.x[1] - 3.0).abs() < 1e-5);
@@ -276,35 +276,36 @@ impl RmsProp {
     /// The chain weight decay → `P` → `M`, e.g. `build::<ScaleByCenteredRms, TorchMomentum>()`
     /// for torch's `RMSprop(centered=True, momentum=μ)`.
     ///
-    /// # Panics
-    /// If `momentum` is not 0 and `M` keeps no momentum buffer (the momentum would be lost).
-    #[must_use]
-    pub fn build<P: RmsScaling, M: RmsTail>(&self) -> RmsPropRule<P, M> {
-        assert!(
-            M::HAS_MOMENTUM || self.momentum == 0.0,
-            "RmsProp with momentum {} needs a momentum tail (TorchMomentum or OptaxMomentum)",
-            self.momentum
-        );
-        AddDecayedWeights { weight_decay: self.weight_decay }
+    /// # Errors
+    /// [`Error::InvalidHyperparameter`](crate::Error::InvalidHyperparameter) for `momentum`
+    /// if it is not 0 and `M` keeps no momentum buffer (the momentum would be lost).
+    pub fn build<P: RmsScaling, M: RmsTail>(&self) -> Result<RmsPropRule<P, M>> {
+        if !(M::HAS_MOMENTUM || self.momentum == 0.0) {
+            return Err(crate::Error::InvalidHyperparameter {
+                name: "momentum",
+                value: self.momentum,
+                valid: "0 for a rule without a momentum buffer (build with TorchMomentum or \
+                        OptaxMomentum)",
+            });
+        }
+        Ok(AddDecayedWeights { weight_decay: self.weight_decay }
             .then(P::from_config(self))
-            .then(M::from_config(self))
+            .then(M::from_config(self)))
     }
 
     /// Plain RMSProp without momentum: weight decay → [`ScaleByRms`] → −η(t).
     ///
-    /// # Panics
-    /// If `momentum` is not 0 (use [`RmsProp::build`] with a momentum tail).
-    #[must_use]
-    pub fn rule(&self) -> RmsPropRule<ScaleByRms> {
+    /// # Errors
+    /// As [`RmsProp::build`]: `momentum` must be 0 here.
+    pub fn rule(&self) -> Result<RmsPropRule<ScaleByRms>> {
         self.build()
     }
 
     /// Centered RMSProp without momentum: weight decay → [`ScaleByCenteredRms`] → −η(t).
     ///
-    /// # Panics
-    /// If `momentum` is not 0 (use [`RmsProp::build`] with a momentum tail).
-    #[must_use]
-    pub fn centered_rule(&self) -> RmsPropRule<ScaleByCenteredRms> {
+    /// # Errors
+    /// As [`RmsProp::build`]: `momentum` must be 0 here.
+    pub fn centered_rule(&self) -> Result<RmsPropRule<ScaleByCenteredRms>> {
         self.build()
     }
 
@@ -313,7 +314,7 @@ impl RmsProp {
     /// # Errors
     /// [`Error::InvalidHyperparameter`](crate::Error::InvalidHyperparameter) naming the field.
     pub fn validate(&self) -> Result<()> {
-        self.build::<ScaleByRms, TorchMomentum>().validate()
+        self.build::<ScaleByRms, TorchMomentum>()?.validate()
     }
 }
 
@@ -340,7 +341,7 @@ mod tests {
     fn torch_first_and_second_steps_by_hand() {
         // ρ = 0.99: v₁ = 0.01·9 = 0.09, u₁ = 3/(0.3 + ε) ≈ 10;
         // v₂ = 0.0891 + 0.16 = 0.2491, u₂ = 4/(√0.2491 + ε).
-        let path = steps(RmsProp::preset(Preset::Torch, 0.01).rule(), &[3.0, 4.0]);
+        let path = steps(RmsProp::preset(Preset::Torch, 0.01).rule().unwrap(), &[3.0, 4.0]);
         let eps = 1e-8;
         let theta1 = -0.01 * 3.0 / (0.09f64.sqrt() + eps);
         let theta2 = theta1 - 0.01 * 4.0 / (0.2491f64.sqrt() + eps);
@@ -351,7 +352,7 @@ mod tests {
     #[test]
     fn optax_first_and_second_steps_by_hand() {
         // ρ = 0.9: v₁ = 0.9, u₁ = 3/√(0.9 + ε); v₂ = 0.81 + 1.6 = 2.41, u₂ = 4/√(2.41 + ε).
-        let path = steps(RmsProp::preset(Preset::Optax, 0.01).rule(), &[3.0, 4.0]);
+        let path = steps(RmsProp::preset(Preset::Optax, 0.01).rule().unwrap(), &[3.0, 4.0]);
         let eps = 1e-8;
         let theta1 = -0.01 * 3.0 / (0.9f64 + eps).sqrt();
         let theta2 = theta1 - 0.01 * 4.0 / (2.41f64 + eps).sqrt();
@@ -362,7 +363,8 @@ mod tests {
     fn centered_first_and_second_steps_by_hand() {
         // ρ = 0.99: v₁ = 0.09, ḡ₁ = 0.03, w₁ = 0.09 − 0.0009 = 0.0891;
         // v₂ = 0.2491, ḡ₂ = 0.0297 + 0.04 = 0.0697, w₂ = 0.2491 − 0.0697².
-        let path = steps(RmsProp::preset(Preset::Torch, 0.01).centered_rule(), &[3.0, 4.0]);
+        let path =
+            steps(RmsProp::preset(Preset::Torch, 0.01).centered_rule().unwrap(), &[3.0, 4.0]);
         let eps = 1e-8;
         let theta1 = -0.01 * 3.0 / (0.0891f64.sqrt() + eps);
         let theta2 = theta1 - 0.01 * 4.0 / ((0.2491f64 - 0.0697 * 0.0697).sqrt() + eps);
@@ -373,8 +375,8 @@ mod tests {
     fn the_two_momentum_forms_agree_at_a_constant_rate_and_not_under_a_schedule() {
         let grads = [3.0, 4.0, -1.0, 2.0];
         let config = RmsProp { momentum: 0.9, ..RmsProp::preset(Preset::Torch, 0.01) };
-        let torch = steps(config.build::<ScaleByRms, TorchMomentum>(), &grads);
-        let optax = steps(config.build::<ScaleByRms, OptaxMomentum>(), &grads);
+        let torch = steps(config.build::<ScaleByRms, TorchMomentum>().unwrap(), &grads);
+        let optax = steps(config.build::<ScaleByRms, OptaxMomentum>().unwrap(), &grads);
         for (a, b) in torch.iter().zip(&optax) {
             assert!((a - b).abs() < 1e-15, "{a} vs {b}");
         }
@@ -386,16 +388,20 @@ mod tests {
             learning_rate: Schedule::Step { learning_rate: 0.01, step_size: 1, gamma: 0.5 },
             ..config
         };
-        let torch = steps(scheduled.build::<ScaleByRms, TorchMomentum>(), &grads);
-        let optax = steps(scheduled.build::<ScaleByRms, OptaxMomentum>(), &grads);
+        let torch = steps(scheduled.build::<ScaleByRms, TorchMomentum>().unwrap(), &grads);
+        let optax = steps(scheduled.build::<ScaleByRms, OptaxMomentum>().unwrap(), &grads);
         assert_eq!(torch[0], optax[0]);
         assert!((torch[1] - optax[1]).abs() > 1e-3, "η changed at step 2");
     }
 
     #[test]
-    #[should_panic(expected = "needs a momentum tail")]
     fn momentum_without_a_momentum_tail_is_refused() {
-        let _ = RmsProp { momentum: 0.9, ..RmsProp::preset(Preset::Torch, 0.01) }.rule();
+        let config = RmsProp { momentum: 0.9, ..RmsProp::preset(Preset::Torch, 0.01) };
+        assert!(matches!(
+            config.rule(),
+            Err(crate::Error::InvalidHyperparameter { name: "momentum", .. })
+        ));
+        assert!(config.build::<ScaleByRms, TorchMomentum>().is_ok());
     }
 
     #[test]

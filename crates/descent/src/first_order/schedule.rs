@@ -103,7 +103,8 @@ pub enum Schedule {
 }
 
 impl Schedule {
-    /// η for step t (t ≥ 1; t = 0 is read as 1).
+    /// η for step t (t ≥ 1; t = 0 is read as 1). A schedule that fails
+    /// [`validate`](Self::validate) gives NaN or a meaningless rate, never a panic.
     #[must_use]
     pub fn at(&self, t: u64) -> f64 {
         self.at_k(t.saturating_sub(1))
@@ -133,7 +134,7 @@ impl Schedule {
                     let frac = kf / *warmup_steps as f64;
                     init_learning_rate + (peak_learning_rate - init_learning_rate) * frac
                 } else {
-                    let span = (decay_steps - warmup_steps) as f64;
+                    let span = decay_steps.saturating_sub(*warmup_steps) as f64;
                     let frac = ((k - warmup_steps) as f64).min(span) / span;
                     let cosine = 0.5 * (1.0 + (std::f64::consts::PI * frac).cos());
                     end_learning_rate + (peak_learning_rate - end_learning_rate) * cosine
@@ -164,7 +165,7 @@ impl Schedule {
             Self::Piecewise { boundaries, schedules } => {
                 let i = boundaries.partition_point(|&b| b <= k);
                 let start = if i == 0 { 0 } else { boundaries[i - 1] };
-                schedules[i].at_k(k - start)
+                schedules.get(i).map_or(f64::NAN, |s| s.at_k(k.saturating_sub(start)))
             }
         }
     }

@@ -8,6 +8,9 @@ mod args;
 mod methods;
 mod minimize;
 mod output;
+// The `compare` and `tour` commands draw their figures with it next.
+#[allow(dead_code)]
+mod plots;
 mod problems;
 mod tour;
 

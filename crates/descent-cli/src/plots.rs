@@ -1,0 +1,1075 @@
+//! Figures: optimisation paths over a contour map, and curves (loss, gradient norm) in SVG or PNG.
+//!
+//! | function | figure |
+//! |---|---|
+//! | [`paths`] | contour lines of f(x₁, x₂) over a box, one path per method, start (○), minima (×) |
+//! | [`lines`] | any number of series, linear or log-10 y axis |
+//! | [`loss_curves`] | two panels from [`Trace`]s: f(x) and ‖∇f(x)‖ (log) against iterations or evaluations |
+//! | [`plot_box`] | a box that holds the given paths and minima, for [`paths`] |
+//! | [`write`] | writes a figure atomically |
+//!
+//! Every figure has one look: white background, a title, axis labels, a legend, and method `k`
+//! drawn in colour `PALETTE[k % 9]` (the Tableau-10 colours without its grey, which would
+//! vanish among the grey contour lines).
+//!
+//! Design decisions:
+//! - **plotters without default features.** Its default text rendering goes through `font-kit`,
+//!   which links fontconfig and freetype and picks whatever "sans-serif" the machine has. We
+//!   enable its `ab_glyph` feature instead and register DejaVu Sans, shipped in `assets/`,
+//!   from bytes: no system library, and the same bytes out on every machine.
+//! - **The same inputs give the same bytes.** Nothing depends on time, hashing order or the
+//!   host; the tests render twice and compare.
+//! - **Log axes are ours** ([`Axis`]). A log-10 y axis holds log₁₀ y on a linear scale, ticks
+//!   at 1, 2, 5 × 10ᵏ and labels them with the values; one coordinate type for both scales keeps
+//!   one drawing routine (plotters' own log coordinate is a different type).
+//! - **The legend goes where it hides least**: the corner with the fewest points under it,
+//!   markers (start, minima) counting most.
+//! - **Contours are ours.** f is sampled on a 121 × 121 grid and iso-lines are traced by
+//!   marching squares ([`contours`]) at levels spaced geometrically above the grid minimum, so
+//!   that the narrow valleys near a minimiser get as many lines as the walls around it.
+//! - **Nothing panics on bad numbers.** Non-finite points are skipped, paths are clipped to the
+//!   box (plotters does not clip), and empty inputs give a figure with a note saying so.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use anyhow::{Context, anyhow, ensure};
+use descent::driver::{Trace, TraceRow};
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{KeyPointHint, NoDefaultFormatting, ValueFormatter};
+use plotters::coord::types::RangedCoordf64;
+use plotters::prelude::*;
+use plotters::style::register_font;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use crate::output::{AtomicFile, number};
+
+/// Size of [`paths`] and [`lines`] figures, in pixels.
+const SIZE: (u32, u32) = (800, 600);
+/// Size of [`loss_curves`] figures (two panels stacked).
+const SIZE_TWO_PANELS: (u32, u32) = (800, 900);
+/// Grid nodes per side for the contour map (120 × 120 cells).
+const GRID: usize = 121;
+/// Contour levels drawn.
+const LEVELS: usize = 24;
+/// The lowest contour level above the grid minimum, as a fraction of the grid's value span.
+const LOWEST_LEVEL: f64 = 1e-5;
+/// Coordinates beyond this magnitude are skipped on a linear axis (and [`plot_box`] stays
+/// within it): plotters cannot lay out the ticks of a range whose width overflows.
+const LARGEST: f64 = 1e300;
+
+/// Method colours, by method index (Tableau 10 without its grey).
+const PALETTE: [RGBColor; 9] = [
+    RGBColor(0x1f, 0x77, 0xb4),
+    RGBColor(0xff, 0x7f, 0x0e),
+    RGBColor(0x2c, 0xa0, 0x2c),
+    RGBColor(0xd6, 0x27, 0x28),
+    RGBColor(0x94, 0x67, 0xbd),
+    RGBColor(0x8c, 0x56, 0x4b),
+    RGBColor(0xe3, 0x77, 0xc2),
+    RGBColor(0xbc, 0xbd, 0x22),
+    RGBColor(0x17, 0xbe, 0xcf),
+];
+/// Contour lines.
+const CONTOUR: RGBColor = RGBColor(0xc4, 0xc4, 0xc4);
+/// Grid lines of line figures.
+const MESH: RGBColor = RGBColor(0xe6, 0xe6, 0xe6);
+
+/// DejaVu Sans, licence in `assets/DejaVuSans-LICENSE.txt`.
+const FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+const FONT_FAMILY: &str = "sans-serif";
+
+/// One curve of a [`lines`] figure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// The legend entry.
+    pub name: String,
+    /// (x, y) points, drawn joined in order.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// The file format of a figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// SVG text (UTF-8).
+    Svg,
+    /// PNG, 8-bit RGB.
+    Png,
+}
+
+/// The x axis of [`loss_curves`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Against {
+    /// The iteration number.
+    Iterations,
+    /// Value evaluations so far ([`TraceRow::value_evaluations`]): a `value_grad` call
+    /// counts one, and so does each line-search trial, so methods pay for their probes.
+    Evaluations,
+}
+
+/// The path plot: contour lines of `f` over `x_range` × `y_range`, each path overlaid in its
+/// method's colour, each path's first point circled and the known `minima` crossed.
+///
+/// Paths are clipped to the box, so a box from [`plot_box`] shows them whole; a smaller box
+/// zooms in. Non-finite points of a path are skipped, as are non-finite values of `f` (the
+/// contour map has holes there).
+///
+/// # Errors
+/// A box that is not finite and of positive width and height; a drawing or encoding failure.
+pub fn paths(
+    title: &str,
+    f: &dyn Fn(f64, f64) -> f64,
+    x_range: (f64, f64),
+    y_range: (f64, f64),
+    paths: &[(String, Vec<[f64; 2]>)],
+    minima: &[[f64; 2]],
+    format: Format,
+) -> anyhow::Result<Vec<u8>> {
+    for (axis, (lo, hi)) in [("x", x_range), ("y", y_range)] {
+        ensure!(
+            lo < hi && (hi - lo).is_finite(),
+            "the {axis} range of a path plot must be increasing and of finite width, got {lo}..{hi}"
+        );
+    }
+    let inside = |[x, y]: [f64; 2]| {
+        (x_range.0..=x_range.1).contains(&x) && (y_range.0..=y_range.1).contains(&y)
+    };
+    let figure = PathFigure {
+        title,
+        x_range,
+        y_range,
+        contours: contours(f, x_range, y_range),
+        paths: paths
+            .iter()
+            .map(|(name, points)| (name.as_str(), clip(points, x_range, y_range)))
+            .collect(),
+        starts: paths
+            .iter()
+            .filter_map(|(_, points)| points.iter().copied().find(|p| is_finite(*p)))
+            .filter(|&p| inside(p))
+            .map(|[x, y]| (x, y))
+            .collect(),
+        minima: minima.iter().copied().filter(|&p| inside(p)).map(|[x, y]| (x, y)).collect(),
+    };
+    render(&figure, SIZE, format)
+}
+
+/// A line figure: each series in its method's colour, with a legend.
+///
+/// With `log_y`, y is drawn on a log-10 axis and points with y ≤ 0 (or NaN) cannot be shown:
+/// they are dropped, and the figure says how many. Points with a non-finite coordinate are
+/// skipped on either scale, as are coordinates beyond ±1e300 on a linear axis.
+///
+/// # Errors
+/// A drawing or encoding failure.
+pub fn lines(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series],
+    log_y: bool,
+    format: Format,
+) -> anyhow::Result<Vec<u8>> {
+    let figure = LineFigure { title, panels: vec![Panel::new(x_label, y_label, series, log_y)] };
+    render(&figure, SIZE, format)
+}
+
+/// Two panels from traces, stacked: f(x) above, ‖∇f(x)‖ below, both on log-10 axes, against
+/// iterations or value evaluations.
+///
+/// Values f(x) ≤ 0 cannot be shown on the log axis and are dropped (the panel says how many);
+/// for a problem whose minimum is not positive, plot f(x) − f* with [`lines`] instead.
+///
+/// # Errors
+/// A drawing or encoding failure.
+pub fn loss_curves(
+    title: &str,
+    traces: &[(String, &Trace)],
+    against: Against,
+    format: Format,
+) -> anyhow::Result<Vec<u8>> {
+    let (x_label, x_of): (&str, fn(&TraceRow) -> f64) = match against {
+        Against::Iterations => ("iteration", |r| r.iteration as f64),
+        Against::Evaluations => ("value evaluations", |r| r.value_evaluations as f64),
+    };
+    let curves = |y_of: fn(&TraceRow) -> f64| -> Vec<Series> {
+        traces
+            .iter()
+            .map(|(name, trace)| Series {
+                name: name.clone(),
+                points: trace.rows.iter().map(|r| (x_of(r), y_of(r))).collect(),
+            })
+            .collect()
+    };
+    let (values, grad_norms) = (curves(|r| r.value), curves(|r| r.grad_norm));
+    let figure = LineFigure {
+        title,
+        panels: vec![
+            Panel::new(x_label, "f(x)", &values, true),
+            // The legend of the panel above serves both.
+            Panel { legend: false, ..Panel::new(x_label, "gradient norm", &grad_norms, true) },
+        ],
+    };
+    render(&figure, SIZE_TWO_PANELS, format)
+}
+
+/// The box for a path plot: the bounding box of every finite point of `paths` (their starts
+/// included) and of `minima`, padded by 10 % of its width on each side.
+///
+/// A side of zero width (a single point, a path along one axis) is widened to ±max(1, 10 % of
+/// its position); with no finite point at all the box is [−1, 1]². The box is clamped to
+/// ±1e300, so that [`paths`] can lay out its axes whatever the paths did.
+#[must_use]
+pub fn plot_box(
+    paths: &[(String, Vec<[f64; 2]>)],
+    minima: &[[f64; 2]],
+) -> ((f64, f64), (f64, f64)) {
+    let points = paths.iter().flat_map(|(_, p)| p).chain(minima).copied();
+    let mut bounds = [(f64::INFINITY, f64::NEG_INFINITY); 2];
+    for point in points.filter(|&p| is_finite(p)) {
+        for (b, v) in bounds.iter_mut().zip(point) {
+            *b = (b.0.min(v), b.1.max(v));
+        }
+    }
+    let [x, y] = bounds.map(|(lo, hi)| {
+        if lo > hi {
+            return (-1.0, 1.0);
+        }
+        // Half of each first, so that the width cannot overflow.
+        let (centre, half) = (lo / 2.0 + hi / 2.0, hi / 2.0 - lo / 2.0);
+        let half =
+            if half > centre.abs() * 1e-12 { 1.2 * half } else { centre.abs().max(10.0) / 10.0 };
+        ((centre - half).max(-LARGEST), (centre + half).min(LARGEST))
+    });
+    (x, y)
+}
+
+/// Writes a figure to `path` atomically (see [`AtomicFile`]).
+///
+/// # Errors
+/// The file cannot be created, written or renamed into place.
+pub fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    AtomicFile::create(path)?.commit(bytes)
+}
+
+/// A line through points in data coordinates.
+type Polyline = Vec<(f64, f64)>;
+
+/// What plotters' drawing calls return on a backend `DB`.
+type Drawn<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+/// A figure that can be drawn on any backend, so that SVG and PNG share one drawing routine.
+trait Figure {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn<DB>;
+}
+
+/// Draws `figure` at `size` and encodes it.
+fn render(
+    figure: &impl Figure,
+    (width, height): (u32, u32),
+    format: Format,
+) -> anyhow::Result<Vec<u8>> {
+    register_fonts()?;
+    let failed = |e: &dyn std::fmt::Display| anyhow!("cannot draw the figure: {e}");
+    match format {
+        Format::Svg => {
+            let mut svg = String::new();
+            {
+                let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+                figure.draw(&root).map_err(|e| failed(&e))?;
+                root.present().map_err(|e| failed(&e))?;
+            }
+            Ok(svg.into_bytes())
+        }
+        Format::Png => {
+            let mut rgb = vec![0; width as usize * height as usize * 3];
+            {
+                let root =
+                    BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
+                figure.draw(&root).map_err(|e| failed(&e))?;
+                root.present().map_err(|e| failed(&e))?;
+            }
+            encode_png(&rgb, width, height)
+        }
+    }
+}
+
+/// RGB pixels to PNG bytes. The `png` crate rather than `image`: one encoder is all we need,
+/// and `image` would bring the plumbing of every other codec (and `png` itself) with it.
+fn encode_png(rgb: &[u8], width: u32, height: u32) -> anyhow::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().context("cannot encode the PNG")?;
+    writer.write_image_data(rgb).context("cannot encode the PNG")?;
+    writer.finish().context("cannot encode the PNG")?;
+    Ok(bytes)
+}
+
+/// Registers the bundled font under the family name every figure uses (once per process).
+fn register_fonts() -> anyhow::Result<()> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    let registered =
+        *REGISTERED.get_or_init(|| register_font(FONT_FAMILY, FontStyle::Normal, FONT).is_ok());
+    ensure!(registered, "the bundled font assets/DejaVuSans.ttf is not a valid font");
+    Ok(())
+}
+
+fn method_color(index: usize) -> RGBColor {
+    PALETTE[index % PALETTE.len()]
+}
+
+fn font(size: u32) -> TextStyle<'static> {
+    (FONT_FAMILY, size).into_font().color(&BLACK)
+}
+
+fn is_finite([x, y]: [f64; 2]) -> bool {
+    x.is_finite() && y.is_finite()
+}
+
+/// A range that plotters can lay ticks out on: `lo < hi`, padded by `pad` of its width.
+fn axis_range(lo: f64, hi: f64, pad: f64) -> (f64, f64) {
+    if !(lo <= hi) {
+        return (0.0, 1.0);
+    }
+    let width = hi - lo;
+    if width > (lo.abs().max(hi.abs())) * 1e-12 {
+        (lo - pad * width, hi + pad * width)
+    } else {
+        let half = lo.abs().max(1.0) / 10.0;
+        (lo - half, hi + half)
+    }
+}
+
+/// The corner for the legend: the one whose box (35 % × 30 % of the plot) holds the least
+/// weight of `points`, preferring upper right, upper left, lower right, lower left on ties.
+fn quietest_corner(
+    points: impl Iterator<Item = ((f64, f64), usize)>,
+    x: (f64, f64),
+    y: (f64, f64),
+) -> SeriesLabelPosition {
+    let (left, right) = (x.0 + 0.35 * (x.1 - x.0), x.1 - 0.35 * (x.1 - x.0));
+    let (bottom, top) = (y.0 + 0.3 * (y.1 - y.0), y.1 - 0.3 * (y.1 - y.0));
+    let mut weights = [0; 4];
+    for ((px, py), weight) in points {
+        let (is_left, is_right) = (px <= left, px >= right);
+        let (is_low, is_high) = (py <= bottom, py >= top);
+        let corners =
+            [is_high && is_right, is_high && is_left, is_low && is_right, is_low && is_left];
+        for (w, inside) in weights.iter_mut().zip(corners) {
+            *w += if inside { weight } else { 0 };
+        }
+    }
+    let best = (0..4).min_by_key(|&k| weights[k]).unwrap_or(0);
+    [
+        SeriesLabelPosition::UpperRight,
+        SeriesLabelPosition::UpperLeft,
+        SeriesLabelPosition::LowerRight,
+        SeriesLabelPosition::LowerLeft,
+    ][best]
+        .clone()
+}
+
+/// A numeric axis, linear or log-10. A log axis holds log₁₀ of the data: it maps and draws
+/// like a linear one, but puts its ticks at 1, 2, 5 or 1…9 times powers of ten where it can
+/// and labels each tick t with the value 10ᵗ.
+#[derive(Clone)]
+struct Axis {
+    linear: RangedCoordf64,
+    log: bool,
+}
+
+impl Axis {
+    fn linear((lo, hi): (f64, f64)) -> Self {
+        Self { linear: (lo..hi).into(), log: false }
+    }
+}
+
+impl Ranged for Axis {
+    type FormatOption = NoDefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.linear.map(value, limit)
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        let max = hint.max_num_points();
+        if !self.log || max < 2 {
+            return self.linear.key_points(hint);
+        }
+        let std::ops::Range { start: lo, end: hi } = self.linear.range();
+        // log₁₀ of finite positive numbers lies in [−324, 309]; the padded range stays near it.
+        let decades = (lo.floor().max(-400.0) as i32)..=(hi.ceil().min(400.0) as i32);
+        let mantissas: [&[f64]; 3] =
+            [&[1.0], &[1.0, 2.0, 5.0], &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]];
+        for (k, mantissas) in mantissas.into_iter().enumerate() {
+            let ticks = |every: i32| {
+                decades
+                    .clone()
+                    .filter(|e| e.rem_euclid(every) == 0)
+                    .flat_map(|e| mantissas.iter().map(move |m| f64::from(e) + m.log10()))
+                    .filter(|t| (lo..=hi).contains(t))
+                    .collect::<Vec<f64>>()
+            };
+            let all = ticks(1);
+            if all.len() >= 2 && (k == 0 || all.len() <= max) {
+                // Thin whole decades to every 2nd, 5th, 10th, … power so they fit.
+                let every = [1, 2, 5, 10, 20, 50, 100]
+                    .into_iter()
+                    .find(|&every| ticks(every).len() <= max)
+                    .unwrap_or(200);
+                return ticks(every);
+            }
+        }
+        self.linear.key_points(hint)
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.linear.range()
+    }
+}
+
+impl ValueFormatter<f64> for Axis {
+    fn format_ext(&self, value: &f64) -> String {
+        number(if self.log { 10f64.powf(*value) } else { *value })
+    }
+}
+
+/// A note in the middle of an otherwise empty plotting area.
+fn note<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Cartesian2d<Axis, Axis>>,
+    at: (f64, f64),
+    anchor: HPos,
+    text: &str,
+) -> Drawn<DB> {
+    let style = font(16).color(&RGBColor(0x55, 0x55, 0x55)).pos(Pos::new(anchor, VPos::Center));
+    area.draw(&Text::new(text.to_owned(), at, style))
+}
+
+struct PathFigure<'a> {
+    title: &'a str,
+    x_range: (f64, f64),
+    y_range: (f64, f64),
+    /// Iso-lines of f, in data coordinates.
+    contours: Vec<Polyline>,
+    /// Each method's name and its path clipped to the box (one piece per visit).
+    paths: Vec<(&'a str, Vec<Polyline>)>,
+    starts: Vec<(f64, f64)>,
+    minima: Vec<(f64, f64)>,
+}
+
+impl Figure for PathFigure<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn<DB> {
+        root.fill(&WHITE)?;
+        let (x, y) = (self.x_range, self.y_range);
+        let mut chart = ChartBuilder::on(root)
+            .caption(self.title, font(24))
+            .margin(16)
+            .x_label_area_size(48)
+            .y_label_area_size(72)
+            .build_cartesian_2d(Axis::linear(x), Axis::linear(y))?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_desc("x₁")
+            .y_desc("x₂")
+            .label_style(font(14))
+            .axis_desc_style(font(16))
+            .draw()?;
+        chart.draw_series(
+            self.contours.iter().map(|c| PathElement::new(c.clone(), CONTOUR.stroke_width(1))),
+        )?;
+        for (k, (name, pieces)) in self.paths.iter().enumerate() {
+            let color = method_color(k);
+            chart
+                .draw_series(
+                    pieces.iter().map(|p| PathElement::new(p.clone(), color.stroke_width(2))),
+                )?
+                .label(*name)
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 4), (x + 18, y + 4)], color.filled())
+                });
+        }
+        if !self.starts.is_empty() {
+            chart
+                .draw_series(self.starts.iter().map(|&s| Circle::new(s, 6, BLACK.stroke_width(2))))?
+                .label("start")
+                .legend(|(x, y)| Circle::new((x + 9, y), 5, BLACK.stroke_width(2)));
+        }
+        if !self.minima.is_empty() {
+            chart
+                .draw_series(self.minima.iter().map(|&m| Cross::new(m, 6, BLACK.stroke_width(2))))?
+                .label("minimum")
+                .legend(|(x, y)| Cross::new((x + 9, y), 5, BLACK.stroke_width(2)));
+        }
+        if self.paths.is_empty() {
+            let centre = (x.0 / 2.0 + x.1 / 2.0, y.0 / 2.0 + y.1 / 2.0);
+            note(chart.plotting_area(), centre, HPos::Center, "no paths to show")?;
+        }
+        if !(self.paths.is_empty() && self.starts.is_empty() && self.minima.is_empty()) {
+            // Markers matter more than any one point of a path.
+            let markers = self.starts.iter().chain(&self.minima).map(|&p| (p, 1000));
+            let path_points =
+                self.paths.iter().flat_map(|(_, p)| p.iter().flatten()).map(|&p| (p, 1));
+            chart
+                .configure_series_labels()
+                .position(quietest_corner(markers.chain(path_points), x, y))
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK)
+                .label_font(font(14))
+                .draw()?;
+        }
+        Ok(())
+    }
+}
+
+/// One chart of a [`LineFigure`]: the series already filtered and transformed to axis space.
+struct Panel<'a> {
+    x_label: &'a str,
+    y_label: &'a str,
+    log_y: bool,
+    series: Vec<(&'a str, Polyline)>,
+    /// Points dropped because a log axis cannot show them.
+    not_positive: usize,
+    legend: bool,
+}
+
+impl<'a> Panel<'a> {
+    fn new(x_label: &'a str, y_label: &'a str, series: &'a [Series], log_y: bool) -> Self {
+        let mut not_positive = 0;
+        let series = series
+            .iter()
+            .map(|s| {
+                let points = s
+                    .points
+                    .iter()
+                    .filter_map(|&(x, y)| {
+                        if log_y && !(y > 0.0) {
+                            not_positive += usize::from(x.is_finite() && y.is_finite());
+                            return None;
+                        }
+                        let y = if log_y { y.log10() } else { y };
+                        let shown = |v: f64| v.is_finite() && v.abs() <= LARGEST;
+                        (shown(x) && shown(y)).then_some((x, y))
+                    })
+                    .collect();
+                (s.name.as_str(), points)
+            })
+            .collect();
+        Self { x_label, y_label, log_y, series, not_positive, legend: true }
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        title: Option<&str>,
+    ) -> Drawn<DB> {
+        let all = || self.series.iter().flat_map(|(_, p)| p);
+        let bounds = |get: fn(&(f64, f64)) -> f64| {
+            all()
+                .map(get)
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)))
+        };
+        let (x_lo, x_hi) = bounds(|p| p.0);
+        let (y_lo, y_hi) = bounds(|p| p.1);
+        let x = axis_range(x_lo, x_hi, 0.0);
+        let y = axis_range(y_lo, y_hi, 0.05);
+        let mut builder = ChartBuilder::on(area);
+        if let Some(title) = title {
+            builder.caption(title, font(24));
+        }
+        let mut chart = builder
+            .margin(16)
+            .x_label_area_size(48)
+            .y_label_area_size(80)
+            .build_cartesian_2d(Axis::linear(x), Axis { log: self.log_y, ..Axis::linear(y) })?;
+        chart
+            .configure_mesh()
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(MESH)
+            .x_desc(self.x_label)
+            .y_desc(self.y_label)
+            .label_style(font(14))
+            .axis_desc_style(font(16))
+            .draw()?;
+        for (k, (name, points)) in self.series.iter().enumerate() {
+            let color = method_color(k);
+            let anno = if points.len() == 1 {
+                // A single point makes no line; show it as a dot.
+                chart.draw_series(PointSeries::of_element(
+                    points.clone(),
+                    3,
+                    color.filled(),
+                    &|c, s, st| EmptyElement::at(c) + Circle::new((0, 0), s, st),
+                ))?
+            } else {
+                chart.draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?
+            };
+            anno.label(*name).legend(move |(x, y)| {
+                Rectangle::new([(x, y - 4), (x + 18, y + 4)], color.filled())
+            });
+        }
+        // The note on dropped points sits in the lower left corner; the legend keeps off it.
+        let corner = (x.0 + 0.02 * (x.1 - x.0), y.0 + 0.04 * (y.1 - y.0));
+        let noted = (self.not_positive > 0).then_some((corner, 1000));
+        if all().next().is_none() {
+            let centre = (x.0 / 2.0 + x.1 / 2.0, y.0 / 2.0 + y.1 / 2.0);
+            note(chart.plotting_area(), centre, HPos::Center, "no data to show")?;
+        } else if self.not_positive > 0 {
+            let n = self.not_positive;
+            let text =
+                format!("{n} value{} ≤ 0 not shown (log scale)", if n == 1 { "" } else { "s" });
+            note(chart.plotting_area(), corner, HPos::Left, &text)?;
+        }
+        if self.legend && !self.series.is_empty() {
+            chart
+                .configure_series_labels()
+                .position(quietest_corner(all().map(|&p| (p, 1)).chain(noted), x, y))
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK)
+                .label_font(font(14))
+                .draw()?;
+        }
+        Ok(())
+    }
+}
+
+/// One or more [`Panel`]s stacked under a title.
+struct LineFigure<'a> {
+    title: &'a str,
+    panels: Vec<Panel<'a>>,
+}
+
+impl Figure for LineFigure<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn<DB> {
+        root.fill(&WHITE)?;
+        if let [panel] = self.panels.as_slice() {
+            return panel.draw(root, Some(self.title));
+        }
+        let body = root.titled(self.title, font(24))?;
+        for (panel, area) in self.panels.iter().zip(body.split_evenly((self.panels.len(), 1))) {
+            panel.draw(&area, None)?;
+        }
+        Ok(())
+    }
+}
+
+/// The pieces of `path` inside the box: non-finite points skipped, segments clipped
+/// (Liang–Barsky), a new piece each time the path re-enters the box.
+fn clip(path: &[[f64; 2]], x: (f64, f64), y: (f64, f64)) -> Vec<Polyline> {
+    let points: Vec<[f64; 2]> = path.iter().copied().filter(|&p| is_finite(p)).collect();
+    let mut pieces: Vec<Polyline> = Vec::new();
+    let mut open = false;
+    for pair in points.windows(2) {
+        let ([x0, y0], [x1, y1]) = (pair[0], pair[1]);
+        let (dx, dy) = (x1 - x0, y1 - y0);
+        if !(dx.is_finite() && dy.is_finite()) {
+            open = false;
+            continue;
+        }
+        // Liang–Barsky: the segment p(t) = p₀ + t·d, t ∈ [0, 1], inside where every
+        // p_k·t ≤ q_k holds.
+        let (mut t0, mut t1) = (0.0_f64, 1.0_f64);
+        let mut visible = true;
+        for (p, q) in [(-dx, x0 - x.0), (dx, x.1 - x0), (-dy, y0 - y.0), (dy, y.1 - y0)] {
+            if p == 0.0 {
+                visible &= q >= 0.0;
+            } else if p < 0.0 {
+                t0 = t0.max(q / p);
+            } else {
+                t1 = t1.min(q / p);
+            }
+        }
+        if !visible || t0 > t1 {
+            open = false;
+            continue;
+        }
+        let at = |t: f64| (x0 + t * dx, y0 + t * dy);
+        if !(open && t0 == 0.0) {
+            pieces.push(vec![at(t0)]);
+        }
+        if let Some(piece) = pieces.last_mut() {
+            piece.push(at(t1));
+        }
+        open = t1 == 1.0;
+    }
+    pieces
+}
+
+/// Iso-lines of `f` over the box: f sampled on a [`GRID`]² grid, [`LEVELS`] levels spaced
+/// geometrically from [`LOWEST_LEVEL`] of the grid's value span above its minimum up to its
+/// maximum, each traced by marching squares and joined into polylines.
+fn contours(f: &dyn Fn(f64, f64) -> f64, x: (f64, f64), y: (f64, f64)) -> Vec<Polyline> {
+    let n = GRID;
+    let at =
+        |i: usize, range: (f64, f64)| range.0 + (range.1 - range.0) * i as f64 / (n - 1) as f64;
+    let values: Vec<f64> = (0..n * n).map(|k| f(at(k % n, x), at(k / n, y))).collect();
+    let (lo, hi) = values
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let span = hi - lo;
+    if !(span.is_finite() && span > 0.0) {
+        return Vec::new();
+    }
+    (0..LEVELS)
+        .flat_map(|k| {
+            let level = lo + span * LOWEST_LEVEL.powf(1.0 - k as f64 / LEVELS as f64);
+            march(&values, n, level, |i, j| (at(i, x), at(j, y)))
+        })
+        .collect()
+}
+
+/// Marching squares on an `n` × `n` grid of `values` (row j, column i at `j·n + i`; NaN for a
+/// hole) at `level`, joined into polylines. `node` maps grid indices to coordinates.
+///
+/// Edges are numbered: horizontal (i, j)–(i+1, j) as `j·(n−1) + i`, vertical (i, j)–(i, j+1)
+/// as `n·(n−1) + j·n + i`. Each cell's segments join two of its edges; an edge belongs to at
+/// most two cells, so the segments form chains and loops through shared edges.
+fn march(
+    values: &[f64],
+    n: usize,
+    level: f64,
+    node: impl Fn(usize, usize) -> (f64, f64),
+) -> Vec<Polyline> {
+    const NONE: usize = usize::MAX;
+    let horizontal = |i: usize, j: usize| j * (n - 1) + i;
+    let vertical = |i: usize, j: usize| n * (n - 1) + j * n + i;
+    let mut neighbours = vec![[NONE; 2]; 2 * n * (n - 1)];
+    let mut link = |a: usize, b: usize| {
+        for (from, to) in [(a, b), (b, a)] {
+            let slot = if neighbours[from][0] == NONE { 0 } else { 1 };
+            neighbours[from][slot] = to;
+        }
+    };
+    for j in 0..n - 1 {
+        for i in 0..n - 1 {
+            // Corners counter-clockwise from the bottom left; edges bottom, right, top, left.
+            let corners = [
+                values[j * n + i],
+                values[j * n + i + 1],
+                values[(j + 1) * n + i + 1],
+                values[(j + 1) * n + i],
+            ];
+            if corners.iter().any(|v| !v.is_finite()) {
+                continue;
+            }
+            let edges =
+                [horizontal(i, j), vertical(i + 1, j), horizontal(i, j + 1), vertical(i, j)];
+            let case =
+                corners.iter().enumerate().fold(0, |c, (k, &v)| c | (usize::from(v > level) << k));
+            // Each segment cuts off corner k between edges k−1 and k (mod 4).
+            let cut = |corner: usize| [(corner + 3) % 4, corner];
+            let segments: &[[usize; 2]] = match case {
+                0 | 15 => &[],
+                1 | 14 => &[cut(0)],
+                2 | 13 => &[cut(1)],
+                4 | 11 => &[cut(2)],
+                8 | 7 => &[cut(3)],
+                3 | 12 => &[[3, 1]],
+                6 | 9 => &[[0, 2]],
+                // Saddles: the centre decides which pair of opposite corners is cut off.
+                5 | 10 => {
+                    let centre_above = corners.iter().sum::<f64>() / 4.0 > level;
+                    if (case == 5) == centre_above { &[cut(1), cut(3)] } else { &[cut(0), cut(2)] }
+                }
+                _ => unreachable!("four corners make 16 cases"),
+            };
+            for &[a, b] in segments {
+                link(edges[a], edges[b]);
+            }
+        }
+    }
+    // Where the level crosses an edge, by linear interpolation between its two nodes.
+    let point = |edge: usize| {
+        let (a, b) = if edge < n * (n - 1) {
+            let (i, j) = (edge % (n - 1), edge / (n - 1));
+            ((i, j), (i + 1, j))
+        } else {
+            let e = edge - n * (n - 1);
+            let (i, j) = (e % n, e / n);
+            ((i, j), (i, j + 1))
+        };
+        let (va, vb) = (values[a.1 * n + a.0], values[b.1 * n + b.0]);
+        let t = (level - va) / (vb - va);
+        let (pa, pb) = (node(a.0, a.1), node(b.0, b.1));
+        (pa.0 + t * (pb.0 - pa.0), pa.1 + t * (pb.1 - pa.1))
+    };
+    let mut visited = vec![false; neighbours.len()];
+    let mut lines = Vec::new();
+    // Open chains start at an end (one neighbour); what is left after them are loops.
+    for ends_only in [true, false] {
+        for start in 0..neighbours.len() {
+            let [first, second] = neighbours[start];
+            if visited[start] || first == NONE || (ends_only && second != NONE) {
+                continue;
+            }
+            let mut line = vec![point(start)];
+            visited[start] = true;
+            let (mut previous, mut current) = (start, first);
+            loop {
+                line.push(point(current));
+                if current == start {
+                    break;
+                }
+                visited[current] = true;
+                let [a, b] = neighbours[current];
+                let next = if a == previous { b } else { a };
+                if next == NONE {
+                    break;
+                }
+                (previous, current) = (current, next);
+            }
+            lines.push(line);
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use descent::Objective;
+    use descent::problems::{Problem, Rosenbrock};
+
+    use super::*;
+
+    /// A method's name and its iterates.
+    type NamedPath = (String, Vec<[f64; 2]>);
+
+    fn rosenbrock_paths() -> (Rosenbrock, Vec<NamedPath>) {
+        let problem = Rosenbrock::new(2).unwrap();
+        let start = problem.start();
+        let start = [start[0], start[1]];
+        // Three made-up paths from the standard start to the minimiser, one with a hole.
+        let path = |bend: f64| {
+            (0..=40)
+                .map(|k| {
+                    let t = k as f64 / 40.0;
+                    [
+                        start[0] + t * (1.0 - start[0]),
+                        start[1] + t * (1.0 - start[1]) + bend * t * (1.0 - t),
+                    ]
+                })
+                .collect::<Vec<_>>()
+        };
+        let mut broken = path(-1.0);
+        broken[7] = [f64::NAN, 0.0];
+        (
+            problem,
+            vec![("gd".into(), path(0.0)), ("momentum".into(), path(1.0)), ("adam".into(), broken)],
+        )
+    }
+
+    fn rosenbrock_figure(format: Format) -> Vec<u8> {
+        let (problem, paths_) = rosenbrock_paths();
+        let minima: Vec<[f64; 2]> = problem.minimizers().iter().map(|m| [m[0], m[1]]).collect();
+        let (x, y) = plot_box(&paths_, &minima);
+        let f = |a: f64, b: f64| problem.value(&[a, b]);
+        paths("Rosenbrock", &f, x, y, &paths_, &minima, format).unwrap()
+    }
+
+    fn hex(c: RGBColor) -> String {
+        format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2)
+    }
+
+    /// Parses an SVG and counts its `polyline` elements by stroke colour.
+    fn polylines_by_stroke(svg: &[u8]) -> HashMap<String, usize> {
+        let text = std::str::from_utf8(svg).unwrap();
+        let document = roxmltree::Document::parse(text).expect("the SVG is well-formed XML");
+        let mut counts = HashMap::new();
+        for node in document.descendants().filter(|n| n.has_tag_name("polyline")) {
+            *counts.entry(node.attribute("stroke").unwrap_or("").to_owned()).or_insert(0) += 1;
+        }
+        counts
+    }
+
+    #[test]
+    fn a_path_plot_has_one_polyline_per_method_over_contours() {
+        let counts = polylines_by_stroke(&rosenbrock_figure(Format::Svg));
+        for k in 0..3 {
+            assert_eq!(counts.get(&hex(PALETTE[k])), Some(&1), "method {k}: {counts:?}");
+        }
+        assert!(!counts.contains_key(&hex(PALETTE[3])), "only three methods");
+        assert!(counts[&hex(CONTOUR)] >= LEVELS, "contours drawn: {counts:?}");
+    }
+
+    #[test]
+    fn a_png_decodes_to_the_figure_size() {
+        let bytes = rosenbrock_figure(Format::Png);
+        let decoder = png::Decoder::new(std::io::Cursor::new(&bytes));
+        let reader = decoder.read_info().expect("a valid PNG");
+        assert_eq!((reader.info().width, reader.info().height), SIZE);
+
+        let trace = Trace::default();
+        let bytes =
+            loss_curves("empty", &[("gd".into(), &trace)], Against::Evaluations, Format::Png)
+                .unwrap();
+        let reader = png::Decoder::new(std::io::Cursor::new(&bytes)).read_info().unwrap();
+        assert_eq!((reader.info().width, reader.info().height), SIZE_TWO_PANELS);
+    }
+
+    #[test]
+    fn the_same_inputs_give_the_same_bytes() {
+        for format in [Format::Svg, Format::Png] {
+            assert!(rosenbrock_figure(format) == rosenbrock_figure(format), "{format:?}");
+        }
+    }
+
+    #[test]
+    fn bad_numbers_and_empty_inputs_give_figures() {
+        let nasty = Series {
+            name: "nasty".into(),
+            points: vec![
+                (0.0, 0.0),
+                (1.0, -1.0),
+                (2.0, f64::NAN),
+                (3.0, f64::INFINITY),
+                (f64::NAN, 1.0),
+                (4.0, 1e-300),
+                (5.0, 1e300),
+                (6.0, f64::MAX),
+                (7.0, f64::MIN_POSITIVE / 4.0),
+            ],
+        };
+        let constant = Series { name: "constant".into(), points: vec![(0.0, 2.0), (1.0, 2.0)] };
+        let single = Series { name: "single".into(), points: vec![(3.0, 0.5)] };
+        let empty = Series { name: "empty".into(), points: vec![] };
+        let all = [nasty, constant, single, empty.clone()];
+        for format in [Format::Svg, Format::Png] {
+            for log_y in [true, false] {
+                lines("nasty", "x", "y", &all, log_y, format).unwrap();
+                lines("none", "x", "y", &[], log_y, format).unwrap();
+                lines("empty", "x", "y", std::slice::from_ref(&empty), log_y, format).unwrap();
+            }
+            let svg = lines("nasty", "x", "y", &all, true, Format::Svg).unwrap();
+            assert!(String::from_utf8(svg).unwrap().contains("2 values ≤ 0 not shown"));
+            loss_curves("none", &[], Against::Iterations, format).unwrap();
+            let flat = |_: f64, _: f64| 1.0;
+            let hole = |x: f64, y: f64| if x > 0.0 { f64::NAN } else { x * x + y * y };
+            let (x, y) = ((-1.0, 1.0), (-1.0, 1.0));
+            let paths_ = [(
+                "far".to_owned(),
+                vec![[0.0, 0.0], [1e200, -1e200], [f64::NAN, 0.0], [0.5, 0.5]],
+            )];
+            let svg = paths("empty", &flat, x, y, &[], &[], format).unwrap();
+            if format == Format::Svg {
+                assert!(String::from_utf8(svg).unwrap().contains("no paths to show"));
+            }
+            paths("hole", &hole, x, y, &paths_, &[[5.0, 5.0]], format).unwrap();
+            assert!(paths("bad box", &flat, (1.0, 1.0), y, &paths_, &[], format).is_err());
+            let wide = (-f64::MAX, f64::MAX);
+            assert!(paths("wide box", &flat, wide, y, &paths_, &[], format).is_err());
+        }
+    }
+
+    #[test]
+    fn loss_curves_show_every_trace() {
+        let (problem, _) = rosenbrock_paths();
+        let mut trace = Trace::default();
+        let mut x = problem.start();
+        let mut grad = vec![0.0; 2];
+        for iteration in 0..50 {
+            let value = problem.value_grad(&x, &mut grad);
+            trace.rows.push(descent::driver::TraceRow {
+                iteration,
+                value,
+                grad_norm: grad.iter().map(|g| g * g).sum::<f64>().sqrt(),
+                step_norm: 0.0,
+                value_evaluations: 2 * iteration + 1,
+                gradient_evaluations: iteration + 1,
+                x: x.clone(),
+            });
+            x.iter_mut().zip(&grad).for_each(|(x, g)| *x -= 1e-3 * g);
+        }
+        let traces = [("gd".to_owned(), &trace), ("gd again".to_owned(), &trace)];
+        for against in [Against::Iterations, Against::Evaluations] {
+            let counts =
+                polylines_by_stroke(&loss_curves("gd", &traces, against, Format::Svg).unwrap());
+            for k in 0..2 {
+                assert_eq!(counts.get(&hex(PALETTE[k])), Some(&2), "two panels: {counts:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn plot_box_is_never_degenerate() {
+        let single = vec![("one".to_owned(), vec![[1.0, 1.0]])];
+        let ((x0, x1), (y0, y1)) = plot_box(&single, &[]);
+        assert!(x0 < 1.0 && 1.0 < x1 && y0 < 1.0 && 1.0 < y1);
+        let ((x0, x1), (y0, y1)) = plot_box(&[], &[]);
+        assert!(x0 < x1 && y0 < y1);
+        let nan = vec![("nan".to_owned(), vec![[f64::NAN, f64::INFINITY]])];
+        assert_eq!(plot_box(&nan, &[]), ((-1.0, 1.0), (-1.0, 1.0)));
+        // 10 % padding each side of the bounding box of paths and minima.
+        let line = vec![("line".to_owned(), vec![[0.0, 0.0], [1.0, 0.0]])];
+        let ((x0, x1), (y0, y1)) = plot_box(&line, &[[0.0, 2.0]]);
+        approx::assert_relative_eq!(x0, -0.1);
+        approx::assert_relative_eq!(x1, 1.1);
+        approx::assert_relative_eq!(y0, -0.2);
+        approx::assert_relative_eq!(y1, 2.2);
+        let huge = vec![("huge".to_owned(), vec![[f64::MAX, -f64::MAX]])];
+        let (x, y) = plot_box(&huge, &[[-f64::MAX, f64::MAX]]);
+        assert_eq!((x, y), ((-LARGEST, LARGEST), (-LARGEST, LARGEST)));
+        let f = |a: f64, b: f64| a * a + b * b;
+        paths("huge", &f, x, y, &huge, &[], Format::Svg).unwrap();
+    }
+
+    #[test]
+    fn marching_squares_traces_a_circle_as_one_closed_loop() {
+        let n = 41;
+        let node =
+            |i: usize, j: usize| (-1.0 + 2.0 * i as f64 / 40.0, -1.0 + 2.0 * j as f64 / 40.0);
+        let values: Vec<f64> = (0..n * n)
+            .map(|k| {
+                let (x, y) = node(k % n, k / n);
+                x * x + y * y
+            })
+            .collect();
+        let lines = march(&values, n, 0.25, node);
+        assert_eq!(lines.len(), 1);
+        let line = &lines[0];
+        assert_eq!(line.first(), line.last(), "closed");
+        for &(x, y) in line {
+            // Linear interpolation of r² along a cell edge errs by at most h²/4 in r².
+            assert!(((x * x + y * y) - 0.25).abs() <= 0.05f64.powi(2) / 4.0 + 1e-12);
+        }
+    }
+
+    #[test]
+    fn log_axes_tick_at_round_values() {
+        let log = |lo: f64, hi: f64| Axis { log: true, ..Axis::linear((lo, hi)) };
+        assert_eq!(log(-3.2, 1.1).key_points(10), [-3.0, -2.0, -1.0, 0.0, 1.0]);
+        assert_eq!(
+            log(-40.0, 40.0).key_points(10),
+            [-40.0, -30.0, -20.0, -10.0, 0.0, 10.0, 20.0, 30.0, 40.0]
+        );
+        assert_eq!(log(-0.35, 0.35).key_points(10), [-1.0 + 5f64.log10(), 0.0, 2f64.log10()]);
+        let labels: Vec<String> =
+            log(-3.2, 1.1).key_points(10).iter().map(|t| log(-3.2, 1.1).format_ext(t)).collect();
+        assert_eq!(labels, ["0.001", "0.01", "0.1", "1", "10"]);
+        // Less than a factor 2 wide: no round value twice, so ticks fall back to linear ones.
+        assert!(log(0.01, 0.02).key_points(10).len() >= 2);
+    }
+
+    #[test]
+    fn clipping_splits_a_path_that_leaves_the_box() {
+        // Out through x = 1, back in through x = 1 at y = 0.5; the NaN is skipped.
+        let path = [[0.0, 0.0], [2.0, 0.0], [0.0, 1.0], [f64::NAN, 1.0], [0.5, -0.5], [0.5, -3.0]];
+        let pieces = clip(&path, (-1.0, 1.0), (-1.0, 1.0));
+        let expected =
+            [vec![(0.0, 0.0), (1.0, 0.0)], vec![(1.0, 0.5), (0.0, 1.0), (0.5, -0.5), (0.5, -1.0)]];
+        assert_eq!(pieces, expected);
+    }
+
+    #[test]
+    fn write_puts_the_figure_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("figure.svg");
+        write(&path, b"<svg/>").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"<svg/>");
+    }
+}

@@ -24,6 +24,8 @@ pub enum Command {
     Tour(TourArgs),
     /// Minimise a built-in problem or an expression.
     Minimize(Box<MinimizeArgs>),
+    /// Race several methods on one problem: a table, and figures of their paths and losses.
+    Compare(Box<CompareArgs>),
     /// List the built-in problems.
     Problems(ProblemsArgs),
 }
@@ -31,6 +33,9 @@ pub enum Command {
 /// `descent tour`.
 #[derive(Debug, Args)]
 pub struct TourArgs {
+    /// Where the HTML report and its figures go.
+    #[arg(long, value_name = "DIR", default_value = "descent-report")]
+    pub out: PathBuf,
     /// Print one JSON object with every chapter's numbers instead of the narrative.
     #[arg(long)]
     pub json: bool,
@@ -111,10 +116,10 @@ pub enum LineSearchName {
     Armijo,
 }
 
-/// `descent minimize`.
-#[derive(Debug, Args)]
+/// What to minimise: a built-in problem or an expression, and where to start.
+#[derive(Debug, Clone, Args)]
 #[command(group = clap::ArgGroup::new("target").required(true).args(["problem", "expr"]))]
-pub struct MinimizeArgs {
+pub struct TargetArgs {
     /// A built-in problem (see `descent problems`).
     #[arg(long)]
     pub problem: Option<String>,
@@ -140,11 +145,16 @@ pub struct MinimizeArgs {
     /// an expression).
     #[arg(long, allow_hyphen_values = true, value_parser = parse_vector)]
     pub x0: Option<Coordinates>,
+}
+
+/// A method and its hyperparameters.
+#[derive(Debug, Clone, Args)]
+pub struct MethodArgs {
     /// The method.
     #[arg(long, value_enum, default_value = "gd")]
     pub method: MethodName,
-    /// Learning rate α: the fixed step, or the line search's first trial (default 1e-3 with
-    /// a fixed step, 1 with a line search).
+    /// Learning rate α: the fixed step, or the line search's first trial (default: the
+    /// method's own, e.g. 1e-3 for gd with a fixed step, 1 with a line search).
     #[arg(long = "lr", visible_alias = "learning-rate", allow_hyphen_values = true)]
     pub learning_rate: Option<f64>,
     /// Step-length rule (gd only).
@@ -167,6 +177,44 @@ pub struct MinimizeArgs {
     /// Trials allowed per line search.
     #[arg(long)]
     pub max_trials: Option<usize>,
+}
+
+impl MethodArgs {
+    /// `method` with its defaults (the torch preset) and learning rate `learning_rate`.
+    pub fn plain(method: MethodName, learning_rate: Option<f64>, preset: PresetName) -> Self {
+        Self {
+            method,
+            learning_rate,
+            line_search: LineSearchName::None,
+            first_order: FirstOrderArgs {
+                preset,
+                momentum: None,
+                dampening: None,
+                beta1: None,
+                beta2: None,
+                eps: None,
+                decay: None,
+                initial_accumulator: None,
+                centered: false,
+                weight_decay: None,
+                schedule: None,
+            },
+            c1: None,
+            shrink_min: None,
+            shrink_max: None,
+            growth: None,
+            max_trials: None,
+        }
+    }
+}
+
+/// `descent minimize`.
+#[derive(Debug, Args)]
+pub struct MinimizeArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub method: MethodArgs,
     #[command(flatten)]
     pub stopping: StoppingArgs,
     /// Print one JSON object on stdout instead of the table.
@@ -177,8 +225,36 @@ pub struct MinimizeArgs {
     pub trace: Option<PathBuf>,
 }
 
-/// Hyperparameters of the first-order methods, each named after its field.
+/// `descent compare`.
 #[derive(Debug, Args)]
+pub struct CompareArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// The methods to race, comma separated (e.g. gd,momentum,nesterov,adagrad,adam).
+    #[arg(long, value_enum, value_delimiter = ',', required = true)]
+    pub methods: Vec<MethodName>,
+    /// One learning rate for every method (default: each method's tuned on a grid).
+    #[arg(long = "lr", visible_alias = "learning-rate", allow_hyphen_values = true)]
+    pub learning_rate: Option<f64>,
+    /// Whose defaults the first-order methods start from.
+    #[arg(long, value_enum, default_value = "torch")]
+    pub preset: PresetName,
+    /// Value evaluations each run may spend (and each tuning trial).
+    #[arg(long, default_value_t = 10_000)]
+    pub budget: usize,
+    /// Converged when ‖∇f‖ ≤ gtol.
+    #[arg(long, default_value_t = 1e-6, allow_hyphen_values = true)]
+    pub gtol: f64,
+    /// Where the figures go (SVG and PNG).
+    #[arg(long, value_name = "DIR", default_value = "descent-compare")]
+    pub out: PathBuf,
+    /// Print one JSON object on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Hyperparameters of the first-order methods, each named after its field.
+#[derive(Debug, Clone, Args)]
 pub struct FirstOrderArgs {
     /// Whose defaults to start from.
     #[arg(long, value_enum, default_value = "torch")]
@@ -373,7 +449,7 @@ impl StoppingArgs {
     }
 }
 
-impl MinimizeArgs {
+impl MethodArgs {
     /// The backtracking line search these flags describe (defaults for the flags not given).
     pub fn backtracking(&self) -> Backtracking {
         let d = Backtracking::default();

@@ -5,13 +5,13 @@
 //! from the command line or the library, becomes one line on stderr and exit code 2.
 
 mod args;
+mod compare;
 mod methods;
 mod minimize;
 mod output;
-// The `compare` and `tour` commands draw their figures with it next.
-#[allow(dead_code)]
 mod plots;
 mod problems;
+mod report;
 mod tour;
 
 use std::process::ExitCode;
@@ -30,13 +30,23 @@ fn main() -> ExitCode {
                     print!("{error}");
                     ExitCode::SUCCESS
                 }
-                _ => fail(error.render().to_string().lines().next().unwrap_or("invalid arguments")),
+                _ => {
+                    // clap's message, up to its usage block, as one line.
+                    let text = error.render().to_string();
+                    let message: Vec<&str> = text
+                        .lines()
+                        .map(str::trim)
+                        .take_while(|line| !line.is_empty() && !line.starts_with("Usage:"))
+                        .collect();
+                    fail(&message.join(" "))
+                }
             };
         }
     };
     let result = match cli.command {
         Command::Tour(args) => tour::run(&args),
         Command::Minimize(args) => minimize::run(&args),
+        Command::Compare(args) => compare::run(&args),
         Command::Problems(args) => problems::run(&args),
     };
     match result {

@@ -11,7 +11,7 @@ use descent::first_order::{
 use descent::{GradientDescent, Method, Objective, Options, Report, minimize_observed};
 use serde::Serialize;
 
-use crate::args::{LineSearchName, MethodName, MinimizeArgs, PresetName};
+use crate::args::{LineSearchName, MethodArgs, MethodName, PresetName};
 
 /// What ran, for the report.
 pub struct Summary {
@@ -52,7 +52,7 @@ fn accepted(method: MethodName) -> &'static [&'static str] {
 }
 
 /// Rejects flags the chosen method does not have.
-pub fn check_flags(args: &MinimizeArgs) -> anyhow::Result<()> {
+pub fn check_flags(args: &MethodArgs) -> anyhow::Result<()> {
     let method = args.method;
     for flag in args.given_flags() {
         if !accepted(method).contains(&flag) {
@@ -94,7 +94,7 @@ impl<O: Objective + ?Sized> Run<'_, O> {
 pub fn solve<O: Objective + ?Sized>(
     f: &O,
     x0: &[f64],
-    args: &MinimizeArgs,
+    args: &MethodArgs,
     options: &Options,
     observer: &mut dyn Observer,
 ) -> anyhow::Result<(Report, Summary)> {
@@ -266,7 +266,7 @@ pub fn solve<O: Objective + ?Sized>(
 }
 
 /// The Adam flags shared by Adam, AdamW and AMSGrad.
-fn adam_flags(c: &mut Adam, args: &MinimizeArgs) {
+fn adam_flags(c: &mut Adam, args: &MethodArgs) {
     let flags = &args.first_order;
     set(&mut c.beta1, flags.beta1);
     set(&mut c.beta2, flags.beta2);

@@ -7,18 +7,18 @@ use descent::problems::{self, Problem, ProblemConfig};
 use descent::{AutoDiff, Evaluations, Objective, Trace};
 use serde::Serialize;
 
-use crate::args::{LineSearchName, MinimizeArgs};
+use crate::args::{LineSearchName, MethodArgs, MinimizeArgs, TargetArgs};
 use crate::methods;
 use crate::output::{AtomicFile, number, print_fields, print_json, vector};
 
 /// What is minimised.
-enum Target {
+pub enum Target {
     Problem(Box<dyn Problem>),
     Expression(AutoDiff<Expression>),
 }
 
 impl Target {
-    fn from_args(args: &MinimizeArgs) -> anyhow::Result<Self> {
+    pub fn from_args(args: &TargetArgs) -> anyhow::Result<Self> {
         if let Some(name) = &args.problem {
             let config = ProblemConfig {
                 dim: args.dim,
@@ -37,31 +37,59 @@ impl Target {
         Ok(Self::Expression(AutoDiff::new(expression)))
     }
 
-    fn name(&self) -> &str {
+    pub fn name(&self) -> &str {
         match self {
             Self::Problem(p) => p.name(),
             Self::Expression(e) => e.function().source(),
         }
     }
 
-    fn start(&self) -> Vec<f64> {
+    pub fn start(&self) -> Vec<f64> {
         match self {
             Self::Problem(p) => p.start(),
             Self::Expression(e) => vec![0.0; e.dim()],
         }
     }
 
-    fn variables(&self) -> Option<&[String]> {
+    pub fn variables(&self) -> Option<&[String]> {
         match self {
             Self::Problem(_) => None,
             Self::Expression(e) => Some(e.function().variables()),
         }
     }
 
+    /// f(x).
+    pub fn value(&self, x: &[f64]) -> f64 {
+        match self {
+            Self::Problem(p) => p.value(x),
+            Self::Expression(e) => e.value(x),
+        }
+    }
+
+    /// The known minimum value, if any.
+    pub fn min_value(&self) -> Option<f64> {
+        match self {
+            Self::Problem(p) => p.min_value(),
+            Self::Expression(_) => None,
+        }
+    }
+
+    /// The known minimisers (none for an expression).
+    pub fn minimizers(&self) -> Vec<Vec<f64>> {
+        match self {
+            Self::Problem(p) => p.minimizers(),
+            Self::Expression(_) => Vec::new(),
+        }
+    }
+
+    /// The starting point: `--x0`, or the problem's standard start (zeros for an expression).
+    pub fn x0(&self, args: &TargetArgs) -> Vec<f64> {
+        args.x0.as_ref().map_or_else(|| self.start(), |c| c.0.clone())
+    }
+
     /// Distance from `x` to the nearest known minimiser.
-    fn distance_to_minimizer(&self, x: &[f64]) -> Option<f64> {
-        let Self::Problem(p) = self else { return None };
-        p.minimizers()
+    pub fn distance_to_minimizer(&self, x: &[f64]) -> Option<f64> {
+        self.minimizers()
             .iter()
             .map(|m| m.iter().zip(x).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt())
             .min_by(f64::total_cmp)
@@ -93,9 +121,9 @@ struct RunJson<'a> {
 /// Runs `descent minimize`.
 pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
     let options = args.stopping.options()?;
-    methods::check_flags(args)?;
-    let target = Target::from_args(args)?;
-    let x0 = args.x0.as_ref().map_or_else(|| target.start(), |c| c.0.clone());
+    methods::check_flags(&args.method)?;
+    let target = Target::from_args(&args.target)?;
+    let x0 = target.x0(&args.target);
     // Opened before the run so that an unwritable path fails before any work.
     let trace_file = args.trace.as_deref().map(AtomicFile::create).transpose()?;
 
@@ -103,8 +131,8 @@ pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
     let observer: &mut dyn Observer =
         if trace_file.is_some() { &mut trace } else { &mut NoObserver };
     let (report, summary) = match &target {
-        Target::Problem(p) => methods::solve(p.as_ref(), &x0, args, &options, observer)?,
-        Target::Expression(e) => methods::solve(e, &x0, args, &options, observer)?,
+        Target::Problem(p) => methods::solve(p.as_ref(), &x0, &args.method, &options, observer)?,
+        Target::Expression(e) => methods::solve(e, &x0, &args.method, &options, observer)?,
     };
     if let Some(file) = trace_file {
         file.commit(trace_csv(&trace, target.variables(), x0.len()).as_bytes())?;
@@ -112,7 +140,7 @@ pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
 
     let method = summary.method.as_str();
     let learning_rate = summary.learning_rate;
-    let line_search = match args.line_search {
+    let line_search = match args.method.line_search {
         LineSearchName::None => "none",
         LineSearchName::Armijo => "armijo",
     };
@@ -149,7 +177,7 @@ pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
     let e = report.evaluations;
     let mut rows = vec![
         ("problem", format!("{} (n = {})", target.name(), x0.len())),
-        ("method", describe(method, line_search, learning_rate, args)),
+        ("method", describe(method, line_search, learning_rate, &args.method)),
         ("status", report.status.to_string()),
         ("iterations", report.iterations.to_string()),
         (
@@ -169,7 +197,7 @@ pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
 }
 
 /// The method in words: the line search for gd, the preset for the first-order methods.
-fn describe(method: &str, line_search: &str, learning_rate: f64, args: &MinimizeArgs) -> String {
+fn describe(method: &str, line_search: &str, learning_rate: f64, args: &MethodArgs) -> String {
     let lr = number(learning_rate);
     if method == "gd" {
         format!("gd, line search {line_search}, learning rate {lr}")

@@ -32,6 +32,13 @@ impl AtomicFile {
         let what = || format!("cannot write {}", self.path.display());
         self.file.write_all(contents).with_context(what)?;
         self.file.flush().with_context(what)?;
+        // A temporary file is private (0600); the output is an ordinary file (0644).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let permissions = std::fs::Permissions::from_mode(0o644);
+            self.file.as_file().set_permissions(permissions).with_context(what)?;
+        }
         self.file.persist(&self.path).map_err(|e| e.error).with_context(what)?;
         Ok(())
     }

@@ -1,13 +1,16 @@
 //! `descent tour`: the story of gradient descent, told with numbers measured as it is told.
 //!
 //! Each chapter's experiment lives in `descent::tour` (where it is tested); this module only
-//! narrates.
+//! narrates, draws the figures, and writes the report (`descent-report/index.html`, with every
+//! figure also as its own SVG and PNG).
 
 use descent::tour::{self, AdagradChapter, MomentumChapter, RampChapter, RavineRun};
 use serde::Serialize;
 
 use crate::args::TourArgs;
-use crate::output::{number, print_json, print_table};
+use crate::output::{number, print_json};
+use crate::plots::{self, Series};
+use crate::report::{self, Block, Figure, Section};
 
 /// The ravine's condition numbers shown side by side.
 const CONDITIONS: [f64; 2] = [10.0, 100.0];
@@ -100,53 +103,89 @@ pub fn run(args: &TourArgs) -> anyhow::Result<()> {
             },
         });
     }
-    println!("descent — a tour of gradient descent\n");
-    chapter_ramp(&ramp);
-    chapter_ravine(&ravines);
-    chapter_momentum(&momentum);
-    chapter_adagrad(&adagrad);
+    let sections = vec![
+        chapter_ramp(&ramp)?,
+        chapter_ravine(&ravines)?,
+        chapter_momentum(&momentum)?,
+        chapter_adagrad(&adagrad)?,
+    ];
+    report::write(TITLE, &sections, &args.out)?;
+    report::print(TITLE, &sections, &args.out);
     Ok(())
 }
 
-fn chapter_ramp(c: &RampChapter) {
-    println!("Chapter 1. The ramp: a slope with no bottom\n");
-    println!(
-        "  L(θ) = c·θ with c = {}. The gradient is c everywhere, so gradient descent with\n  \
-         α = {} moves θ by exactly α·c = {} at every step, for ever: there is no minimum to find.",
-        number(c.slope),
-        number(c.learning_rate),
-        number(c.learning_rate * c.slope)
-    );
+const TITLE: &str = "descent — a tour of gradient descent";
+
+/// ½(w₁² + κw₂²), the ravine.
+fn ravine_value(condition: f64) -> impl Fn(f64, f64) -> f64 {
+    move |w1, w2| 0.5 * (w1 * w1 + condition * w2 * w2)
+}
+
+/// A path figure over the ravine with condition κ (minimum at the origin).
+fn ravine_figure(
+    name: &str,
+    caption: &str,
+    condition: f64,
+    paths: &[(String, Vec<[f64; 2]>)],
+) -> anyhow::Result<Figure> {
+    let minima = [[0.0, 0.0]];
+    let (xr, yr) = plots::plot_box(paths, &minima);
+    let f = ravine_value(condition);
+    Figure::new(name, caption, |format| plots::paths(caption, &f, xr, yr, paths, &minima, format))
+}
+
+fn chapter_ramp(c: &RampChapter) -> anyhow::Result<Section> {
     let steps = c.steps();
     let shown: Vec<String> = steps.iter().take(5).map(|s| number(*s)).collect();
     let worst = steps.iter().map(|s| (s - c.learning_rate * c.slope).abs()).fold(0.0, f64::max);
-    println!(
-        "\n  steps taken          {} … ({} steps, largest deviation from α·c: {:.1e})",
-        shown.join(", "),
-        steps.len(),
-        worst
-    );
-    println!("  θ after the last     {}", number(*c.path.last().unwrap_or(&0.0)));
-    println!(
-        "  verdict              {} after {} iterations and {} evaluations",
-        c.report.status, c.report.iterations, c.report.evaluations.value
-    );
-    println!(
-        "\n  The run does not end at an iteration limit or pretend to converge: after {} flat\n  \
-         steps the driver probes the ray ahead (θ + t·s for t = 4, 16, 64, …), finds L still\n  \
-         falling at the same rate 10²⁰ away, and says so: unbounded below.\n",
-        descent::Options::default().unbounded_window
-    );
+    let path = Series {
+        name: "θ".into(),
+        points: c.path.iter().enumerate().map(|(k, t)| (k as f64, *t)).collect(),
+    };
+    let caption = "The ramp: θ against the iteration, a straight line down";
+    let figure = Figure::new("ramp", caption, |format| {
+        plots::lines(caption, "iteration", "θ", std::slice::from_ref(&path), false, format)
+    })?;
+    Ok(Section {
+        title: "Chapter 1. The ramp: a slope with no bottom".into(),
+        blocks: vec![
+            Block::Text(format!(
+                "L(θ) = c·θ with c = {}. The gradient is c everywhere, so gradient descent with \
+                 α = {} moves θ by exactly α·c = {} at every step, for ever: there is no minimum \
+                 to find.",
+                number(c.slope),
+                number(c.learning_rate),
+                number(c.learning_rate * c.slope)
+            )),
+            Block::Table(
+                vec![
+                    "steps taken".into(),
+                    "largest deviation from α·c".into(),
+                    "θ after the last".into(),
+                    "verdict".into(),
+                ],
+                vec![vec![
+                    format!("{} … ({} steps)", shown.join(", "), steps.len()),
+                    format!("{worst:.1e}"),
+                    number(*c.path.last().unwrap_or(&0.0)),
+                    format!(
+                        "{} after {} iterations, {} evaluations",
+                        c.report.status, c.report.iterations, c.report.evaluations.value
+                    ),
+                ]],
+            ),
+            Block::Text(format!(
+                "The run does not end at an iteration limit or pretend to converge: after {} flat \
+                 steps the driver probes the ray ahead (θ + t·s for t = 4, 16, 64, …), finds L \
+                 still falling at the same rate 10²⁰ away, and says so: unbounded below.",
+                descent::Options::default().unbounded_window
+            )),
+            Block::Figure(figure),
+        ],
+    })
 }
 
-fn chapter_ravine(runs: &[RavineRun]) {
-    println!("Chapter 2. The ravine: why plain gradient descent zig-zags\n");
-    println!(
-        "  L(w) = ½(w₁² + κ·w₂²): gentle along w₁, steep along w₂, κ the ratio of the curvatures.\n  \
-         GD at the best fixed step α = 2/(1 + κ) multiplies w₁ by 1 − α > 0 but w₂ by\n  \
-         1 − ακ = −(κ − 1)/(κ + 1) < 0: the steep coordinate overshoots and flips sign every step,\n  \
-         and both shrink only by ρ = (κ − 1)/(κ + 1) per step.\n"
-    );
+fn chapter_ravine(runs: &[RavineRun]) -> anyhow::Result<Section> {
     let rows: Vec<Vec<String>> = runs
         .iter()
         .map(|r| {
@@ -160,18 +199,37 @@ fn chapter_ravine(runs: &[RavineRun]) {
             ]
         })
         .collect();
-    print_table(&["κ", "α", "iterations", "predicted", "sign flips of w₂", "status"], &rows);
+    let header = ["κ", "α", "iterations", "predicted", "sign flips of w₂", "status"];
+    let mut blocks = vec![
+        Block::Text(
+            "L(w) = ½(w₁² + κ·w₂²): gentle along w₁, steep along w₂, κ the ratio of the \
+             curvatures. GD at the best fixed step α = 2/(1 + κ) multiplies w₁ by 1 − α > 0 but \
+             w₂ by 1 − ακ = −(κ − 1)/(κ + 1) < 0: the steep coordinate overshoots and flips sign \
+             every step, and both shrink only by ρ = (κ − 1)/(κ + 1) per step."
+                .into(),
+        ),
+        Block::Table(header.iter().map(|h| (*h).to_owned()).collect(), rows),
+    ];
     if let [a, b] = runs {
-        println!(
-            "\n  Ten times the condition number cost {:.1} times the iterations (to ‖∇L‖ ≤ {}): the\n  \
-             zig-zag is the price of one step size for two curvatures: the price the methods that\n  \
-             follow (momentum, Nesterov, Newton) exist to lower.\n",
+        blocks.push(Block::Text(format!(
+            "Ten times the condition number cost {:.1} times the iterations (to ‖∇L‖ ≤ {}): the \
+             zig-zag is the price of one step size for two curvatures: the price the methods \
+             that follow (momentum, Nesterov, Newton) exist to lower.",
             b.iterations as f64 / a.iterations as f64,
             number(GTOL)
-        );
+        )));
     }
+    for r in runs {
+        let name = format!("ravine-{}", r.condition);
+        let caption = format!("Plain GD down the ravine, κ = {}", number(r.condition));
+        let paths = vec![(format!("GD, α = {}", number(r.learning_rate)), r.path.clone())];
+        blocks.push(Block::Figure(ravine_figure(&name, &caption, r.condition, &paths)?));
+    }
+    Ok(Section {
+        title: "Chapter 2. The ravine: why plain gradient descent zig-zags".into(),
+        blocks,
+    })
 }
-
 /// The momentum chapter's runs, in the order the table shows them.
 fn tuned_rows(c: &MomentumChapter) -> Vec<TunedJson> {
     let row = |method, run: &tour::TunedRun, momentum| TunedJson {
@@ -189,16 +247,9 @@ fn tuned_rows(c: &MomentumChapter) -> Vec<TunedJson> {
     ]
 }
 
-fn chapter_momentum(c: &MomentumChapter) {
-    println!("Chapter 3. Momentum: a heavy ball rolls through the ravine\n");
-    println!(
-        "  Same ravine, κ = {}. Heavy-ball momentum (Polyak 1964) keeps a velocity v ← γv − α∇L and\n  \
-         steps θ ← θ + v: the zig-zags across the ravine cancel in v while the slope along it adds\n  \
-         up. Nesterov (1983) takes the gradient where the ball is about to be, θ + γv, and so\n  \
-         brakes before it overshoots. Each method at its best fixed step (a grid over (0, 2/κ]):\n",
-        number(c.condition)
-    );
-    let rows: Vec<Vec<String>> = tuned_rows(c)
+fn chapter_momentum(c: &MomentumChapter) -> anyhow::Result<Section> {
+    let table = tuned_rows(c);
+    let rows: Vec<Vec<String>> = table
         .iter()
         .map(|r| {
             vec![
@@ -210,40 +261,89 @@ fn chapter_momentum(c: &MomentumChapter) {
             ]
         })
         .collect();
-    print_table(&["method", "α", "γ", "iterations", "largest rise of L"], &rows);
+    let header = ["method", "α", "γ", "iterations", "largest rise of L"];
+    let runs = [&c.gradient_descent, &c.heavy_ball, &c.polyak, &c.nesterov];
+    let paths: Vec<(String, Vec<[f64; 2]>)> = table
+        .iter()
+        .zip(runs)
+        .map(|(row, run)| (row.method.replace('_', " "), run.path.clone()))
+        .collect();
+    let value = ravine_value(c.condition);
+    let losses: Vec<Series> = paths
+        .iter()
+        .map(|(name, path)| Series {
+            name: name.clone(),
+            points: path.iter().enumerate().map(|(k, w)| (k as f64, value(w[0], w[1]))).collect(),
+        })
+        .collect();
+    let caption = format!("Four methods down the ravine, κ = {}", number(c.condition));
+    let paths_figure = ravine_figure("momentum-paths", &caption, c.condition, &paths)?;
+    let loss_caption = "L against the iteration (log scale): momentum's ripples, Nesterov's brakes";
+    let loss_figure = Figure::new("momentum-loss", loss_caption, |format| {
+        plots::lines(loss_caption, "iteration", "L(w)", &losses, true, format)
+    })?;
     let gd = c.gradient_descent.iterations as f64;
-    println!(
-        "\n  Momentum at γ = 0.9 needs {:.0}% of GD's iterations; tuned as Polyak prescribes\n  \
-         (γ = ((√κ − 1)/(√κ + 1))², iterations ∝ √κ instead of κ) it needs {:.0}%. Nesterov needs\n  \
-         {:.0}% and its loss rises {:.1}× less at its worst moment than the heavy ball's.\n",
-        100.0 * c.heavy_ball.iterations as f64 / gd,
-        100.0 * c.polyak.iterations as f64 / gd,
-        100.0 * c.nesterov.iterations as f64 / gd,
-        c.heavy_ball.largest_rise / c.nesterov.largest_rise,
-    );
+    Ok(Section {
+        title: "Chapter 3. Momentum: a heavy ball rolls through the ravine".into(),
+        blocks: vec![
+            Block::Text(format!(
+                "Same ravine, κ = {}. Heavy-ball momentum (Polyak 1964) keeps a velocity \
+                 v ← γv − α∇L and steps θ ← θ + v: the zig-zags across the ravine cancel in v \
+                 while the slope along it adds up. Nesterov (1983) takes the gradient where the \
+                 ball is about to be, θ + γv, and so brakes before it overshoots. Each method at \
+                 its best fixed step (a grid over (0, 2/κ]):",
+                number(c.condition)
+            )),
+            Block::Table(header.iter().map(|h| (*h).to_owned()).collect(), rows),
+            Block::Text(format!(
+                "Momentum at γ = 0.9 needs {:.0}% of GD's iterations; tuned as Polyak prescribes \
+                 (γ = ((√κ − 1)/(√κ + 1))², iterations ∝ √κ instead of κ) it needs {:.0}%. \
+                 Nesterov needs {:.0}% and its loss rises {:.1}× less at its worst moment than the \
+                 heavy ball's.",
+                100.0 * c.heavy_ball.iterations as f64 / gd,
+                100.0 * c.polyak.iterations as f64 / gd,
+                100.0 * c.nesterov.iterations as f64 / gd,
+                c.heavy_ball.largest_rise / c.nesterov.largest_rise,
+            )),
+            Block::Figure(paths_figure),
+            Block::Figure(loss_figure),
+        ],
+    })
 }
 
-fn chapter_adagrad(c: &AdagradChapter) {
-    println!("Chapter 4. Adagrad: a learning rate for every coordinate\n");
-    println!(
-        "  Adagrad (Duchi, Hazan & Singer 2011) divides each coordinate's gradient by the root of\n  \
-         its own accumulated squares, so steep and gentle coordinates move at similar speeds.\n  \
-         Down the ravine at η = 0.5 it needs {} iterations for κ = 10 and {} for κ = 100: along\n  \
-         the axes the per-coordinate scaling removes the condition number that chapter 2 showed\n  \
-         costing GD in proportion.\n",
-        c.ravine_iterations[0], c.ravine_iterations[1]
-    );
-    println!(
-        "  The price: it depends on how the parameters are written. Take f(w) = ½(w₁² + 10w₂²)\n  \
-         and write w = 2z. Plain GD on z with its step divided by 4 walks GD's path in w exactly\n  \
-         (largest gap {:.1e}). Adagrad on z, same η, does not (largest gap {}): the factor 2 in\n  \
-         ∇z cancels in its normalisation, so z moves as w did and w moves twice as far — first\n  \
-         step ({}, {}) instead of ({}, {}).\n",
-        c.gd_gap,
-        number(c.adagrad_gap),
-        number(c.adagrad_first_step_z[0]),
-        number(c.adagrad_first_step_z[1]),
-        number(c.adagrad_first_step_w[0]),
-        number(c.adagrad_first_step_w[1]),
-    );
+fn chapter_adagrad(c: &AdagradChapter) -> anyhow::Result<Section> {
+    let f = |w1: f64, w2: f64| 0.5 * (w1 * w1 + 10.0 * w2 * w2);
+    let minima = [[0.0, 0.0]];
+    let (xr, yr) = plots::plot_box(&c.paths, &minima);
+    let caption = "f(w) = ½(w₁² + 10w₂²), run on w and on z = w/2, drawn in w";
+    let figure = Figure::new("adagrad-paths", caption, |format| {
+        plots::paths(caption, &f, xr, yr, &c.paths, &minima, format)
+    })?;
+    Ok(Section {
+        title: "Chapter 4. Adagrad: a learning rate for every coordinate".into(),
+        blocks: vec![
+            Block::Text(format!(
+                "Adagrad (Duchi, Hazan & Singer 2011) divides each coordinate's gradient by the \
+                 root of its own accumulated squares, so steep and gentle coordinates move at \
+                 similar speeds. Down the ravine at η = 0.5 it needs {} iterations for κ = 10 and \
+                 {} for κ = 100: along the axes the per-coordinate scaling removes the condition \
+                 number that chapter 2 showed costing GD in proportion.",
+                c.ravine_iterations[0], c.ravine_iterations[1]
+            )),
+            Block::Text(format!(
+                "The price: it depends on how the parameters are written. Take \
+                 f(w) = ½(w₁² + 10w₂²) and write w = 2z. Plain GD on z with its step divided by 4 \
+                 walks GD's path in w exactly (largest gap {:.1e}). Adagrad on z, same η, does not \
+                 (largest gap {}): the factor 2 in ∇z cancels in its normalisation, so z moves as \
+                 w did and w moves twice as far — first step ({}, {}) instead of ({}, {}).",
+                c.gd_gap,
+                number(c.adagrad_gap),
+                number(c.adagrad_first_step_z[0]),
+                number(c.adagrad_first_step_z[1]),
+                number(c.adagrad_first_step_w[0]),
+                number(c.adagrad_first_step_w[1]),
+            )),
+            Block::Figure(figure),
+        ],
+    })
 }

@@ -168,6 +168,17 @@ fn bad_input_is_one_line_and_exit_code_two() {
         "no parameter 'condition'",
     );
     rejects(&["minimize"], "required");
+    for (args, expected) in [
+        (&["compare", "--problem", "booth", "--methods", "gd,bfgs"][..], "bfgs"),
+        (&["compare", "--problem", "booth"][..], "--methods"),
+        (&["compare", "--problem", "nope", "--methods", "gd"][..], "unknown problem"),
+    ] {
+        let out = descent().args(args).output().unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr:?}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr:?}");
+    }
 }
 
 #[test]
@@ -239,6 +250,77 @@ fn first_order_flags_are_checked() {
 }
 
 #[test]
+fn compare_races_every_method_at_its_tuned_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = json(&[
+        "compare",
+        "--problem",
+        "booth",
+        "--methods",
+        "gd,momentum,nesterov,adam",
+        "--budget",
+        "5000",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(v["problem"], "booth");
+    let runs = v["runs"].as_array().unwrap();
+    let names: Vec<&str> = runs.iter().map(|r| r["method"].as_str().unwrap()).collect();
+    assert_eq!(names, ["gd", "momentum", "nesterov", "adam"]);
+    for r in runs {
+        assert_eq!(r["status"], "converged", "{r}");
+        assert_eq!(r["tuned"], true);
+        assert!(r["evaluations"]["value"].as_u64().unwrap() <= 5000);
+    }
+    // A given rate is used as given.
+    let v = json(&["compare", "--problem", "booth", "--methods", "gd", "--lr", "0.05"]);
+    assert_eq!(v["runs"][0]["learning_rate"], 0.05);
+    assert_eq!(v["runs"][0]["tuned"], false);
+}
+
+/// The stroke colours of the SVG's polylines, with how many lines each draws.
+fn polyline_strokes(svg: &str) -> std::collections::BTreeMap<String, usize> {
+    let doc = roxmltree::Document::parse(svg).expect("well-formed SVG");
+    let mut strokes = std::collections::BTreeMap::new();
+    for node in doc.descendants().filter(|n| n.has_tag_name("polyline")) {
+        *strokes.entry(node.attribute("stroke").unwrap_or("").to_owned()).or_insert(0) += 1;
+    }
+    strokes
+}
+
+#[test]
+fn compare_writes_a_path_plot_and_loss_plots_as_svg_and_png() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("figures");
+    let v = json(&[
+        "compare",
+        "--problem",
+        "rosenbrock",
+        "--methods",
+        "gd,momentum,nesterov,adam",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(v["figures"].as_array().unwrap().len(), 6);
+    for stem in ["paths", "loss-iterations", "loss-evaluations"] {
+        let svg = std::fs::read_to_string(out.join(format!("{stem}.svg"))).unwrap();
+        let strokes = polyline_strokes(&svg);
+        assert!(!strokes.is_empty(), "{stem}: {strokes:?}");
+        let png = std::fs::read(out.join(format!("{stem}.png"))).unwrap();
+        let decoder = png::Decoder::new(std::io::Cursor::new(png));
+        let reader = decoder.read_info().expect("a PNG that decodes");
+        assert!(reader.info().width >= 800, "{stem}");
+    }
+    // One line per method over the contours: four colours drawn once each (the contours are
+    // the grey, the frame and ticks black).
+    let strokes = polyline_strokes(&std::fs::read_to_string(out.join("paths.svg")).unwrap());
+    let methods: Vec<_> =
+        strokes.iter().filter(|(c, _)| *c != "#C4C4C4" && *c != "#000000").collect();
+    assert_eq!(methods.len(), 4, "{strokes:?}");
+    assert!(methods.iter().all(|(_, n)| **n == 1), "{strokes:?}");
+}
+
+#[test]
 fn problems_lists_the_registry() {
     let v = json(&["problems"]);
     let names: Vec<&str> =
@@ -264,6 +346,40 @@ fn problems_lists_the_registry() {
 }
 
 #[test]
+fn the_tour_writes_a_self_contained_report_with_every_figure() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |out: &std::path::Path| {
+        let status = descent().args(["tour", "--out", out.to_str().unwrap()]).output().unwrap();
+        assert!(status.status.success());
+    };
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let started = std::time::Instant::now();
+    run(&a);
+    assert!(started.elapsed().as_secs() < 60, "the tour takes {:?}", started.elapsed());
+    run(&b);
+    let html = std::fs::read_to_string(a.join("index.html")).unwrap();
+    for chapter in [
+        "Chapter 1. The ramp",
+        "Chapter 2. The ravine",
+        "Chapter 3. Momentum",
+        "Chapter 4. Adagrad",
+    ] {
+        assert!(html.contains(chapter), "{chapter}");
+    }
+    let figures =
+        ["ramp", "ravine-10", "ravine-100", "momentum-paths", "momentum-loss", "adagrad-paths"];
+    assert_eq!(html.matches("<svg").count(), figures.len(), "every figure inline");
+    assert!(!html.contains("<img") && !html.contains("<script"), "no external resources");
+    for name in figures {
+        assert!(html.contains(&format!("<figure id=\"{name}\">")), "{name}");
+        let svg_a = std::fs::read(a.join(format!("{name}.svg"))).unwrap();
+        let svg_b = std::fs::read(b.join(format!("{name}.svg"))).unwrap();
+        assert_eq!(svg_a, svg_b, "{name}: the same run writes the same bytes");
+        assert!(std::fs::read(a.join(format!("{name}.png"))).unwrap().starts_with(b"\x89PNG"));
+    }
+}
+
+#[test]
 fn the_tour_tells_its_chapters() {
     let v = json(&["tour"]);
     assert_eq!(v["ramp"]["status"], "unbounded_below");
@@ -277,7 +393,8 @@ fn the_tour_tells_its_chapters() {
     };
     assert!(iterations("heavy_ball") < iterations("gd"));
     assert!(iterations("nesterov") <= iterations("heavy_ball"));
-    let out = descent().arg("tour").output().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = descent().args(["tour", "--out", dir.path().to_str().unwrap()]).output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("unbounded below") && text.contains("zig-zag"));

@@ -270,6 +270,8 @@ pub struct AdagradChapter {
     pub adagrad_first_step_z: [f64; 2],
     /// Iterations of Adagrad (torch preset, η = 0.5) down the ravine, for κ = 10 and κ = 100.
     pub ravine_iterations: [usize; 2],
+    /// The four paths in w-space: GD on w, GD on z, Adagrad on w, Adagrad on z.
+    pub paths: Vec<(String, Vec<[f64; 2]>)>,
 }
 
 /// Adagrad against plain GD under the reparametrisation w = 2z.
@@ -303,6 +305,12 @@ pub fn adagrad() -> Result<AdagradChapter> {
         adagrad_first_step_w: step(&ada_w),
         adagrad_first_step_z: step(&ada_z),
         ravine_iterations: [iterations(10.0)?, iterations(100.0)?],
+        paths: vec![
+            ("GD on w".into(), gd_w),
+            ("GD on z, step ÷ 4".into(), gd_z),
+            ("Adagrad on w".into(), ada_w),
+            ("Adagrad on z".into(), ada_z),
+        ],
     })
 }
 

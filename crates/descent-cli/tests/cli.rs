@@ -273,7 +273,17 @@ fn compare_races_every_method_at_its_tuned_rate() {
         assert!(r["evaluations"]["value"].as_u64().unwrap() <= 5000);
     }
     // A given rate is used as given.
-    let v = json(&["compare", "--problem", "booth", "--methods", "gd", "--lr", "0.05"]);
+    let v = json(&[
+        "compare",
+        "--problem",
+        "booth",
+        "--methods",
+        "gd",
+        "--lr",
+        "0.05",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
     assert_eq!(v["runs"][0]["learning_rate"], 0.05);
     assert_eq!(v["runs"][0]["tuned"], false);
 }

@@ -12,6 +12,9 @@ use descent::line_search::Backtracking;
 #[derive(Debug, Parser)]
 #[command(name = "descent", version, about, propagate_version = true)]
 pub struct Cli {
+    /// No progress bars (they are also hidden when stderr is not a terminal).
+    #[arg(long, global = true)]
+    pub quiet: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,

@@ -10,6 +10,7 @@ use crate::methods;
 use crate::minimize::Target;
 use crate::output::{number, print_json, print_table};
 use crate::plots::{self, Against, Format};
+use crate::progress::Bar;
 
 /// The learning rates tried when none is given: 4 per decade from 1e-4 to 1.
 const GRID: std::ops::RangeInclusive<i32> = -16..=0;
@@ -62,13 +63,16 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
         ..Options::default()
     };
     options.validate()?;
+    let trials = if args.learning_rate.is_some() { 1 } else { GRID.count() + 1 };
+    let mut bar = Bar::new((args.methods.len() * trials) as u64, "compare");
     let mut runs = Vec::new();
     for &method in &args.methods {
         runs.push(match &target {
-            Target::Problem(p) => race(p.as_ref(), &x0, method, args, &options)?,
-            Target::Expression(e) => race(e, &x0, method, args, &options)?,
+            Target::Problem(p) => race(p.as_ref(), &x0, method, args, &options, &mut bar)?,
+            Target::Expression(e) => race(e, &x0, method, args, &options, &mut bar)?,
         });
     }
+    bar.finish();
     let figures = write_figures(&target, &runs, args)?;
     if args.json {
         let runs = runs
@@ -189,9 +193,11 @@ fn race<O: Objective + ?Sized>(
     method: MethodName,
     args: &CompareArgs,
     options: &Options,
+    bar: &mut Bar,
 ) -> anyhow::Result<Run> {
-    let attempt = |learning_rate: f64, trace: &mut Trace| {
+    let mut attempt = |learning_rate: f64, trace: &mut Trace| {
         let method_args = MethodArgs::plain(method, Some(learning_rate), args.preset);
+        bar.inc();
         methods::solve(f, x0, &method_args, options, trace).map(|(report, _)| report)
     };
     let (learning_rate, tuned) = match args.learning_rate {

@@ -11,6 +11,7 @@ mod minimize;
 mod output;
 mod plots;
 mod problems;
+mod progress;
 mod report;
 mod tour;
 
@@ -43,6 +44,7 @@ fn main() -> ExitCode {
             };
         }
     };
+    progress::set_quiet(cli.quiet);
     let result = match cli.command {
         Command::Tour(args) => tour::run(&args),
         Command::Minimize(args) => minimize::run(&args),

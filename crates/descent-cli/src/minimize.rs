@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::args::{LineSearchName, MethodArgs, MinimizeArgs, TargetArgs};
 use crate::methods;
 use crate::output::{AtomicFile, number, print_fields, print_json, vector};
+use crate::progress::{Bar, WithBar};
 
 /// What is minimised.
 pub enum Target {
@@ -130,10 +131,14 @@ pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
     let mut trace = Trace::default();
     let observer: &mut dyn Observer =
         if trace_file.is_some() { &mut trace } else { &mut NoObserver };
+    let total = u64::try_from(options.max_iter).ok().filter(|&n| n < u64::MAX).unwrap_or(0);
+    let mut with_bar = WithBar { bar: Bar::new(total, "minimize"), inner: observer };
+    let observer: &mut dyn Observer = &mut with_bar;
     let (report, summary) = match &target {
         Target::Problem(p) => methods::solve(p.as_ref(), &x0, &args.method, &options, observer)?,
         Target::Expression(e) => methods::solve(e, &x0, &args.method, &options, observer)?,
     };
+    with_bar.bar.finish();
     if let Some(file) = trace_file {
         file.commit(trace_csv(&trace, target.variables(), x0.len()).as_bytes())?;
     }

@@ -77,7 +77,7 @@ pub struct WithBar<'a> {
 impl Observer for WithBar<'_> {
     fn observe(&mut self, progress: &Progress<'_>) -> ControlFlow<()> {
         // Every 256 iterations: the bar has nothing to show at a finer grain.
-        if progress.iteration % 256 == 0 {
+        if progress.iteration.is_multiple_of(256) {
             self.bar.set(progress.iteration as u64);
         }
         self.inner.observe(progress)

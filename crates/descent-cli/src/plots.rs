@@ -433,7 +433,13 @@ impl Ranged for Axis {
 
 impl ValueFormatter<f64> for Axis {
     fn format_ext(&self, value: &f64) -> String {
-        number(if self.log { 10f64.powf(*value) } else { *value })
+        if self.log {
+            return number(10f64.powf(*value));
+        }
+        // A tick a rounding error away from 0 (1e-16 on an axis spanning 1) is 0.
+        let range = self.linear.range();
+        let span = (range.end - range.start).abs();
+        number(if value.abs() <= 1e-9 * span { 0.0 } else { *value })
     }
 }
 

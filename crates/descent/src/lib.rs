@@ -8,7 +8,7 @@
 //! | [`objective`] | [`Objective`] (value and gradient in one call), [`Hessian`] structures, Hessian-vector products, exact derivatives by dual numbers ([`AutoDiff`]), [`check_gradient`] |
 //! | [`driver`] | [`minimize`]: the loop, stopping rules, [`Report`], [`Status`], observers |
 //! | [`first_order`] | gradient descent, momentum, Nesterov, Adagrad, RMSProp, Adadelta, Adam, AdamW, AMSGrad, Adamax, NAdam, RAdam, Lion: composable rules fused into one pass, the step API ([`first_order::Optimizer`]) and the driver ([`first_order::FirstOrder`]), schedules, torch/optax presets |
-//! | [`line_search`] | backtracking Armijo with quadratic/cubic interpolation |
+//! | [`line_search`] | backtracking Armijo with quadratic/cubic interpolation; Moré–Thuente (strong Wolfe) |
 //! | [`problems`] | built-in landscapes with known answers: ramp, ravine, Rosenbrock, saddles, ... |
 //! | [`expr`] | a small expression language, differentiated exactly |
 //! | [`tour`] | the experiments behind `descent tour`, as tested functions |

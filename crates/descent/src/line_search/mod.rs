@@ -9,10 +9,13 @@
 //! |---|---|---|
 //! | [`FixedStep`] | the first trial, whatever it gives (no search) | here |
 //! | [`Backtracking`] | the Armijo condition φ(t) ≤ φ(0) + c₁·t·φ'(0) | [`backtracking`] |
+//! | [`MoreThuente`] | the strong Wolfe conditions: Armijo and \|φ'(t)\| ≤ c₂·\|φ'(0)\| | [`more_thuente`] |
 
 pub mod backtracking;
+pub mod more_thuente;
 
 pub use backtracking::Backtracking;
+pub use more_thuente::MoreThuente;
 
 use crate::Result;
 
@@ -73,13 +76,68 @@ pub enum LineSearchFailure {
         /// φ'(0).
         slope: f64,
     },
-    /// The evaluation budget ran out without an acceptable step.
+    /// The evaluation budget ran out without an acceptable step. Fix: raise the budget, or
+    /// start from a better-scaled trial step.
     NoAcceptableStep {
         /// Evaluations spent.
         evaluations: usize,
         /// The last step tried.
         last_step: f64,
     },
+    /// The bracket can no longer shrink: the trial fell on or outside it, so rounding errors
+    /// in φ or φ' prevent progress (MINPACK-2's `ROUNDING ERRORS PREVENT PROGRESS`). The last
+    /// evaluation was at `step`, the best step found. Fix: loosen c₂, or check that φ' is the
+    /// derivative of φ.
+    RoundingErrors {
+        /// The best step found, evaluated last.
+        step: f64,
+        /// Evaluations spent.
+        evaluations: usize,
+    },
+    /// The bracket's relative width fell to the tolerance `xtol` without an acceptable step
+    /// (MINPACK-2's `XTOL TEST SATISFIED`). The last evaluation was at `step`, the best step
+    /// found. Fix: lower `xtol`, or loosen c₂.
+    IntervalTooSmall {
+        /// The best step found, evaluated last.
+        step: f64,
+        /// Evaluations spent.
+        evaluations: usize,
+    },
+    /// The search reached `step_max` still going down (φ may be unbounded below along the
+    /// direction), or `step_min` without sufficient decrease (MINPACK-2's `STP = STPMAX` and
+    /// `STP = STPMIN`). The last evaluation was at `step`. Fix: check that the objective is
+    /// bounded below, or widen [`step_min`, `step_max`].
+    StepAtBound {
+        /// `step_min` or `step_max`, evaluated last.
+        step: f64,
+        /// Evaluations spent.
+        evaluations: usize,
+    },
+}
+
+/// How a line search picks its first trial step at each iteration.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum InitialStep {
+    /// Always the method's base step (its learning rate): the unit step of Newton and
+    /// quasi-Newton methods (Nocedal & Wright §3.5).
+    Base,
+    /// The step accepted at the previous iteration times `factor` (≥ 1); the base step on
+    /// the first iteration.
+    Grow {
+        /// Factor from the previous accepted step to the next first trial.
+        factor: f64,
+    },
+}
+
+impl InitialStep {
+    /// The first trial, given the method's base step and the previous accepted step.
+    #[must_use]
+    pub fn trial(self, base: f64, previous: Option<f64>) -> f64 {
+        match self {
+            Self::Base => base,
+            Self::Grow { factor } => previous.map_or(base, |t| t * factor),
+        }
+    }
 }
 
 /// A rule for choosing the step length along a direction.

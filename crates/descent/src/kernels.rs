@@ -68,6 +68,38 @@ pub(crate) fn step_geometry(x0: &[f64], g0: &[f64], x1: &[f64], g1: &[f64]) -> (
     (gg.iter().sum(), ss.iter().sum(), sy.iter().sum())
 }
 
+/// Writes s = x₁ − x₀ and y = g₁ − g₀ and returns (sᵀs, yᵀy, sᵀy), in one pass: the secant
+/// pair of a quasi-Newton update with the products its curvature test needs.
+pub(crate) fn secant_pair(
+    x0: &[f64],
+    g0: &[f64],
+    x1: &[f64],
+    g1: &[f64],
+    s: &mut [f64],
+    y: &mut [f64],
+) -> (f64, f64, f64) {
+    let (mut ss, mut yy, mut sy) = ([0.0; LANES], [0.0; LANES], [0.0; LANES]);
+    let n = s.len();
+    for i in 0..n {
+        let k = i % LANES;
+        let (si, yi) = (x1[i] - x0[i], g1[i] - g0[i]);
+        s[i] = si;
+        y[i] = yi;
+        ss[k] += si * si;
+        yy[k] += yi * yi;
+        sy[k] += si * yi;
+    }
+    (ss.iter().sum(), yy.iter().sum(), sy.iter().sum())
+}
+
+/// y ← y + a·x.
+#[inline]
+pub(crate) fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
+    for (y, x) in y.iter_mut().zip(x) {
+        *y += a * x;
+    }
+}
+
 /// Whether every element is finite: 0·x is 0 for finite x and NaN for ±∞ or NaN, and a sum
 /// of those vectorises where an early-exit loop would not.
 pub(crate) fn all_finite(v: &[f64]) -> bool {
@@ -105,6 +137,14 @@ mod tests {
             assert!((gg - naive_gg).abs() <= tolerance * naive_gg.max(1.0), "n = {n}");
             assert!((ss - naive_ss).abs() <= tolerance * naive_ss.max(1.0), "n = {n}");
             assert!((sy - naive_sy).abs() <= tolerance * naive_sy.abs().max(1.0), "n = {n}");
+            let (mut s, mut y) = (vec![0.0; n], vec![0.0; n]);
+            let (ss2, yy, sy2) = secant_pair(&a, &b, &c, &d, &mut s, &mut y);
+            let naive_yy: f64 = b.iter().zip(&d).map(|(g0, g1)| (g1 - g0).powi(2)).sum();
+            assert!((ss2 - naive_ss).abs() <= tolerance * naive_ss.max(1.0), "n = {n}");
+            assert!((yy - naive_yy).abs() <= tolerance * naive_yy.max(1.0), "n = {n}");
+            assert!((sy2 - naive_sy).abs() <= tolerance * naive_sy.abs().max(1.0), "n = {n}");
+            assert!(s.iter().zip(&a).zip(&c).all(|((s, x0), x1)| *s == x1 - x0));
+            assert!(y.iter().zip(&b).zip(&d).all(|((y, g0), g1)| *y == g1 - g0));
             assert!(all_finite(&a));
             for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
                 for i in [0, n / 2, n.saturating_sub(1)].into_iter().filter(|&i| i < n) {

@@ -8,6 +8,7 @@
 //! | [`objective`] | [`Objective`] (value and gradient in one call), [`Hessian`] structures, Hessian-vector products, exact derivatives by dual numbers ([`AutoDiff`]), [`check_gradient`] |
 //! | [`driver`] | [`minimize`]: the loop, stopping rules, [`Report`], [`Status`], observers |
 //! | [`first_order`] | gradient descent, momentum, Nesterov, Adagrad, RMSProp, Adadelta, Adam, AdamW, AMSGrad, Adamax, NAdam, RAdam, Lion: composable rules fused into one pass, the step API ([`first_order::Optimizer`]) and the driver ([`first_order::FirstOrder`]), schedules, torch/optax presets |
+//! | [`quasi_newton`] | [`Bfgs`] (dense inverse Hessian) and [`Lbfgs`] (limited memory, two-loop recursion), generic over their line search |
 //! | [`line_search`] | backtracking Armijo with quadratic/cubic interpolation; Moré–Thuente (strong Wolfe) |
 //! | [`problems`] | built-in landscapes with known answers: ramp, ravine, Rosenbrock, saddles, ... |
 //! | [`expr`] | a small expression language, differentiated exactly |
@@ -37,6 +38,7 @@ mod kernels;
 pub mod line_search;
 pub mod objective;
 pub mod problems;
+pub mod quasi_newton;
 pub mod tour;
 
 pub use driver::{
@@ -49,6 +51,7 @@ pub use objective::{
     AutoDiff, DualFunction, GradientCheck, Hessian, HessianMatrix, HessianStructure,
     HessianVectorProduct, Objective, check_gradient,
 };
+pub use quasi_newton::{Bfgs, Lbfgs};
 
 /// Re-exported so that users can write [`DualFunction`]s without naming the crate themselves.
 pub use num_dual;

@@ -6,7 +6,8 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use descent::{
-    AutoDiff, DualFunction, GradientDescent, Method, Objective, Options, Status, minimize,
+    AutoDiff, Bfgs, DualFunction, GradientDescent, Lbfgs, Method, Objective, Options, Status,
+    minimize,
 };
 use num_dual::DualNum;
 
@@ -117,6 +118,30 @@ fn iterations_allocate_nothing_after_set_up() {
     ] {
         assert!(few > 0, "{name}: set-up allocates its buffers");
         assert_eq!(few, many, "{name}: 990 more iterations allocated {} more times", many - few);
+    }
+}
+
+/// Quasi-Newton iterations allocate nothing after `init` (the ring of pairs, the matrix H).
+/// ½Σ i·xᵢ² in 1000 variables (κ = 1000) is far from converged after 40 iterations, so every
+/// counted iteration takes a full step.
+#[test]
+fn quasi_newton_iterations_allocate_nothing_after_set_up() {
+    let lbfgs = Lbfgs::default();
+    let bfgs = Bfgs::default();
+    for (name, few, many) in [
+        (
+            "lbfgs",
+            allocations_of_a_run(&Bowl(1000), lbfgs, 5),
+            allocations_of_a_run(&Bowl(1000), lbfgs, 40),
+        ),
+        (
+            "bfgs",
+            allocations_of_a_run(&Bowl(1000), bfgs, 5),
+            allocations_of_a_run(&Bowl(1000), bfgs, 40),
+        ),
+    ] {
+        assert!(few > 0, "{name}: set-up allocates its buffers");
+        assert_eq!(few, many, "{name}: 35 more iterations allocated {} more times", many - few);
     }
 }
 

@@ -31,7 +31,7 @@
 use crate::driver::{Counted, Iterate, Method, StepOutcome};
 use crate::error::positive;
 use crate::kernels::dot;
-use crate::line_search::{Backtracking, FixedStep, LineSearch, Phi};
+use crate::line_search::{Backtracking, FixedStep, LineSearch, Ray};
 use crate::{Objective, Result};
 
 /// Gradient descent with step-length rule `L` ([`FixedStep`] or a [`LineSearch`]).
@@ -104,31 +104,5 @@ impl<O: Objective + ?Sized, L: LineSearch> Method<O> for GradientDescent<L> {
             }
             Err(_) => StepOutcome::LineSearchFailed,
         }
-    }
-}
-
-/// φ(t) = f(x + t·sign·d), evaluated into the caller's `trial` iterate.
-///
-/// `sign` lets a method step along −∇f without copying the gradient into a direction buffer.
-pub(crate) struct Ray<'a, 'o, O: ?Sized> {
-    pub(crate) objective: &'a Counted<'o, O>,
-    pub(crate) x: &'a [f64],
-    pub(crate) direction: &'a [f64],
-    pub(crate) sign: f64,
-    pub(crate) trial: &'a mut Iterate,
-}
-
-impl<O: Objective + ?Sized> Phi for Ray<'_, '_, O> {
-    fn value(&mut self, t: f64) -> f64 {
-        let step = self.sign * t;
-        for ((y, x), d) in self.trial.x.iter_mut().zip(self.x).zip(self.direction) {
-            *y = x + step * d;
-        }
-        self.trial.value = self.objective.value_grad(&self.trial.x, &mut self.trial.grad);
-        self.trial.value
-    }
-
-    fn slope(&mut self) -> f64 {
-        self.sign * dot(&self.trial.grad, self.direction)
     }
 }

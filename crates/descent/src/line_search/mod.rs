@@ -17,7 +17,9 @@ pub mod more_thuente;
 pub use backtracking::Backtracking;
 pub use more_thuente::MoreThuente;
 
-use crate::Result;
+use crate::driver::{Counted, Iterate};
+use crate::kernels::dot;
+use crate::{Objective, Result};
 
 /// The function a line search explores: φ(t), and φ'(t) on request.
 ///
@@ -187,5 +189,34 @@ impl LineSearch for FixedStep {
     ) -> Result<Accepted, LineSearchFailure> {
         let value = phi.value(t0);
         Ok(Accepted { step: t0, value, evaluations: 1 })
+    }
+}
+
+/// φ(t) = f(x + t·sign·d), evaluated into the caller's `trial` iterate: the view every
+/// line-search method hands its [`LineSearch`].
+///
+/// `sign` lets a method step along −∇f without copying the gradient into a direction buffer.
+/// Because each φ evaluation writes x + t·sign·d, its value and gradient into `trial`, the
+/// search's last evaluation (the accepted step, by the contract above) leaves `trial` complete.
+pub(crate) struct Ray<'a, 'o, O: ?Sized> {
+    pub(crate) objective: &'a Counted<'o, O>,
+    pub(crate) x: &'a [f64],
+    pub(crate) direction: &'a [f64],
+    pub(crate) sign: f64,
+    pub(crate) trial: &'a mut Iterate,
+}
+
+impl<O: Objective + ?Sized> Phi for Ray<'_, '_, O> {
+    fn value(&mut self, t: f64) -> f64 {
+        let step = self.sign * t;
+        for ((y, x), d) in self.trial.x.iter_mut().zip(self.x).zip(self.direction) {
+            *y = x + step * d;
+        }
+        self.trial.value = self.objective.value_grad(&self.trial.x, &mut self.trial.grad);
+        self.trial.value
+    }
+
+    fn slope(&mut self) -> f64 {
+        self.sign * dot(&self.trial.grad, self.direction)
     }
 }

@@ -1,0 +1,344 @@
+//! L-BFGS: BFGS with the inverse Hessian kept implicitly, as the last m secant pairs.
+//!
+//! Instead of the n×n matrix of [`Bfgs`](super::Bfgs), L-BFGS stores the m most recent pairs
+//! sᵢ = xᵢ₊₁ − xᵢ, yᵢ = ∇fᵢ₊₁ − ∇fᵢ and applies the BFGS update of H₀ = γI by those pairs to the
+//! gradient on the fly, in O(mn) operations and 2mn numbers: the method of choice for smooth
+//! problems with many variables (Nocedal 1980; Liu & Nocedal 1989).
+//!
+//! # The update
+//! With ρᵢ = 1/(yᵢᵀsᵢ) and the pairs k−m, …, k−1, the direction dₖ = −Hₖ∇fₖ comes from the
+//! two-loop recursion (Nocedal & Wright, *Numerical Optimization*, 2nd ed., Alg. 7.4):
+//!
+//! ```text
+//! q ← ∇fₖ
+//! for i = k−1, k−2, …, k−m:   αᵢ ← ρᵢ sᵢᵀq;   q ← q − αᵢ yᵢ
+//! r ← γₖ q,   γₖ = sₖ₋₁ᵀyₖ₋₁ / yₖ₋₁ᵀyₖ₋₁                       (N&W eq. 7.20)
+//! for i = k−m, …, k−1:        β ← ρᵢ yᵢᵀr;    r ← r + sᵢ(αᵢ − β)
+//! dₖ ← −r
+//! xₖ₊₁ = xₖ + tₖ dₖ      (tₖ from the line search)
+//! ```
+//!
+//! which equals −Hₖ∇fₖ for the BFGS recursion Hᵢ₊₁ = Vᵢᵀ Hᵢ Vᵢ + ρᵢ sᵢsᵢᵀ, Vᵢ = I − ρᵢ yᵢsᵢᵀ
+//! (N&W eq. 7.19), started from H⁰ₖ = γₖI. Initial state: no pairs, so d₀ = −∇f₀.
+//!
+//! | symbol | field / state | meaning | default |
+//! |---|---|---|---|
+//! | m | `memory` | the number of pairs kept | 10 |
+//! | sᵢ, yᵢ | state | the step and the gradient change of an earlier iteration | |
+//! | ρᵢ | state | 1/(yᵢᵀsᵢ) | |
+//! | γₖ | state | the scale of H⁰ₖ = γₖI, from the newest pair | 1 before any pair |
+//! | tₖ | | the step accepted by `line_search` | trial 1; 1/‖∇f‖ on steepest descent |
+//! | ε | [`SKIP_TOLERANCE`](super::SKIP_TOLERANCE) | pairs with sᵀy ≤ ε‖s‖‖y‖ are skipped | 1e-8 |
+//!
+//! **Defaults and why.** m = 10: Liu & Nocedal (1989) found 3 ≤ m ≤ 7 already effective and
+//! little gained beyond; 10 is the default of scipy's L-BFGS-B, Optim.jl and PyTorch
+//! (`history_size=100` there, for its noisy use). The line search defaults to
+//! [`Backtracking`] (Armijo); see the [family's design decisions](super) for the skip rule,
+//! the restart on a non-descent direction and the trial steps.
+//!
+//! **Where this differs from others.** scipy's L-BFGS-B and Optim.jl use a (strong) Wolfe line
+//! search, which guarantees sᵀy > 0 so no pair is ever skipped; pass such a search as
+//! `line_search` to get their behaviour. PyTorch's `LBFGS` without `line_search_fn` takes a
+//! fixed step `lr` with no search at all.
+//!
+//! # References
+//! * J. Nocedal (1980), *Updating quasi-Newton matrices with limited storage*, Math. Comp.
+//!   35(151), 773–782.
+//! * D. C. Liu, J. Nocedal (1989), *On the limited memory BFGS method for large scale
+//!   optimization*, Math. Programming 45, 503–528.
+//! * J. Nocedal, S. J. Wright (2006), *Numerical Optimization*, 2nd ed., §7.2, Alg. 7.4,
+//!   eqs. 7.19–7.20.
+//!
+//! # Example
+//! ```
+//! use descent::{minimize, Lbfgs, Options, problems::Rosenbrock};
+//! let f = Rosenbrock::new(2)?;
+//! let report = minimize(&f, &[-1.2, 1.0], Lbfgs::default(), &Options::default())?;
+//! assert!(report.status.is_converged());
+//! assert!((report.x[0] - 1.0).abs() < 1e-5 && (report.x[1] - 1.0).abs() < 1e-5);
+//! # Ok::<(), descent::Error>(())
+//! ```
+
+use super::{base_step, curvature_ok};
+use crate::driver::{Counted, Iterate, Method, StepOutcome};
+use crate::kernels::{axpy, dot, secant_pair};
+use crate::line_search::{Backtracking, LineSearch, Ray};
+use crate::{Error, Objective, Result};
+
+/// Limited-memory BFGS with line search `L` (see the [module docs](self)).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Lbfgs<L = Backtracking> {
+    /// m: the number of secant pairs kept (at least 1).
+    pub memory: usize,
+    /// How the step length is chosen.
+    pub line_search: L,
+}
+
+impl Default for Lbfgs<Backtracking> {
+    fn default() -> Self {
+        Self { memory: 10, line_search: Backtracking::default() }
+    }
+}
+
+impl Lbfgs<Backtracking> {
+    /// L-BFGS keeping `memory` pairs, with Armijo backtracking.
+    ///
+    /// # Errors
+    /// [`Error::InvalidHyperparameter`] naming `memory` if it is 0.
+    pub fn new(memory: usize) -> Result<Self> {
+        let method = Self { memory, ..Self::default() };
+        method.validate_memory()?;
+        Ok(method)
+    }
+}
+
+impl<L> Lbfgs<L> {
+    /// The same method with another line search.
+    pub fn with_line_search<M: LineSearch>(self, line_search: M) -> Lbfgs<M> {
+        Lbfgs { memory: self.memory, line_search }
+    }
+
+    fn validate_memory(&self) -> Result<()> {
+        if self.memory == 0 {
+            return Err(Error::InvalidHyperparameter {
+                name: "memory",
+                value: 0.0,
+                valid: "at least 1",
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Memory of [`Lbfgs`]: a ring of secant pairs, allocated once.
+///
+/// The ring has m + 1 slots so that a new pair can be written into a free slot before the
+/// skip rule decides whether it enters the memory: a skipped pair never displaces a kept one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LbfgsState {
+    /// The dimension n.
+    n: usize,
+    /// sᵢ, slot j at `j*n..(j+1)*n`.
+    s: Vec<f64>,
+    /// yᵢ, slot j at `j*n..(j+1)*n`.
+    y: Vec<f64>,
+    /// ρᵢ per slot.
+    rho: Vec<f64>,
+    /// αᵢ per slot: scratch of the two-loop recursion.
+    alpha: Vec<f64>,
+    /// The slot of the newest pair.
+    newest: usize,
+    /// Pairs in memory (≤ m).
+    len: usize,
+    /// γ: the scale of H⁰ (N&W eq. 7.20).
+    gamma: f64,
+    /// d.
+    direction: Vec<f64>,
+    /// Updates skipped by the curvature rule so far.
+    skipped: usize,
+    /// Restarts (memory cleared on a non-descent direction) so far.
+    restarts: usize,
+}
+
+impl LbfgsState {
+    /// Pairs currently in memory.
+    #[must_use]
+    pub fn pairs(&self) -> usize {
+        self.len
+    }
+
+    /// Pairs rejected by the skip rule so far.
+    #[must_use]
+    pub fn skipped(&self) -> usize {
+        self.skipped
+    }
+
+    /// Times the memory was cleared because d was not a descent direction.
+    #[must_use]
+    pub fn restarts(&self) -> usize {
+        self.restarts
+    }
+
+    fn slots(&self) -> usize {
+        self.rho.len()
+    }
+
+    /// d = −H∇f by the two-loop recursion (N&W Alg. 7.4).
+    fn two_loop(&mut self, grad: &[f64]) {
+        let n = self.n;
+        let q = &mut self.direction;
+        q.copy_from_slice(grad); // Alg. 7.4, line 1: q ← ∇fₖ
+        for age in 0..self.len {
+            let j = (self.newest + self.rho.len() - age) % self.rho.len();
+            let (s, y) = (&self.s[j * n..(j + 1) * n], &self.y[j * n..(j + 1) * n]);
+            let alpha = self.rho[j] * dot(s, q); // line 3: αᵢ ← ρᵢ sᵢᵀq
+            self.alpha[j] = alpha;
+            axpy(-alpha, y, q); // line 4: q ← q − αᵢyᵢ
+        }
+        let r = q;
+        for r in r.iter_mut() {
+            *r *= self.gamma; // line 6: r ← H⁰ₖq, H⁰ₖ = γₖI (eq. 7.20)
+        }
+        for age in (0..self.len).rev() {
+            let j = (self.newest + self.rho.len() - age) % self.rho.len();
+            let (s, y) = (&self.s[j * n..(j + 1) * n], &self.y[j * n..(j + 1) * n]);
+            let beta = self.rho[j] * dot(y, r); // line 8: β ← ρᵢ yᵢᵀr
+            axpy(self.alpha[j] - beta, s, r); // line 9: r ← r + sᵢ(αᵢ − β)
+        }
+        for d in r.iter_mut() {
+            *d = -*d; // line 11: the direction is −r = −Hₖ∇fₖ
+        }
+    }
+
+    /// Clears the memory: the next direction is steepest descent.
+    fn clear(&mut self) {
+        self.len = 0;
+        self.gamma = 1.0;
+    }
+}
+
+impl<O: Objective + ?Sized, L: LineSearch> Method<O> for Lbfgs<L> {
+    type State = LbfgsState;
+
+    fn init(&self, objective: &Counted<'_, O>, _start: &Iterate) -> Result<Self::State> {
+        self.validate_memory()?;
+        self.line_search.validate()?;
+        let n = objective.dim();
+        let slots = self.memory.checked_add(1).ok_or(Error::InvalidHyperparameter {
+            name: "memory",
+            value: self.memory as f64,
+            valid: "small enough that 2(m + 1)n numbers fit in memory",
+        })?;
+        Ok(LbfgsState {
+            n,
+            s: vec![0.0; slots * n],
+            y: vec![0.0; slots * n],
+            rho: vec![0.0; slots],
+            alpha: vec![0.0; slots],
+            newest: 0,
+            len: 0,
+            gamma: 1.0,
+            direction: vec![0.0; n],
+            skipped: 0,
+            restarts: 0,
+        })
+    }
+
+    fn step(
+        &self,
+        state: &mut Self::State,
+        objective: &Counted<'_, O>,
+        current: &Iterate,
+        next: &mut Iterate,
+    ) -> StepOutcome {
+        state.two_loop(&current.grad);
+        let mut dphi0 = dot(&current.grad, &state.direction);
+        if !(dphi0 < 0.0) && state.len > 0 {
+            // Not a descent direction: H has lost positive definiteness to rounding. Restart.
+            state.clear();
+            state.restarts += 1;
+            state.two_loop(&current.grad);
+            dphi0 = dot(&current.grad, &state.direction);
+        }
+        let base = base_step(state.len == 0, &current.grad);
+        let t0 = self.line_search.initial_step(base, None);
+        let mut phi =
+            Ray { objective, x: &current.x, direction: &state.direction, sign: 1.0, trial: next };
+        if self.line_search.search(&mut phi, current.value, dphi0, t0).is_err() {
+            return StepOutcome::LineSearchFailed;
+        }
+
+        // `next` holds x, f and ∇f at the accepted step (the line-search contract).
+        let n = state.n;
+        let free = (state.newest + 1) % state.slots();
+        let (s, y) =
+            (&mut state.s[free * n..(free + 1) * n], &mut state.y[free * n..(free + 1) * n]);
+        let (ss, yy, sy) = secant_pair(&current.x, &current.grad, &next.x, &next.grad, s, y);
+        if curvature_ok(ss, yy, sy) {
+            state.rho[free] = 1.0 / sy;
+            state.gamma = sy / yy; // N&W eq. 7.20
+            state.newest = free;
+            state.len = (state.len + 1).min(self.memory);
+        } else {
+            state.skipped += 1;
+        }
+        StepOutcome::Moved
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::problems::Rosenbrock;
+    use crate::{Options, minimize};
+
+    #[test]
+    fn memory_zero_is_refused_by_name() {
+        assert!(matches!(Lbfgs::new(0), Err(Error::InvalidHyperparameter { name: "memory", .. })));
+        let f = Rosenbrock::new(2).unwrap();
+        let bad = Lbfgs { memory: 0, ..Lbfgs::default() };
+        assert!(matches!(
+            minimize(&f, &[-1.2, 1.0], bad, &Options::default()),
+            Err(Error::InvalidHyperparameter { name: "memory", .. })
+        ));
+    }
+
+    #[test]
+    fn the_two_loop_recursion_matches_the_explicit_product() {
+        // H from the recursion Hᵢ₊₁ = VᵢᵀHᵢVᵢ + ρᵢsᵢsᵢᵀ (N&W eq. 7.19) built densely, against
+        // the two-loop recursion with the ring wrapped around (5 pairs pushed, m = 3).
+        let n = 4;
+        let memory = 3;
+        let f = Rosenbrock::new(n).unwrap();
+        let counted = Counted::new(&f);
+        let start = Iterate::zeros(n);
+        let method = Lbfgs::new(memory).unwrap();
+        let mut state = <Lbfgs as Method<Rosenbrock>>::init(&method, &counted, &start).unwrap();
+        let pairs: Vec<(Vec<f64>, Vec<f64>)> = (0..5)
+            .map(|k| {
+                let s: Vec<f64> = (0..n).map(|i| ((k * n + i) as f64 * 0.7).sin()).collect();
+                // y = A s for a fixed SPD A = diag(1..n) + 0.1·11ᵀ: positive curvature.
+                let sum: f64 = s.iter().sum();
+                let y = s.iter().enumerate().map(|(i, s)| (i + 1) as f64 * s + 0.1 * sum).collect();
+                (s, y)
+            })
+            .collect();
+        for (s, y) in &pairs {
+            let free = (state.newest + 1) % state.slots();
+            state.s[free * n..(free + 1) * n].copy_from_slice(s);
+            state.y[free * n..(free + 1) * n].copy_from_slice(y);
+            let (sy, yy) = (dot(s, y), dot(y, y));
+            state.rho[free] = 1.0 / sy;
+            state.gamma = sy / yy;
+            state.newest = free;
+            state.len = (state.len + 1).min(memory);
+        }
+        let g: Vec<f64> = (0..n).map(|i| 1.0 - 0.3 * i as f64).collect();
+        state.two_loop(&g);
+
+        let gamma = state.gamma;
+        let mut h: Vec<f64> =
+            (0..n * n).map(|k| if k % (n + 1) == 0 { gamma } else { 0.0 }).collect();
+        for (s, y) in &pairs[pairs.len() - memory..] {
+            let rho = 1.0 / dot(s, y);
+            let v = |i: usize, j: usize| f64::from(u8::from(i == j)) - rho * y[i] * s[j];
+            let mut next = vec![0.0; n * n];
+            for i in 0..n {
+                for j in 0..n {
+                    let mut sum = rho * s[i] * s[j];
+                    for a in 0..n {
+                        for b in 0..n {
+                            sum += v(a, i) * h[a * n + b] * v(b, j);
+                        }
+                    }
+                    next[i * n + j] = sum;
+                }
+            }
+            h = next;
+        }
+        for i in 0..n {
+            let hg: f64 = (0..n).map(|j| h[i * n + j] * g[j]).sum();
+            assert!((state.direction[i] + hg).abs() <= 1e-12 * hg.abs().max(1.0), "{i}");
+        }
+    }
+}

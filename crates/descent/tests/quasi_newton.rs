@@ -1,0 +1,177 @@
+//! BFGS and L-BFGS against what theory promises: finite termination on quadratics with exact
+//! line searches, L-BFGS with enough memory reproducing BFGS, and convergence on every
+//! built-in problem with a minimum.
+
+use descent::line_search::{Accepted, LineSearch, LineSearchFailure, Phi};
+use descent::problems::{Problem, ProblemConfig, RandomQuadratic, Rosenbrock, build, registry};
+use descent::{Bfgs, Lbfgs, Method, Options, Report, Trace, minimize, minimize_observed};
+
+/// The exact minimising step along a line of a quadratic, for tests: φ is a parabola, so its
+/// curvature is the slope change over one trial, c = (φ'(t₀) − φ'(0))/t₀, and t* = −φ'(0)/c.
+/// φ is evaluated last at t*, as the line-search contract requires.
+#[derive(Debug, Clone, Copy)]
+struct ExactQuadratic;
+
+impl LineSearch for ExactQuadratic {
+    fn validate(&self) -> descent::Result<()> {
+        Ok(())
+    }
+
+    fn initial_step(&self, base: f64, _previous: Option<f64>) -> f64 {
+        base
+    }
+
+    fn search(
+        &self,
+        phi: &mut dyn Phi,
+        _phi0: f64,
+        dphi0: f64,
+        t0: f64,
+    ) -> Result<Accepted, LineSearchFailure> {
+        if !(dphi0 < 0.0) {
+            return Err(LineSearchFailure::NotDescent { slope: dphi0 });
+        }
+        phi.value(t0);
+        let curvature = (phi.slope() - dphi0) / t0;
+        let step = -dphi0 / curvature;
+        if !(curvature > 0.0 && step.is_finite()) {
+            return Err(LineSearchFailure::NoAcceptableStep { evaluations: 1, last_step: t0 });
+        }
+        let value = phi.value(step);
+        Ok(Accepted { step, value, evaluations: 2 })
+    }
+}
+
+/// ‖x − the nearest known minimiser‖₂.
+fn distance_to_minimizer(problem: &dyn Problem, x: &[f64]) -> f64 {
+    problem
+        .minimizers()
+        .iter()
+        .map(|m| m.iter().zip(x).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt())
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// Quadratics of the finite-termination tests: (n, κ, seed).
+///
+/// κ stops at 100: from κ ≈ 300 on, rounding costs finite termination one or two iterations
+/// (n = 5, κ = 300 reaches gtol 1e-8 at iteration 6; κ = 1e3, n = 20 at iteration 22, with
+/// ‖∇fₙ‖/‖∇f₀‖ ≈ 1e-8 … 1e-4 — the exact line search itself is accurate to |φ'(t*)/φ'(0)| ≈ 1e-15).
+fn quadratics() -> impl Iterator<Item = (usize, f64, u64)> {
+    (5..=20).flat_map(|n| [(n, 10.0, n as u64), (n, 100.0, 100 + n as u64)])
+}
+
+#[test]
+fn bfgs_with_exact_line_searches_terminates_within_n_iterations_on_a_quadratic() {
+    let options = Options { gtol: 0.0, gtol_rel: 1e-8, max_iter: 100, ..Options::default() };
+    for (n, kappa, seed) in quadratics() {
+        let f = RandomQuadratic::new(n, kappa, seed).unwrap();
+        let bfgs = Bfgs::new().with_line_search(ExactQuadratic);
+        let report = minimize(&f, &f.start(), bfgs, &options).unwrap();
+        assert!(report.status.is_converged(), "n = {n}, κ = {kappa}: {report:?}");
+        // Exact arithmetic promises ≤ n. In floating point some cases take one more iteration
+        // (n = 7 and n = 11 at κ = 100; more as κ grows), though the exact line search is
+        // accurate to |φ'(t*)/φ'(0)| ≈ 1e-15. Not yet explained: an open item.
+        assert!(
+            report.iterations <= n + 1,
+            "n = {n}, κ = {kappa}: {} iterations",
+            report.iterations
+        );
+    }
+}
+
+fn traced<M: Method<RandomQuadratic>>(f: &RandomQuadratic, method: M) -> (Report, Trace) {
+    let options = Options { gtol: 0.0, gtol_rel: 1e-8, max_iter: 100, ..Options::default() };
+    let mut trace = Trace::default();
+    let report = minimize_observed(f, &f.start(), method, &options, &mut trace).unwrap();
+    (report, trace)
+}
+
+#[test]
+fn lbfgs_with_enough_memory_reproduces_the_bfgs_iterates_on_a_quadratic() {
+    /// Distance between the two methods' iterates, relative to max(1, ‖x‖).
+    const SAME_ITERATE: f64 = 1e-8;
+    // κ = 10 only: at κ = 100 the last iterates drift apart (up to ≈ 7e-5 at n = 13) as finite
+    // termination is lost to rounding (see above) — an open item.
+    for (n, kappa, seed) in quadratics().filter(|&(_, kappa, _)| kappa <= 10.0) {
+        let f = RandomQuadratic::new(n, kappa, seed).unwrap();
+        let (bfgs, bfgs_trace) = traced(&f, Bfgs::new().with_line_search(ExactQuadratic));
+        let lbfgs_method = Lbfgs { memory: n + 1, line_search: ExactQuadratic };
+        let (lbfgs, lbfgs_trace) = traced(&f, lbfgs_method);
+        assert!(bfgs.status.is_converged() && lbfgs.status.is_converged(), "n = {n}");
+        assert!(lbfgs.iterations <= lbfgs_method.memory, "memory ≥ iterations, n = {n}");
+        for (a, b) in bfgs_trace.rows.iter().zip(&lbfgs_trace.rows) {
+            let scale = a.x.iter().map(|x| x * x).sum::<f64>().sqrt().max(1.0);
+            let gap = a.x.iter().zip(&b.x).map(|(p, q)| (p - q).powi(2)).sum::<f64>().sqrt();
+            assert!(
+                gap <= SAME_ITERATE * scale,
+                "n = {n}, κ = {kappa}, iteration {}: ‖Δx‖ = {gap:e}",
+                a.iteration
+            );
+        }
+    }
+}
+
+/// Every registry problem with a minimum, at its default configuration: both methods reach
+/// gtol 1e-6 within 2000 iterations near a known minimiser (Rastrigin: at a stationary point,
+/// as any local method).
+#[test]
+fn both_methods_converge_on_every_problem_with_a_minimum() {
+    /// How close to a known minimiser a run must end.
+    const NEAR: f64 = 1e-5;
+    let options = Options { gtol: 1e-6, max_iter: 2000, ..Options::default() };
+    for spec in registry() {
+        if ["ramp", "saddle", "monkey_saddle"].contains(&spec.name) {
+            continue; // no minimum
+        }
+        let problem = build(spec.name, &ProblemConfig::default()).unwrap();
+        let p = problem.as_ref();
+        let runs = [
+            ("lbfgs", minimize(p, &p.start(), Lbfgs::default(), &options).unwrap()),
+            ("bfgs", minimize(p, &p.start(), Bfgs::default(), &options).unwrap()),
+        ];
+        for (method, report) in runs {
+            let context = format!("{} × {method}: {report:?}", spec.name);
+            if (spec.name, method) == ("tridiagonal", "lbfgs") {
+                // Expected failure. f* = −42925 at n = 100, so f carries rounding noise of
+                // ≈ |f|·ε·√n ≈ 1e-10, while the decrease along an L-BFGS direction near
+                // ‖∇f‖ = 1e-5 is ≈ ‖∇f‖²/λ_max ≈ 2.5e-11: Armijo, which compares values, cannot
+                // see it, accepts noise-sized steps, and the skip rule rejects their pairs.
+                // L-BFGS stalls at ‖∇f‖ ≈ 1e-5 (BFGS, with a better H, gets below 1e-7 first).
+                // A line search with the approximate Wolfe test of Hager & Zhang (2005) would
+                // fix it.
+                assert!(report.grad_norm < 1e-4, "{context}");
+                continue;
+            }
+            assert!(report.status.is_converged(), "{context}");
+            if spec.name != "rastrigin" {
+                let distance = distance_to_minimizer(p, &report.x);
+                assert!(distance <= NEAR, "{context}: distance {distance:e}");
+            }
+        }
+    }
+}
+
+#[test]
+fn rosenbrock_from_the_standard_start_in_2_100_and_1000_dimensions() {
+    /// How close to (1, …, 1) a run must end.
+    const NEAR: f64 = 1e-5;
+    let options = Options { gtol: 1e-6, max_iter: 2000, ..Options::default() };
+    for n in [2, 100, 1000] {
+        let f = Rosenbrock::new(n).unwrap();
+        let x0 = f.start();
+        let runs = [
+            ("lbfgs", minimize(&f, &x0, Lbfgs::default(), &options).unwrap()),
+            ("bfgs", minimize(&f, &x0, Bfgs::default(), &options).unwrap()),
+        ];
+        for (method, report) in runs {
+            let context = format!("rosenbrock n = {n} × {method}: {report:?}");
+            assert!(report.status.is_converged(), "{context}");
+            assert!(distance_to_minimizer(&f, &report.x) <= NEAR, "{context}");
+            // Shown with `--nocapture`: the counts quoted in the module docs' comparisons.
+            println!(
+                "rosenbrock n = {n:4} {method:5}: {:3} iterations, {:3} evaluations, f = {:.1e}",
+                report.iterations, report.evaluations.value, report.value
+            );
+        }
+    }
+}

@@ -92,9 +92,19 @@ pub enum MethodName {
     Rmsprop,
     /// Adadelta: RMSProp with a unit-correcting numerator.
     Adadelta,
+    /// BFGS: a dense inverse-Hessian approximation, O(n²) per iteration.
+    Bfgs,
+    /// L-BFGS: the last `--memory` curvature pairs, O(m·n) per iteration.
+    Lbfgs,
 }
 
 impl MethodName {
+    /// Whether the method has a learning rate (the quasi-Newton methods take unit trial steps
+    /// and let the line search decide).
+    pub fn takes_learning_rate(self) -> bool {
+        !matches!(self, Self::Bfgs | Self::Lbfgs)
+    }
+
     /// The name as the command line spells it.
     pub fn name(self) -> String {
         self.to_possible_value().map_or_else(String::new, |v| v.get_name().to_owned())
@@ -113,10 +123,12 @@ pub enum PresetName {
 /// Step-length rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LineSearchName {
-    /// A fixed step, the learning rate.
+    /// A fixed step, the learning rate (gd); Armijo for bfgs and lbfgs.
     None,
     /// Armijo backtracking with quadratic/cubic interpolation.
     Armijo,
+    /// Moré–Thuente: the strong Wolfe conditions.
+    MoreThuente,
 }
 
 /// What to minimise: a built-in problem or an expression, and where to start.
@@ -180,6 +192,9 @@ pub struct MethodArgs {
     /// Trials allowed per line search.
     #[arg(long)]
     pub max_trials: Option<usize>,
+    /// Curvature pairs L-BFGS keeps.
+    #[arg(long)]
+    pub memory: Option<usize>,
 }
 
 impl MethodArgs {
@@ -207,6 +222,7 @@ impl MethodArgs {
             shrink_max: None,
             growth: None,
             max_trials: None,
+            memory: None,
         }
     }
 }
@@ -485,6 +501,7 @@ impl MethodArgs {
             (f.decay.is_some(), "--decay"),
             (f.initial_accumulator.is_some(), "--initial-accumulator"),
             (f.centered, "--centered"),
+            (self.memory.is_some(), "--memory"),
         ]
         .into_iter()
         .filter_map(|(given, flag)| given.then_some(flag))

@@ -63,8 +63,10 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
         ..Options::default()
     };
     options.validate()?;
-    let trials = if args.learning_rate.is_some() { 1 } else { GRID.count() + 1 };
-    let mut bar = Bar::new((args.methods.len() * trials) as u64, "compare");
+    let trials = |m: &MethodName| {
+        if args.learning_rate.is_some() || !m.takes_learning_rate() { 1 } else { GRID.count() + 1 }
+    };
+    let mut bar = Bar::new(args.methods.iter().map(trials).sum::<usize>() as u64, "compare");
     let mut runs = Vec::new();
     for &method in &args.methods {
         runs.push(match &target {
@@ -202,6 +204,7 @@ fn race<O: Objective + ?Sized>(
     };
     let (learning_rate, tuned) = match args.learning_rate {
         Some(lr) => (lr, false),
+        None if !method.takes_learning_rate() => (1.0, false),
         None => {
             let mut best: Option<(f64, Report)> = None;
             for k in GRID {

@@ -8,7 +8,10 @@ use descent::first_order::{
     NAdamW, Nesterov, NesterovLookAhead, OptaxMomentum, Preset, RAdam, RAdamW, RmsProp, Schedule,
     Sgd, TorchMomentum,
 };
-use descent::{GradientDescent, Method, Objective, Options, Report, minimize_observed};
+use descent::line_search::MoreThuente;
+use descent::{
+    Bfgs, GradientDescent, Lbfgs, Method, Objective, Options, Report, minimize_observed,
+};
 use serde::Serialize;
 
 use crate::args::{LineSearchName, MethodArgs, MethodName, PresetName};
@@ -48,6 +51,18 @@ fn accepted(method: MethodName) -> &'static [&'static str] {
             &["--decay", "--eps", "--momentum", "--centered", "--weight-decay", "--schedule"]
         }
         MethodName::Adadelta => &["--decay", "--eps", "--weight-decay", "--schedule"],
+        MethodName::Bfgs => {
+            &["--line-search", "--c1", "--shrink-min", "--shrink-max", "--growth", "--max-trials"]
+        }
+        MethodName::Lbfgs => &[
+            "--line-search",
+            "--memory",
+            "--c1",
+            "--shrink-min",
+            "--shrink-max",
+            "--growth",
+            "--max-trials",
+        ],
     }
 }
 
@@ -58,11 +73,14 @@ pub fn check_flags(args: &MethodArgs) -> anyhow::Result<()> {
         if !accepted(method).contains(&flag) {
             bail!("{flag} does not apply to --method {}", method.name());
         }
-        if method == MethodName::Gd
-            && args.line_search == LineSearchName::None
-            && flag != "--line-search"
-        {
-            bail!("{flag} applies to a line search: add --line-search armijo");
+        let backtracking_flag =
+            ["--c1", "--shrink-min", "--shrink-max", "--growth", "--max-trials"].contains(&flag);
+        let armijo = match method {
+            MethodName::Gd => args.line_search == LineSearchName::Armijo,
+            _ => args.line_search != LineSearchName::MoreThuente,
+        };
+        if backtracking_flag && !armijo {
+            bail!("{flag} applies to the Armijo line search: add --line-search armijo");
         }
     }
     Ok(())
@@ -107,7 +125,7 @@ pub fn solve<O: Objective + ?Sized>(
     // Each method's default rate: torch's where torch has one; Lion's paper advises 3–10×
     // below AdamW's; otherwise a cautious 1e-3.
     let lr = args.learning_rate.unwrap_or(match (args.method, args.line_search) {
-        (MethodName::Gd, LineSearchName::Armijo) => 1.0,
+        (MethodName::Gd, LineSearchName::Armijo | LineSearchName::MoreThuente) => 1.0,
         (MethodName::Adamax | MethodName::Nadam | MethodName::Nadamw, _) => 2e-3,
         (MethodName::Lion, _) => 1e-4,
         (MethodName::Adagrad | MethodName::Rmsprop, _) => 1e-2,
@@ -128,7 +146,27 @@ pub fn solve<O: Objective + ?Sized>(
                 let gd = GradientDescent { learning_rate: lr, line_search };
                 run.drive(gd, lr, &GdConfig { learning_rate: lr })
             }
+            LineSearchName::MoreThuente => {
+                let gd = GradientDescent { learning_rate: lr, line_search: MoreThuente::default() };
+                run.drive(gd, lr, &GdConfig { learning_rate: lr })
+            }
         },
+        MethodName::Bfgs => match args.line_search {
+            LineSearchName::MoreThuente => {
+                run.drive(Bfgs::new().with_line_search(MoreThuente::default()), 1.0, &NoConfig {})
+            }
+            _ => run.drive(Bfgs::new().with_line_search(args.backtracking()), 1.0, &NoConfig {}),
+        },
+        MethodName::Lbfgs => {
+            let lbfgs = Lbfgs::new(args.memory.unwrap_or(10))?;
+            let config = LbfgsConfig { memory: lbfgs.memory };
+            match args.line_search {
+                LineSearchName::MoreThuente => {
+                    run.drive(lbfgs.with_line_search(MoreThuente::default()), 1.0, &config)
+                }
+                _ => run.drive(lbfgs.with_line_search(args.backtracking()), 1.0, &config),
+            }
+        }
         MethodName::Sgd => {
             let mut c = Sgd { learning_rate: schedule, ..Sgd::new(lr) };
             set(&mut c.weight_decay, flags.weight_decay);
@@ -278,6 +316,16 @@ fn set(field: &mut f64, flag: Option<f64>) {
     if let Some(value) = flag {
         *field = value;
     }
+}
+
+/// BFGS has no setting beyond its line search.
+#[derive(Serialize)]
+struct NoConfig {}
+
+/// L-BFGS's configuration, for the report.
+#[derive(Serialize)]
+struct LbfgsConfig {
+    memory: usize,
 }
 
 /// Gradient descent's configuration, for the report.

@@ -7,7 +7,7 @@ use descent::problems::{self, Problem, ProblemConfig};
 use descent::{AutoDiff, Evaluations, Objective, Trace};
 use serde::Serialize;
 
-use crate::args::{LineSearchName, MethodArgs, MinimizeArgs, TargetArgs};
+use crate::args::{LineSearchName, MethodArgs, MethodName, MinimizeArgs, TargetArgs};
 use crate::methods;
 use crate::output::{AtomicFile, number, print_fields, print_json, vector};
 use crate::progress::{Bar, WithBar};
@@ -145,9 +145,11 @@ pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
 
     let method = summary.method.as_str();
     let learning_rate = summary.learning_rate;
-    let line_search = match args.method.line_search {
-        LineSearchName::None => "none",
-        LineSearchName::Armijo => "armijo",
+    let line_search = match (args.method.method, args.method.line_search) {
+        (MethodName::Bfgs | MethodName::Lbfgs, LineSearchName::None) => "armijo",
+        (_, LineSearchName::None) => "none",
+        (_, LineSearchName::Armijo) => "armijo",
+        (_, LineSearchName::MoreThuente) => "more_thuente",
     };
     if args.json {
         return print_json(&RunJson {
@@ -206,6 +208,8 @@ fn describe(method: &str, line_search: &str, learning_rate: f64, args: &MethodAr
     let lr = number(learning_rate);
     if method == "gd" {
         format!("gd, line search {line_search}, learning rate {lr}")
+    } else if method == "bfgs" || method == "lbfgs" {
+        format!("{method}, line search {line_search}")
     } else {
         let preset = format!("{:?}", args.first_order.preset).to_lowercase();
         format!("{method} ({preset} defaults), learning rate {lr}")

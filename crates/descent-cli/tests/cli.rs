@@ -169,7 +169,7 @@ fn bad_input_is_one_line_and_exit_code_two() {
     );
     rejects(&["minimize"], "required");
     for (args, expected) in [
-        (&["compare", "--problem", "booth", "--methods", "gd,bfgs"][..], "bfgs"),
+        (&["compare", "--problem", "booth", "--methods", "gd,newtonx"][..], "newtonx"),
         (&["compare", "--problem", "booth"][..], "--methods"),
         (&["compare", "--problem", "nope", "--methods", "gd"][..], "unknown problem"),
     ] {
@@ -225,6 +225,26 @@ fn every_first_order_method_runs_with_its_flags() {
     assert_eq!(v["hyperparameters"]["beta2"], 0.99);
     let v = json(&["minimize", "--problem", "booth", "--method", "adamw", "--preset", "optax"]);
     assert_eq!(v["hyperparameters"]["weight_decay"], 1e-4);
+}
+
+#[test]
+fn quasi_newton_methods_run_with_either_line_search() {
+    for args in [
+        vec!["--method", "lbfgs"],
+        vec!["--method", "lbfgs", "--line-search", "more-thuente", "--memory", "5"],
+        vec!["--method", "bfgs", "--line-search", "more-thuente"],
+        vec!["--method", "bfgs", "--c1", "0.01"],
+        vec!["--method", "gd", "--line-search", "more-thuente", "--max-iter", "100000"],
+    ] {
+        let mut full = vec!["minimize", "--problem", "rosenbrock", "--dim", "10"];
+        full.extend(&args);
+        let v = json(&full);
+        assert_eq!(v["status"], "converged", "{args:?}: {v}");
+        assert!(v["distance_to_minimizer"].as_f64().unwrap() < 1e-4, "{args:?}: {v}");
+    }
+    let v = json(&["minimize", "--problem", "rosenbrock", "--method", "lbfgs", "--memory", "4"]);
+    assert_eq!(v["hyperparameters"]["memory"], 4);
+    assert_eq!(v["line_search"], "armijo");
 }
 
 #[test]

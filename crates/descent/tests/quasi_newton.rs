@@ -175,3 +175,28 @@ fn rosenbrock_from_the_standard_start_in_2_100_and_1000_dimensions() {
         }
     }
 }
+
+/// With the strong-Wolfe Moré–Thuente search every accepted pair has sᵀy > 0, so L-BFGS never
+/// skips one, and on Rosenbrock it needs no more evaluations than scipy's L-BFGS-B (44–50).
+#[test]
+fn lbfgs_with_more_thuente_matches_scipy_evaluation_counts_on_rosenbrock() {
+    use descent::line_search::MoreThuente;
+    use descent::problems::{Problem, Rosenbrock};
+    for n in [2, 100, 1000] {
+        let f = Rosenbrock::new(n).unwrap();
+        let options =
+            descent::Options { max_iter: 2000, gtol: 1e-5, ..descent::Options::default() };
+        let method = descent::Lbfgs::default().with_line_search(MoreThuente::default());
+        let report = descent::minimize(&f, &f.start(), method, &options).unwrap();
+        assert!(report.status.is_converged(), "n = {n}: {report:?}");
+        assert!(
+            report.evaluations.value <= 50,
+            "n = {n}: {} evaluations",
+            report.evaluations.value
+        );
+        println!(
+            "n = {n}: {} iterations, {} evaluations",
+            report.iterations, report.evaluations.value
+        );
+    }
+}

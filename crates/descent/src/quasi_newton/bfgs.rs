@@ -38,8 +38,8 @@
 //! prefer [`Lbfgs`](super::Lbfgs).
 //!
 //! **Where this differs from others.** scipy's `BFGS` and Optim.jl's `BFGS` use a Wolfe line
-//! search (pass one as `line_search`); scipy starts from H₀ = I without the eq. 6.20 rescaling,
-//! Optim.jl (like us) rescales before the first update.
+//! search (pass [`MoreThuente`](crate::line_search::MoreThuente) as `line_search` for that);
+//! scipy's starts from H₀ = I without the eq. 6.20 rescaling.
 //!
 //! # References
 //! * C. G. Broyden (1970), *The convergence of a class of double-rank minimization algorithms*,

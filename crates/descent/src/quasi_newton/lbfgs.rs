@@ -31,8 +31,8 @@
 //! | ε | [`SKIP_TOLERANCE`](super::SKIP_TOLERANCE) | pairs with sᵀy ≤ ε‖s‖‖y‖ are skipped | 1e-8 |
 //!
 //! **Defaults and why.** m = 10: Liu & Nocedal (1989) found 3 ≤ m ≤ 7 already effective and
-//! little gained beyond; 10 is the default of scipy's L-BFGS-B, Optim.jl and PyTorch
-//! (`history_size=100` there, for its noisy use). The line search defaults to
+//! little gained beyond; 10 is the default of scipy's L-BFGS-B and Optim.jl (PyTorch's `LBFGS`
+//! keeps 100). The line search defaults to
 //! [`Backtracking`] (Armijo); see the [family's design decisions](super) for the skip rule,
 //! the restart on a non-descent direction and the trial steps.
 //!

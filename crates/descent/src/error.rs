@@ -132,6 +132,15 @@ pub(crate) fn in_unit_interval(name: &'static str, value: f64) -> Result<f64> {
     }
 }
 
+/// Checks a count that must be at least 1 (an iteration budget, a memory).
+pub(crate) fn at_least_one(name: &'static str, value: usize) -> Result<usize> {
+    if value >= 1 {
+        Ok(value)
+    } else {
+        Err(Error::InvalidHyperparameter { name, value: value as f64, valid: "at least 1" })
+    }
+}
+
 /// Checks a tolerance: zero (the rule is off) or positive, and finite.
 pub(crate) fn tolerance(name: &'static str, value: f64) -> Result<f64> {
     if value.is_finite() && value >= 0.0 {

@@ -71,13 +71,7 @@ impl LineSearch for Backtracking {
                 valid: "at least 1 and finite",
             });
         }
-        if self.max_trials == 0 {
-            return Err(Error::InvalidHyperparameter {
-                name: "max_trials",
-                value: 0.0,
-                valid: "at least 1",
-            });
-        }
+        crate::error::at_least_one("max_trials", self.max_trials)?;
         Ok(())
     }
 

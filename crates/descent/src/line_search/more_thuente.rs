@@ -191,13 +191,7 @@ impl LineSearch for MoreThuente {
                 valid: "finite and above step_min",
             });
         }
-        if self.max_evaluations == 0 {
-            return Err(Error::InvalidHyperparameter {
-                name: "max_evaluations",
-                value: 0.0,
-                valid: "at least 1",
-            });
-        }
+        crate::error::at_least_one("max_evaluations", self.max_evaluations)?;
         if let InitialStep::Grow { factor } = self.initial
             && !(factor.is_finite() && factor >= 1.0)
         {

@@ -99,14 +99,7 @@ impl<L> Lbfgs<L> {
     }
 
     fn validate_memory(&self) -> Result<()> {
-        if self.memory == 0 {
-            return Err(Error::InvalidHyperparameter {
-                name: "memory",
-                value: 0.0,
-                valid: "at least 1",
-            });
-        }
-        Ok(())
+        crate::error::at_least_one("memory", self.memory).map(drop)
     }
 }
 

@@ -9,6 +9,7 @@
 //! | [`driver`] | [`minimize`]: the loop, stopping rules, [`Report`], [`Status`], observers |
 //! | [`first_order`] | gradient descent, momentum, Nesterov, Adagrad, RMSProp, Adadelta, Adam, AdamW, AMSGrad, Adamax, NAdam, RAdam, Lion: composable rules fused into one pass, the step API ([`first_order::Optimizer`]) and the driver ([`first_order::FirstOrder`]), schedules, torch/optax presets |
 //! | [`quasi_newton`] | [`Bfgs`] (dense inverse Hessian) and [`Lbfgs`] (limited memory, two-loop recursion), generic over their line search |
+//! | [`newton`] | [`Newton`]: exact Hessian, solved by its structure (dense Cholesky, banded Cholesky, tridiagonal LDLᵀ, diagonal), shifted by τI where indefinite, with a line search |
 //! | [`line_search`] | backtracking Armijo with quadratic/cubic interpolation; Moré–Thuente (strong Wolfe) |
 //! | [`problems`] | built-in landscapes with known answers: ramp, ravine, Rosenbrock, saddles, ... |
 //! | [`expr`] | a small expression language, differentiated exactly |
@@ -36,6 +37,7 @@ pub mod expr;
 pub mod first_order;
 mod kernels;
 pub mod line_search;
+pub mod newton;
 pub mod objective;
 pub mod problems;
 pub mod quasi_newton;
@@ -47,6 +49,7 @@ pub use driver::{
 };
 pub use error::{Error, Result};
 pub use first_order::GradientDescent;
+pub use newton::Newton;
 pub use objective::{
     AutoDiff, DualFunction, GradientCheck, Hessian, HessianMatrix, HessianStructure,
     HessianVectorProduct, Objective, check_gradient,

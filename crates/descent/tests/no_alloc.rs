@@ -6,8 +6,8 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use descent::{
-    AutoDiff, Bfgs, DualFunction, GradientDescent, Lbfgs, Method, Objective, Options, Status,
-    minimize,
+    AutoDiff, Bfgs, DualFunction, GradientDescent, Hessian, HessianMatrix, HessianStructure, Lbfgs,
+    Method, Newton, Objective, Options, Status, minimize,
 };
 use num_dual::DualNum;
 
@@ -142,6 +142,60 @@ fn quasi_newton_iterations_allocate_nothing_after_set_up() {
     ] {
         assert!(few > 0, "{name}: set-up allocates its buffers");
         assert_eq!(few, many, "{name}: 35 more iterations allocated {} more times", many - few);
+    }
+}
+
+/// ¼·Σ xᵢ⁴ with its Hessian diag(3xᵢ²) stored in any structure. Newton's step is x ← ⅔x
+/// (linear convergence: the minimiser is degenerate), so 40 iterations are all full steps.
+struct Quartic(usize, HessianStructure);
+
+impl Objective for Quartic {
+    fn dim(&self) -> usize {
+        self.0
+    }
+    fn value(&self, x: &[f64]) -> f64 {
+        x.iter().map(|x| 0.25 * x.powi(4)).sum()
+    }
+    fn value_grad(&self, x: &[f64], g: &mut [f64]) -> f64 {
+        for (g, x) in g.iter_mut().zip(x) {
+            *g = x.powi(3);
+        }
+        self.value(x)
+    }
+}
+
+impl Hessian for Quartic {
+    fn hessian_structure(&self) -> HessianStructure {
+        self.1
+    }
+    fn hessian(&self, x: &[f64], hessian: &mut HessianMatrix) {
+        for (i, x) in x.iter().enumerate() {
+            hessian.set(i, i, 3.0 * x * x);
+        }
+    }
+}
+
+/// Newton iterations allocate nothing after `init` (the Hessian, its factor, d), for every
+/// structure's solver.
+#[test]
+fn newton_iterations_allocate_nothing_after_set_up() {
+    let newton = Newton::default();
+    for structure in [
+        HessianStructure::Dense,
+        HessianStructure::Banded { bandwidth: 3 },
+        HessianStructure::Tridiagonal,
+        HessianStructure::Diagonal,
+    ] {
+        let f = Quartic(100, structure);
+        let few = allocations_of_a_run(&f, newton, 5);
+        let many = allocations_of_a_run(&f, newton, 40);
+        assert!(few > 0, "{structure:?}: set-up allocates its buffers");
+        assert_eq!(
+            few,
+            many,
+            "{structure:?}: 35 more iterations allocated {} more times",
+            many - few
+        );
     }
 }
 

@@ -36,7 +36,9 @@ pub use report::{Convergence, Evaluations, Report, Status};
 
 use crate::error::tolerance;
 use crate::kernels::{all_finite, norm, step_geometry};
-use crate::{Error, Hessian, HessianMatrix, HessianVectorProduct, Objective, Result};
+use crate::{
+    Error, Hessian, HessianMatrix, HessianStructure, HessianVectorProduct, Objective, Result,
+};
 
 /// Stopping rules and safeguards of a run. Tolerances of 0 switch their rule off.
 #[derive(Debug, Clone, PartialEq)]
@@ -186,6 +188,11 @@ impl<'a, O: Objective + ?Sized> Counted<'a, O> {
 }
 
 impl<O: Hessian + ?Sized> Counted<'_, O> {
+    /// The Hessian's structure (not an evaluation: nothing is counted).
+    pub fn hessian_structure(&self) -> HessianStructure {
+        self.objective.hessian_structure()
+    }
+
     /// ∇²f(x), counted as one Hessian evaluation.
     pub fn hessian(&self, x: &[f64], hessian: &mut HessianMatrix) {
         self.hessian.set(self.hessian.get() + 1);

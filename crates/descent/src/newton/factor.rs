@@ -1,0 +1,356 @@
+//! Factorisations of H + τI by structure, in place on preallocated storage, and the solves
+//! that use them.
+//!
+//! Each `factor_*` copies H + τI into the workspace and factorises it there; it returns
+//! `false` (and leaves the workspace meaningless) when a pivot is ≤ `tiny`, i.e. when H + τI
+//! is not numerically positive definite. Each `solve_*` overwrites its right-hand side with the
+//! solution.
+//!
+//! | structure | factorisation | storage | flops |
+//! |---|---|---|---|
+//! | dense | Cholesky LLᵀ (row-oriented, lower triangle) | n² | n³/3 |
+//! | banded, half-bandwidth b | band Cholesky (Golub & Van Loan Alg. 4.3.5) | (b + 1)n | n(b² + 3b) |
+//! | tridiagonal | LDLᵀ (the symmetric Thomas algorithm) | 2n | 3n |
+//! | diagonal | the diagonal itself | n | n |
+
+use crate::HessianMatrix;
+
+/// Where a factorisation lives: allocated once for a structure and dimension.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Workspace {
+    /// L, row-major n×n, lower triangle used.
+    Dense { n: usize, l: Vec<f64> },
+    /// L of band Cholesky in the band layout of [`HessianMatrix::Banded`]:
+    /// `l[d * n + j]` = L_{j+d, j}.
+    Banded { n: usize, bandwidth: usize, l: Vec<f64> },
+    /// D (`pivot`) and the sub-diagonal of the unit lower bidiagonal L (`mult`).
+    Tridiagonal { pivot: Vec<f64>, mult: Vec<f64> },
+    /// The diagonal of H + τI.
+    Diagonal { pivot: Vec<f64> },
+}
+
+impl Workspace {
+    /// Storage for factorising matrices shaped like `h`.
+    pub(crate) fn for_matrix(h: &HessianMatrix) -> Self {
+        match h {
+            HessianMatrix::Dense { n, .. } => Self::Dense { n: *n, l: vec![0.0; n * n] },
+            HessianMatrix::Banded { n, bandwidth, .. } => {
+                Self::Banded { n: *n, bandwidth: *bandwidth, l: vec![0.0; (bandwidth + 1) * n] }
+            }
+            HessianMatrix::Tridiagonal { diag, off } => {
+                Self::Tridiagonal { pivot: vec![0.0; diag.len()], mult: vec![0.0; off.len()] }
+            }
+            HessianMatrix::Diagonal(diag) => Self::Diagonal { pivot: vec![0.0; diag.len()] },
+        }
+    }
+
+    /// Factorises H + τI into the workspace; `false` if a pivot is ≤ `tiny`.
+    ///
+    /// # Panics
+    /// If `h` does not have the structure and dimension the workspace was made for.
+    pub(crate) fn factor(&mut self, h: &HessianMatrix, shift: f64, tiny: f64) -> bool {
+        match (self, h) {
+            (Self::Dense { n, l }, HessianMatrix::Dense { data, .. }) => {
+                l.copy_from_slice(data);
+                add_to_diagonal_dense(*n, l, shift);
+                cholesky_dense(*n, l, tiny)
+            }
+            (Self::Banded { n, bandwidth, l }, HessianMatrix::Banded { bands, .. }) => {
+                l.copy_from_slice(bands);
+                for a in &mut l[..*n] {
+                    *a += shift;
+                }
+                cholesky_banded(*n, *bandwidth, l, tiny)
+            }
+            (Self::Tridiagonal { pivot, mult }, HessianMatrix::Tridiagonal { diag, off }) => {
+                for (p, d) in pivot.iter_mut().zip(diag) {
+                    *p = d + shift;
+                }
+                mult.copy_from_slice(off);
+                ldlt_tridiagonal(pivot, mult, tiny)
+            }
+            (Self::Diagonal { pivot }, HessianMatrix::Diagonal(diag)) => {
+                for (p, d) in pivot.iter_mut().zip(diag) {
+                    *p = d + shift;
+                }
+                pivot.iter().all(|&p| p > tiny)
+            }
+            _ => panic!("the Hessian's structure changed between iterations"),
+        }
+    }
+
+    /// Overwrites `x` (the right-hand side) with the solution of (H + τI) x = rhs, using the
+    /// last successful [`factor`](Self::factor).
+    pub(crate) fn solve(&self, x: &mut [f64]) {
+        match self {
+            Self::Dense { n, l } => solve_dense(*n, l, x),
+            Self::Banded { n, bandwidth, l } => solve_banded(*n, *bandwidth, l, x),
+            Self::Tridiagonal { pivot, mult } => solve_tridiagonal(pivot, mult, x),
+            Self::Diagonal { pivot } => {
+                for (x, p) in x.iter_mut().zip(pivot) {
+                    *x /= p;
+                }
+            }
+        }
+    }
+}
+
+fn add_to_diagonal_dense(n: usize, a: &mut [f64], shift: f64) {
+    for i in 0..n {
+        a[i * n + i] += shift;
+    }
+}
+
+/// Cholesky A = LLᵀ in place on the row-major n×n `a` (lower triangle read and overwritten
+/// by L; the upper triangle is left as it was). `false` if a pivot is ≤ `tiny`.
+pub(crate) fn cholesky_dense(n: usize, a: &mut [f64], tiny: f64) -> bool {
+    for j in 0..n {
+        // L_jj = √(A_jj − Σ_{k<j} L_jk²)
+        let row_j = &mut a[j * n..(j + 1) * n];
+        let pivot = row_j[j] - row_j[..j].iter().map(|l| l * l).sum::<f64>();
+        if !(pivot > tiny) {
+            return false;
+        }
+        let ljj = pivot.sqrt();
+        row_j[j] = ljj;
+        // L_ij = (A_ij − Σ_{k<j} L_ik L_jk) / L_jj for i > j
+        let (upto, below) = a.split_at_mut((j + 1) * n);
+        let row_j = &upto[j * n..j * n + j];
+        for row_i in below.chunks_exact_mut(n) {
+            let s: f64 = row_i[..j].iter().zip(row_j).map(|(a, b)| a * b).sum();
+            row_i[j] = (row_i[j] - s) / ljj;
+        }
+    }
+    true
+}
+
+/// Solves LLᵀ x = b in place, L from [`cholesky_dense`].
+pub(crate) fn solve_dense(n: usize, l: &[f64], x: &mut [f64]) {
+    for i in 0..n {
+        let row = &l[i * n..i * n + i];
+        let s: f64 = row.iter().zip(&x[..i]).map(|(a, b)| a * b).sum();
+        x[i] = (x[i] - s) / l[i * n + i];
+    }
+    for i in (0..n).rev() {
+        let mut s = x[i];
+        for k in i + 1..n {
+            s -= l[k * n + i] * x[k];
+        }
+        x[i] = s / l[i * n + i];
+    }
+}
+
+/// Band Cholesky in place on band storage `a[d * n + j]` = A_{j+d, j} (d ≤ b): overwritten
+/// by L in the same layout (Golub & Van Loan, *Matrix Computations*, 4th ed., Alg. 4.3.5).
+/// `false` if a pivot is ≤ `tiny`.
+pub(crate) fn cholesky_banded(n: usize, b: usize, a: &mut [f64], tiny: f64) -> bool {
+    let b = b.min(n.saturating_sub(1));
+    let at = |i: usize, j: usize| (i - j) * n + j; // L_ij, i ≥ j, i − j ≤ b
+    for j in 0..n {
+        let lo = j.saturating_sub(b);
+        let mut pivot = a[at(j, j)];
+        for k in lo..j {
+            pivot -= a[at(j, k)] * a[at(j, k)];
+        }
+        if !(pivot > tiny) {
+            return false;
+        }
+        let ljj = pivot.sqrt();
+        a[at(j, j)] = ljj;
+        for i in j + 1..(j + b + 1).min(n) {
+            let mut s = a[at(i, j)];
+            for k in i.saturating_sub(b)..j {
+                s -= a[at(i, k)] * a[at(j, k)];
+            }
+            a[at(i, j)] = s / ljj;
+        }
+    }
+    true
+}
+
+/// Solves LLᵀ x = b in place, L from [`cholesky_banded`].
+pub(crate) fn solve_banded(n: usize, b: usize, l: &[f64], x: &mut [f64]) {
+    let b = b.min(n.saturating_sub(1));
+    let at = |i: usize, j: usize| (i - j) * n + j;
+    for i in 0..n {
+        let mut s = x[i];
+        for k in i.saturating_sub(b)..i {
+            s -= l[at(i, k)] * x[k];
+        }
+        x[i] = s / l[at(i, i)];
+    }
+    for i in (0..n).rev() {
+        let mut s = x[i];
+        for k in i + 1..(i + b + 1).min(n) {
+            s -= l[at(k, i)] * x[k];
+        }
+        x[i] = s / l[at(i, i)];
+    }
+}
+
+/// LDLᵀ of the tridiagonal matrix with diagonal `pivot` and off-diagonal `mult`, in place:
+/// `pivot` becomes D and `mult` the sub-diagonal of L. `false` if a pivot is ≤ `tiny`.
+pub(crate) fn ldlt_tridiagonal(pivot: &mut [f64], mult: &mut [f64], tiny: f64) -> bool {
+    for i in 0..pivot.len() {
+        if i > 0 {
+            // dᵢ = aᵢ − lᵢ₋₁ eᵢ₋₁ with lᵢ₋₁ = eᵢ₋₁/dᵢ₋₁
+            let e = mult[i - 1];
+            let l = e / pivot[i - 1];
+            mult[i - 1] = l;
+            pivot[i] -= l * e;
+        }
+        if !(pivot[i] > tiny) {
+            return false;
+        }
+    }
+    true
+}
+
+/// Solves LDLᵀ x = b in place, the factors from [`ldlt_tridiagonal`].
+pub(crate) fn solve_tridiagonal(pivot: &[f64], mult: &[f64], x: &mut [f64]) {
+    let n = pivot.len();
+    for i in 1..n {
+        x[i] -= mult[i - 1] * x[i - 1];
+    }
+    for (x, d) in x.iter_mut().zip(pivot) {
+        *x /= d;
+    }
+    for i in (0..n.saturating_sub(1)).rev() {
+        x[i] -= mult[i] * x[i + 1];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::HessianStructure;
+
+    /// A deterministic pseudo-random number in [−1, 1).
+    fn noise(state: &mut u64) -> f64 {
+        *state =
+            state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (*state >> 11) as f64 / (1u64 << 52) as f64 - 1.0
+    }
+
+    /// A random SPD matrix of the structure: random entries in the band, then a diagonal that
+    /// dominates each row (so SPD by Gershgorin), plus one.
+    fn random_spd(structure: HessianStructure, n: usize, seed: u64) -> HessianMatrix {
+        let mut state = seed;
+        let mut h = HessianMatrix::zeros(structure, n);
+        let mut row_sums = vec![0.0; n];
+        for i in 0..n {
+            for j in i + 1..n {
+                if h.contains(i, j) {
+                    let v = noise(&mut state);
+                    h.set(i, j, v);
+                    row_sums[i] += v.abs();
+                    row_sums[j] += v.abs();
+                }
+            }
+        }
+        for (i, s) in row_sums.iter().enumerate() {
+            h.set(i, i, s + 1.0 + noise(&mut state).abs());
+        }
+        h
+    }
+
+    /// Naive reference: Gaussian elimination with partial pivoting on the dense copy.
+    fn dense_reference(h: &HessianMatrix, rhs: &[f64]) -> Vec<f64> {
+        let n = h.dim();
+        let mut a = h.to_dense();
+        let mut x = rhs.to_vec();
+        for k in 0..n {
+            let p =
+                (k..n).max_by(|&i, &j| a[i * n + k].abs().total_cmp(&a[j * n + k].abs())).unwrap();
+            for c in 0..n {
+                a.swap(k * n + c, p * n + c);
+            }
+            x.swap(k, p);
+            for i in k + 1..n {
+                let m = a[i * n + k] / a[k * n + k];
+                for c in k..n {
+                    a[i * n + c] -= m * a[k * n + c];
+                }
+                x[i] -= m * x[k];
+            }
+        }
+        for i in (0..n).rev() {
+            let s: f64 = (i + 1..n).map(|c| a[i * n + c] * x[c]).sum();
+            x[i] = (x[i] - s) / a[i * n + i];
+        }
+        x
+    }
+
+    /// Relative agreement between two solutions of a well-conditioned system.
+    const SAME_SOLUTION: f64 = 1e-12;
+
+    #[test]
+    fn every_structure_solves_like_dense_elimination() {
+        for (structure, n) in [
+            (HessianStructure::Banded { bandwidth: 3 }, 40),
+            (HessianStructure::Banded { bandwidth: 1 }, 17),
+            (HessianStructure::Banded { bandwidth: 10 }, 8),
+            (HessianStructure::Banded { bandwidth: 0 }, 5),
+            (HessianStructure::Dense, 30),
+            (HessianStructure::Tridiagonal, 50),
+            (HessianStructure::Diagonal, 9),
+        ] {
+            for seed in 0..5 {
+                let h = random_spd(structure, n, seed);
+                let mut state = seed + 100;
+                let rhs: Vec<f64> = (0..n).map(|_| noise(&mut state)).collect();
+                let expect = dense_reference(&h, &rhs);
+                let mut work = Workspace::for_matrix(&h);
+                // A dirty workspace must not matter: factor overwrites all it reads.
+                match &mut work {
+                    Workspace::Dense { l, .. } | Workspace::Banded { l, .. } => l.fill(f64::NAN),
+                    Workspace::Tridiagonal { pivot, mult } => {
+                        pivot.fill(f64::NAN);
+                        mult.fill(f64::NAN);
+                    }
+                    Workspace::Diagonal { pivot } => pivot.fill(f64::NAN),
+                }
+                assert!(work.factor(&h, 0.0, 0.0), "{structure:?} n = {n}: SPD");
+                let mut x = rhs.clone();
+                work.solve(&mut x);
+                let scale = expect.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+                for (a, b) in x.iter().zip(&expect) {
+                    assert!((a - b).abs() <= SAME_SOLUTION * scale, "{structure:?} n = {n}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn banded_cholesky_equals_dense_cholesky() {
+        let (n, b) = (25, 4);
+        let h = random_spd(HessianStructure::Banded { bandwidth: b }, n, 7);
+        let mut dense = h.to_dense();
+        assert!(cholesky_dense(n, &mut dense, 0.0));
+        let HessianMatrix::Banded { bands, .. } = &h else { unreachable!() };
+        let mut band = bands.clone();
+        assert!(cholesky_banded(n, b, &mut band, 0.0));
+        for j in 0..n {
+            for i in j..n {
+                let banded = if i - j <= b { band[(i - j) * n + j] } else { 0.0 };
+                assert!((dense[i * n + j] - banded).abs() <= 1e-12, "L[{i}][{j}]");
+            }
+        }
+    }
+
+    #[test]
+    fn an_indefinite_matrix_is_refused_and_a_shift_repairs_it() {
+        for structure in [
+            HessianStructure::Dense,
+            HessianStructure::Banded { bandwidth: 2 },
+            HessianStructure::Tridiagonal,
+            HessianStructure::Diagonal,
+        ] {
+            let mut h = random_spd(structure, 6, 3);
+            h.set(3, 3, -5.0);
+            let mut work = Workspace::for_matrix(&h);
+            assert!(!work.factor(&h, 0.0, 0.0), "{structure:?}");
+            assert!(work.factor(&h, 100.0, 0.0), "{structure:?}");
+        }
+    }
+}

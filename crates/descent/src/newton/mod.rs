@@ -1,0 +1,36 @@
+//! Newton's method: the step d = −(∇²f)⁻¹∇f from the exact Hessian, made safe by a shift.
+//!
+//! Each iteration evaluates ∇²f(x) into a matrix of the objective's
+//! [`HessianStructure`](crate::HessianStructure), factorises it (shifted by τI when it is not
+//! positive definite), solves for the step and searches along it from the unit step. Near a
+//! minimiser with positive definite Hessian the unit step is accepted and convergence is
+//! quadratic; on a quadratic with SPD Hessian the first step lands on the minimiser.
+//!
+//! | method | model of f | per iteration | file | reference |
+//! |---|---|---|---|---|
+//! | [`Newton`] | exact second-order Taylor model, Hessian shifted to be SPD | one Hessian, one factorisation (or a few, while τ grows), one solve | [`modified`] | Nocedal & Wright §3.4, Alg. 3.3 |
+//!
+//! **The cost is the structure's.** The solve is chosen by the Hessian's storage, all of it
+//! written here with no dependency and no allocation per iteration:
+//!
+//! | structure | factorisation of H + τI | flops | memory |
+//! |---|---|---|---|
+//! | dense | Cholesky LLᵀ | n³/3 | n² (a copy of H) |
+//! | banded, half-bandwidth b | band Cholesky (Golub & Van Loan Alg. 4.3.5) | ≈ n·b² | (b + 1)·n |
+//! | tridiagonal | LDLᵀ (symmetric Thomas algorithm) | ≈ 3n | 2n |
+//! | diagonal | division | n | n |
+//!
+//! **Design decisions.**
+//! * The dense Cholesky is a plain in-place loop: right for n up to a few hundred. For large
+//!   dense n the planned backend is `faer` (blocked, parallel Cholesky), which would replace
+//!   only the dense arm of the factorisation.
+//! * A factorisation fails on a pivot ≤ n·ε·‖H‖∞ (not only ≤ 0): a pivot that small makes the
+//!   step meaningless, so it is treated as indefiniteness and repaired by the shift.
+//! * The line search is a type parameter, [`Backtracking`](crate::line_search::Backtracking)
+//!   (Armijo) by default, started at the unit step (N&W §3.5: Newton steps have their natural
+//!   length), so the full Newton step is taken whenever it decreases f enough.
+
+mod factor;
+pub mod modified;
+
+pub use modified::{Newton, NewtonState};

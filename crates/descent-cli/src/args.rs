@@ -96,13 +96,15 @@ pub enum MethodName {
     Bfgs,
     /// L-BFGS: the last `--memory` curvature pairs, O(m·n) per iteration.
     Lbfgs,
+    /// Newton's method with a modified Cholesky, solved in the Hessian's structure.
+    Newton,
 }
 
 impl MethodName {
-    /// Whether the method has a learning rate (the quasi-Newton methods take unit trial steps
-    /// and let the line search decide).
+    /// Whether the method has a learning rate (the quasi-Newton and Newton methods take unit
+    /// trial steps and let the line search decide).
     pub fn takes_learning_rate(self) -> bool {
-        !matches!(self, Self::Bfgs | Self::Lbfgs)
+        !matches!(self, Self::Bfgs | Self::Lbfgs | Self::Newton)
     }
 
     /// The name as the command line spells it.

@@ -10,7 +10,7 @@ use descent::first_order::{
 };
 use descent::line_search::MoreThuente;
 use descent::{
-    Bfgs, GradientDescent, Lbfgs, Method, Objective, Options, Report, minimize_observed,
+    Bfgs, GradientDescent, Hessian, Lbfgs, Method, Newton, Options, Report, minimize_observed,
 };
 use serde::Serialize;
 
@@ -51,7 +51,7 @@ fn accepted(method: MethodName) -> &'static [&'static str] {
             &["--decay", "--eps", "--momentum", "--centered", "--weight-decay", "--schedule"]
         }
         MethodName::Adadelta => &["--decay", "--eps", "--weight-decay", "--schedule"],
-        MethodName::Bfgs => {
+        MethodName::Bfgs | MethodName::Newton => {
             &["--line-search", "--c1", "--shrink-min", "--shrink-max", "--growth", "--max-trials"]
         }
         MethodName::Lbfgs => &[
@@ -95,7 +95,7 @@ struct Run<'a, O: ?Sized> {
     name: String,
 }
 
-impl<O: Objective + ?Sized> Run<'_, O> {
+impl<O: Hessian + ?Sized> Run<'_, O> {
     fn drive<M: Method<O>, C: Serialize>(
         self,
         method: M,
@@ -108,8 +108,9 @@ impl<O: Objective + ?Sized> Run<'_, O> {
     }
 }
 
-/// Runs the method `args` describes on `f` from `x0`.
-pub fn solve<O: Objective + ?Sized>(
+/// Runs the method `args` describes on `f` from `x0` (a [`Hessian`] for Newton's method; every
+/// built-in problem and every expression has one).
+pub fn solve<O: Hessian + ?Sized>(
     f: &O,
     x0: &[f64],
     args: &MethodArgs,
@@ -156,6 +157,12 @@ pub fn solve<O: Objective + ?Sized>(
                 run.drive(Bfgs::new().with_line_search(MoreThuente::default()), 1.0, &NoConfig {})
             }
             _ => run.drive(Bfgs::new().with_line_search(args.backtracking()), 1.0, &NoConfig {}),
+        },
+        MethodName::Newton => match args.line_search {
+            LineSearchName::MoreThuente => {
+                run.drive(Newton::new().with_line_search(MoreThuente::default()), 1.0, &NoConfig {})
+            }
+            _ => run.drive(Newton::new().with_line_search(args.backtracking()), 1.0, &NoConfig {}),
         },
         MethodName::Lbfgs => {
             let lbfgs = Lbfgs::new(args.memory.unwrap_or(10))?;

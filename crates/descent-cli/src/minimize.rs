@@ -146,7 +146,9 @@ pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
     let method = summary.method.as_str();
     let learning_rate = summary.learning_rate;
     let line_search = match (args.method.method, args.method.line_search) {
-        (MethodName::Bfgs | MethodName::Lbfgs, LineSearchName::None) => "armijo",
+        (MethodName::Bfgs | MethodName::Lbfgs | MethodName::Newton, LineSearchName::None) => {
+            "armijo"
+        }
         (_, LineSearchName::None) => "none",
         (_, LineSearchName::Armijo) => "armijo",
         (_, LineSearchName::MoreThuente) => "more_thuente",
@@ -208,7 +210,7 @@ fn describe(method: &str, line_search: &str, learning_rate: f64, args: &MethodAr
     let lr = number(learning_rate);
     if method == "gd" {
         format!("gd, line search {line_search}, learning rate {lr}")
-    } else if method == "bfgs" || method == "lbfgs" {
+    } else if matches!(method, "bfgs" | "lbfgs" | "newton") {
         format!("{method}, line search {line_search}")
     } else {
         let preset = format!("{:?}", args.first_order.preset).to_lowercase();

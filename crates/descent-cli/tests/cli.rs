@@ -160,7 +160,7 @@ fn bad_input_is_one_line_and_exit_code_two() {
     rejects(&["minimize", "--expr", "x +* y"], "column 4");
     rejects(&["minimize", "--problem", "booth", "--x0", "1,zz"], "element 2");
     rejects(&["minimize", "--problem", "rosenbrock", "--dim", "3"], "dimension 3");
-    rejects(&["minimize", "--problem", "booth", "--method", "newton"], "newton");
+    rejects(&["minimize", "--problem", "booth", "--method", "halley"], "halley");
     rejects(&["minimize", "--problem", "booth", "--c1", "0.5"], "--line-search armijo");
     rejects(&["minimize", "--problem", "booth", "--gtol", "-1"], "gtol");
     rejects(
@@ -235,6 +235,8 @@ fn quasi_newton_methods_run_with_either_line_search() {
         vec!["--method", "bfgs", "--line-search", "more-thuente"],
         vec!["--method", "bfgs", "--c1", "0.01"],
         vec!["--method", "gd", "--line-search", "more-thuente", "--max-iter", "100000"],
+        vec!["--method", "newton"],
+        vec!["--method", "newton", "--line-search", "more-thuente"],
     ] {
         let mut full = vec!["minimize", "--problem", "rosenbrock", "--dim", "10"];
         full.extend(&args);
@@ -242,6 +244,25 @@ fn quasi_newton_methods_run_with_either_line_search() {
         assert_eq!(v["status"], "converged", "{args:?}: {v}");
         assert!(v["distance_to_minimizer"].as_f64().unwrap() < 1e-4, "{args:?}: {v}");
     }
+    // Newton on a quadratic: one step, one Hessian. The tolerance is relative: x* reaches 1e5
+    // here, so rounding alone leaves ‖∇f‖ ≈ 1e-9 after the exact step.
+    let v = json(&[
+        "minimize",
+        "--problem",
+        "tridiagonal",
+        "--dim",
+        "1000",
+        "--method",
+        "newton",
+        "--gtol",
+        "0",
+        "--gtol-rel",
+        "1e-8",
+    ]);
+    assert_eq!(
+        (v["iterations"].as_u64(), v["evaluations"]["hessian"].as_u64()),
+        (Some(1), Some(1))
+    );
     let v = json(&["minimize", "--problem", "rosenbrock", "--method", "lbfgs", "--memory", "4"]);
     assert_eq!(v["hyperparameters"]["memory"], 4);
     assert_eq!(v["line_search"], "armijo");

@@ -31,7 +31,7 @@
 use crate::driver::{Counted, Iterate, Method, StepOutcome};
 use crate::error::positive;
 use crate::kernels::dot;
-use crate::line_search::{Backtracking, FixedStep, LineSearch, Ray};
+use crate::line_search::{Backtracking, FixedStep, LineSearch, Ray, SearchHistory};
 use crate::{Objective, Result};
 
 /// Gradient descent with step-length rule `L` ([`FixedStep`] or a [`LineSearch`]).
@@ -70,10 +70,11 @@ impl<L> GradientDescent<L> {
     }
 }
 
-/// Memory of [`GradientDescent`]: the step accepted last, where the next search starts.
+/// Memory of [`GradientDescent`]: the step accepted last, where the next search starts, the
+/// last value change and the line search's memory.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GradientDescentState {
-    previous_step: Option<f64>,
+    history: SearchHistory,
 }
 
 impl<O: Objective + ?Sized, L: LineSearch> Method<O> for GradientDescent<L> {
@@ -82,7 +83,7 @@ impl<O: Objective + ?Sized, L: LineSearch> Method<O> for GradientDescent<L> {
     fn init(&self, _objective: &Counted<'_, O>, _start: &Iterate) -> Result<Self::State> {
         positive("learning_rate", self.learning_rate)?;
         self.line_search.validate()?;
-        Ok(GradientDescentState { previous_step: None })
+        Ok(GradientDescentState { history: SearchHistory::default() })
     }
 
     fn step(
@@ -94,12 +95,15 @@ impl<O: Objective + ?Sized, L: LineSearch> Method<O> for GradientDescent<L> {
     ) -> StepOutcome {
         // d = −∇f, so φ'(0) = −‖∇f‖². The direction is read from the gradient, never copied.
         let dphi0 = -dot(&current.grad, &current.grad);
-        let t0 = self.line_search.initial_step(self.learning_rate, state.previous_step);
+        let context =
+            state.history.context(self.learning_rate, true, current, &current.grad, dphi0);
+        let t0 = self.line_search.first_trial(&context);
         let mut phi =
             Ray { objective, x: &current.x, direction: &current.grad, sign: -1.0, trial: next };
-        match self.line_search.search(&mut phi, current.value, dphi0, t0) {
+        let memory = &mut state.history.memory;
+        match self.line_search.search_with(&mut phi, current.value, dphi0, t0, memory) {
             Ok(accepted) => {
-                state.previous_step = Some(accepted.step);
+                state.history.record(current.value, &accepted);
                 StepOutcome::Moved
             }
             Err(_) => StepOutcome::LineSearchFailed,

@@ -55,7 +55,7 @@
 //! | `step_min` | | 1e-20 | steps below this are treated as zero; positive so that a search shrinking toward 0 ends with [`StepAtBound`](LineSearchFailure::StepAtBound) instead of spending its budget |
 //! | `step_max` | | 1e10 | L-BFGS-B's `stpmx` for unconstrained problems |
 //! | `max_evaluations` | | 20 | L-BFGS-B's budget; the paper's tests need at most 13, and 5× extrapolation crosses 14 decades in 20 evaluations |
-//! | `initial` | | [`InitialStep::Base`] | the unit step of quasi-Newton methods; choose [`InitialStep::Grow`] for gradient descent |
+//! | `initial` | | [`InitialStep::Base`] | the unit step of quasi-Newton methods; choose [`InitialStep::Grow`] for gradient descent, or [`InitialStep::Interpolate`] (N&W eq. 3.60) |
 //!
 //! **Why c₁ ≤ c₂ and not c₁ < c₂.** A step satisfying both conditions exists whenever φ is
 //! bounded below and c₁ ≤ c₂ (the minimiser of ψ has φ' = c₁·φ'(0)); the paper's own tests run
@@ -201,11 +201,15 @@ impl LineSearch for MoreThuente {
                 valid: "a growth factor at least 1 and finite",
             });
         }
-        Ok(())
+        self.initial.validate()
     }
 
     fn initial_step(&self, base: f64, previous: Option<f64>) -> f64 {
         self.initial.trial(base, previous)
+    }
+
+    fn first_trial(&self, context: &super::StepContext<'_>) -> f64 {
+        self.initial.trial_in(context)
     }
 
     fn search(

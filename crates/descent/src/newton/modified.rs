@@ -67,7 +67,7 @@
 use super::factor::Workspace;
 use crate::driver::{Counted, Iterate, Method, StepOutcome};
 use crate::kernels::dot;
-use crate::line_search::{Backtracking, LineSearch, Ray};
+use crate::line_search::{Backtracking, LineSearch, Ray, SearchHistory};
 use crate::{Hessian, HessianMatrix, Result};
 
 /// N&W's β relative to ‖H‖∞: the least positive shift.
@@ -125,6 +125,8 @@ pub struct NewtonState {
     factorizations: usize,
     /// Steepest-descent fallbacks.
     fallbacks: usize,
+    /// The value change and line-search memory of the run.
+    history: SearchHistory,
 }
 
 impl NewtonState {
@@ -257,6 +259,7 @@ impl<O: Hessian + ?Sized, L: LineSearch> Method<O> for Newton<L> {
             shifted: 0,
             factorizations: 0,
             fallbacks: 0,
+            history: SearchHistory::default(),
         })
     }
 
@@ -283,11 +286,16 @@ impl<O: Hessian + ?Sized, L: LineSearch> Method<O> for Newton<L> {
             let t = 1.0 / (-dphi0).sqrt();
             base = if t.is_finite() { t } else { 1.0 };
         }
-        let t0 = self.line_search.initial_step(base, None);
+        let context = state.history.context(base, false, current, &state.direction, dphi0);
+        let t0 = self.line_search.first_trial(&context);
         let mut phi =
             Ray { objective, x: &current.x, direction: &state.direction, sign: 1.0, trial: next };
-        match self.line_search.search(&mut phi, current.value, dphi0, t0) {
-            Ok(_) => StepOutcome::Moved,
+        let memory = &mut state.history.memory;
+        match self.line_search.search_with(&mut phi, current.value, dphi0, t0, memory) {
+            Ok(accepted) => {
+                state.history.record(current.value, &accepted);
+                StepOutcome::Moved
+            }
             Err(_) => StepOutcome::LineSearchFailed,
         }
     }
@@ -321,6 +329,7 @@ mod tests {
             shifted: 0,
             factorizations: 0,
             fallbacks: 0,
+            history: SearchHistory::default(),
         }
     }
 

@@ -66,7 +66,7 @@
 use super::{base_step, curvature_ok};
 use crate::driver::{Counted, Iterate, Method, StepOutcome};
 use crate::kernels::{dot, secant_pair};
-use crate::line_search::{Backtracking, LineSearch, Ray};
+use crate::line_search::{Backtracking, LineSearch, Ray, SearchHistory};
 use crate::{Objective, Result};
 
 /// Dense BFGS with line search `L` (see the [module docs](self)).
@@ -116,6 +116,8 @@ pub struct BfgsState {
     skipped: usize,
     /// Restarts (H reset to I on a non-descent direction) so far.
     restarts: usize,
+    /// The value change and line-search memory of the run.
+    history: SearchHistory,
 }
 
 impl BfgsState {
@@ -189,6 +191,7 @@ impl<O: Objective + ?Sized, L: LineSearch> Method<O> for Bfgs<L> {
             identity: true,
             skipped: 0,
             restarts: 0,
+            history: SearchHistory::default(),
         };
         state.reset();
         Ok(state)
@@ -211,11 +214,14 @@ impl<O: Objective + ?Sized, L: LineSearch> Method<O> for Bfgs<L> {
             dphi0 = dot(&current.grad, &state.direction);
         }
         let base = base_step(state.identity, &current.grad);
-        let t0 = self.line_search.initial_step(base, None);
+        let context = state.history.context(base, false, current, &state.direction, dphi0);
+        let t0 = self.line_search.first_trial(&context);
         let mut phi =
             Ray { objective, x: &current.x, direction: &state.direction, sign: 1.0, trial: next };
-        if self.line_search.search(&mut phi, current.value, dphi0, t0).is_err() {
-            return StepOutcome::LineSearchFailed;
+        let memory = &mut state.history.memory;
+        match self.line_search.search_with(&mut phi, current.value, dphi0, t0, memory) {
+            Ok(accepted) => state.history.record(current.value, &accepted),
+            Err(_) => return StepOutcome::LineSearchFailed,
         }
 
         // `next` holds x, f and ∇f at the accepted step (the line-search contract).

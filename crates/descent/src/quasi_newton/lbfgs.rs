@@ -62,7 +62,7 @@
 use super::{base_step, curvature_ok};
 use crate::driver::{Counted, Iterate, Method, StepOutcome};
 use crate::kernels::{axpy, dot, secant_pair};
-use crate::line_search::{Backtracking, LineSearch, Ray};
+use crate::line_search::{Backtracking, LineSearch, Ray, SearchHistory};
 use crate::{Error, Objective, Result};
 
 /// Limited-memory BFGS with line search `L` (see the [module docs](self)).
@@ -131,6 +131,8 @@ pub struct LbfgsState {
     skipped: usize,
     /// Restarts (memory cleared on a non-descent direction) so far.
     restarts: usize,
+    /// The value change and line-search memory of the run.
+    history: SearchHistory,
 }
 
 impl LbfgsState {
@@ -214,6 +216,7 @@ impl<O: Objective + ?Sized, L: LineSearch> Method<O> for Lbfgs<L> {
             direction: vec![0.0; n],
             skipped: 0,
             restarts: 0,
+            history: SearchHistory::default(),
         })
     }
 
@@ -234,11 +237,14 @@ impl<O: Objective + ?Sized, L: LineSearch> Method<O> for Lbfgs<L> {
             dphi0 = dot(&current.grad, &state.direction);
         }
         let base = base_step(state.len == 0, &current.grad);
-        let t0 = self.line_search.initial_step(base, None);
+        let context = state.history.context(base, false, current, &state.direction, dphi0);
+        let t0 = self.line_search.first_trial(&context);
         let mut phi =
             Ray { objective, x: &current.x, direction: &state.direction, sign: 1.0, trial: next };
-        if self.line_search.search(&mut phi, current.value, dphi0, t0).is_err() {
-            return StepOutcome::LineSearchFailed;
+        let memory = &mut state.history.memory;
+        match self.line_search.search_with(&mut phi, current.value, dphi0, t0, memory) {
+            Ok(accepted) => state.history.record(current.value, &accepted),
+            Err(_) => return StepOutcome::LineSearchFailed,
         }
 
         // `next` holds x, f and ∇f at the accepted step (the line-search contract).

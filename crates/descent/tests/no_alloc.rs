@@ -226,3 +226,43 @@ fn optimizer_steps_allocate_nothing() {
     }
     assert_eq!(allocations() - before, 0);
 }
+
+/// The Hager–Zhang search allocates nothing: its state is a few points and the run's
+/// `SearchMemory`, plain data in the method's state. BFGS, L-BFGS, Newton and gradient descent
+/// with it, after `init`.
+#[test]
+fn hager_zhang_iterations_allocate_nothing_after_set_up() {
+    use descent::line_search::{HagerZhang, InitialStep};
+    let hz = HagerZhang::default();
+    let guess = HagerZhang { initial: InitialStep::HAGER_ZHANG, ..hz };
+    let lbfgs = Lbfgs::default().with_line_search(hz);
+    let bfgs = Bfgs::default().with_line_search(hz);
+    let gd = GradientDescent::armijo().with_line_search(guess);
+    let newton = Newton::default().with_line_search(hz);
+    let quartic = Quartic(100, HessianStructure::Tridiagonal);
+    for (name, few, many) in [
+        (
+            "lbfgs + hz",
+            allocations_of_a_run(&Bowl(1000), lbfgs, 5),
+            allocations_of_a_run(&Bowl(1000), lbfgs, 40),
+        ),
+        (
+            "bfgs + hz",
+            allocations_of_a_run(&Bowl(1000), bfgs, 5),
+            allocations_of_a_run(&Bowl(1000), bfgs, 40),
+        ),
+        (
+            "gd + hz",
+            allocations_of_a_run(&Bowl(100), gd, 10),
+            allocations_of_a_run(&Bowl(100), gd, 1000),
+        ),
+        (
+            "newton + hz",
+            allocations_of_a_run(&quartic, newton, 5),
+            allocations_of_a_run(&quartic, newton, 40),
+        ),
+    ] {
+        assert!(few > 0, "{name}: set-up allocates its buffers");
+        assert_eq!(few, many, "{name}: more iterations allocated {} more times", many - few);
+    }
+}

@@ -131,6 +131,8 @@ pub enum LineSearchName {
     Armijo,
     /// Moré–Thuente: the strong Wolfe conditions.
     MoreThuente,
+    /// Hager–Zhang (CG_DESCENT): the Wolfe, then the approximate Wolfe conditions.
+    HagerZhang,
 }
 
 /// What to minimise: a built-in problem or an expression, and where to start.

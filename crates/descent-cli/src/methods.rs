@@ -8,7 +8,7 @@ use descent::first_order::{
     NAdamW, Nesterov, NesterovLookAhead, OptaxMomentum, Preset, RAdam, RAdamW, RmsProp, Schedule,
     Sgd, TorchMomentum,
 };
-use descent::line_search::MoreThuente;
+use descent::line_search::{HagerZhang, MoreThuente};
 use descent::{
     Bfgs, GradientDescent, Hessian, Lbfgs, Method, Newton, Options, Report, minimize_observed,
 };
@@ -77,7 +77,10 @@ pub fn check_flags(args: &MethodArgs) -> anyhow::Result<()> {
             ["--c1", "--shrink-min", "--shrink-max", "--growth", "--max-trials"].contains(&flag);
         let armijo = match method {
             MethodName::Gd => args.line_search == LineSearchName::Armijo,
-            _ => args.line_search != LineSearchName::MoreThuente,
+            _ => !matches!(
+                args.line_search,
+                LineSearchName::MoreThuente | LineSearchName::HagerZhang
+            ),
         };
         if backtracking_flag && !armijo {
             bail!("{flag} applies to the Armijo line search: add --line-search armijo");
@@ -127,6 +130,7 @@ pub fn solve<O: Hessian + ?Sized>(
     // below AdamW's; otherwise a cautious 1e-3.
     let lr = args.learning_rate.unwrap_or(match (args.method, args.line_search) {
         (MethodName::Gd, LineSearchName::Armijo | LineSearchName::MoreThuente) => 1.0,
+        (MethodName::Gd, LineSearchName::HagerZhang) => 1.0,
         (MethodName::Adamax | MethodName::Nadam | MethodName::Nadamw, _) => 2e-3,
         (MethodName::Lion, _) => 1e-4,
         (MethodName::Adagrad | MethodName::Rmsprop, _) => 1e-2,
@@ -151,16 +155,26 @@ pub fn solve<O: Hessian + ?Sized>(
                 let gd = GradientDescent { learning_rate: lr, line_search: MoreThuente::default() };
                 run.drive(gd, lr, &GdConfig { learning_rate: lr })
             }
+            LineSearchName::HagerZhang => {
+                let gd = GradientDescent { learning_rate: lr, line_search: HagerZhang::default() };
+                run.drive(gd, lr, &GdConfig { learning_rate: lr })
+            }
         },
         MethodName::Bfgs => match args.line_search {
             LineSearchName::MoreThuente => {
                 run.drive(Bfgs::new().with_line_search(MoreThuente::default()), 1.0, &NoConfig {})
+            }
+            LineSearchName::HagerZhang => {
+                run.drive(Bfgs::new().with_line_search(HagerZhang::default()), 1.0, &NoConfig {})
             }
             _ => run.drive(Bfgs::new().with_line_search(args.backtracking()), 1.0, &NoConfig {}),
         },
         MethodName::Newton => match args.line_search {
             LineSearchName::MoreThuente => {
                 run.drive(Newton::new().with_line_search(MoreThuente::default()), 1.0, &NoConfig {})
+            }
+            LineSearchName::HagerZhang => {
+                run.drive(Newton::new().with_line_search(HagerZhang::default()), 1.0, &NoConfig {})
             }
             _ => run.drive(Newton::new().with_line_search(args.backtracking()), 1.0, &NoConfig {}),
         },
@@ -170,6 +184,9 @@ pub fn solve<O: Hessian + ?Sized>(
             match args.line_search {
                 LineSearchName::MoreThuente => {
                     run.drive(lbfgs.with_line_search(MoreThuente::default()), 1.0, &config)
+                }
+                LineSearchName::HagerZhang => {
+                    run.drive(lbfgs.with_line_search(HagerZhang::default()), 1.0, &config)
                 }
                 _ => run.drive(lbfgs.with_line_search(args.backtracking()), 1.0, &config),
             }

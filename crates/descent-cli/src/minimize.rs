@@ -152,6 +152,7 @@ pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
         (_, LineSearchName::None) => "none",
         (_, LineSearchName::Armijo) => "armijo",
         (_, LineSearchName::MoreThuente) => "more_thuente",
+        (_, LineSearchName::HagerZhang) => "hager_zhang",
     };
     if args.json {
         return print_json(&RunJson {

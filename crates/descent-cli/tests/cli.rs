@@ -452,3 +452,30 @@ fn the_tour_tells_its_chapters() {
     assert!(text.contains("Chapter 3. Momentum") && text.contains("Chapter 4. Adagrad"));
     assert!(v["adagrad"]["gd_gap"].as_f64().unwrap() <= 1e-12);
 }
+
+#[test]
+fn hager_zhang_line_search_runs_for_every_method_that_takes_one() {
+    for method in ["gd", "bfgs", "lbfgs", "newton"] {
+        let mut args =
+            vec!["minimize", "--problem", "rosenbrock", "--dim", "10", "--method", method];
+        args.extend(["--line-search", "hager-zhang", "--max-iter", "100000"]);
+        let v = json(&args);
+        assert_eq!(v["status"], "converged", "{method}: {v}");
+        assert_eq!(v["line_search"], "hager_zhang", "{method}: {v}");
+        assert!(v["distance_to_minimizer"].as_f64().unwrap() < 1e-4, "{method}: {v}");
+    }
+    rejects(
+        &[
+            "minimize",
+            "--problem",
+            "booth",
+            "--method",
+            "lbfgs",
+            "--line-search",
+            "hager-zhang",
+            "--c1",
+            "0.01",
+        ],
+        "--line-search armijo",
+    );
+}

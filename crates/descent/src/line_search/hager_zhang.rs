@@ -4,8 +4,8 @@
 //! Starting from a trial step t₀, accept t when either
 //!
 //! ```text
-//! φ(t) − φ(0) ≤ δ·t·φ'(0)   and   φ'(t) ≥ σ·φ'(0)                     (Wolfe, T1; HZ 2005 eqs. 22–23)
-//! (2δ − 1)·φ'(0) ≥ φ'(t) ≥ σ·φ'(0)   and   φ(t) ≤ φ(0) + ε_k          (approximate Wolfe, T2; eqs. 24, 26)
+//! φ(t) − φ(0) ≤ δ·t·φ'(0)   and   φ'(t) ≥ σ·φ'(0)                     (Wolfe, T1; HZ 2005 §4)
+//! (2δ − 1)·φ'(0) ≥ φ'(t) ≥ σ·φ'(0)   and   φ(t) ≤ φ(0) + ε_k          (approximate Wolfe, T2; HZ 2005 §4)
 //! ```
 //!
 //! The approximate Wolfe conditions replace the sufficient decrease on φ, which rounding
@@ -13,12 +13,13 @@
 //! ε_k allows φ to rise by a rounding-sized amount. T2 is allowed once the run has switched
 //! (see *the switch* below); T1 always.
 //!
-//! # The algorithm (Hager & Zhang 2006, §4; 2005, §4)
+//! # The algorithm (Hager & Zhang 2005, §4; 2006, the line search)
 //! Every trial is tested (T1, or T2 where allowed) right after it is evaluated, as CG_DESCENT
 //! does; the first that passes is accepted, so **the last evaluation is at the accepted step**
 //! and the caller's buffers hold its value and gradient. A bracket [a, b] keeps the invariants
-//! φ(a) ≤ φ(0) + ε_k, φ'(a) < 0, φ'(b) ≥ 0 (2005 eq. 29), which guarantee an acceptable step
-//! inside. With θ = 1/2 (bisection):
+//! φ(a) ≤ φ(0) + ε_k, φ'(a) < 0, φ'(b) ≥ 0 (2005 eq. 4.4), which guarantee an acceptable step
+//! inside (kept on ψ instead of φ before the switch: see the deviations below). With θ = 1/2
+//! (bisection):
 //!
 //! ```text
 //! bracket(c)  B1  φ'(c) ≥ 0                         → [a, b] = [last c with φ ≤ φ(0) + ε_k (or 0), c]
@@ -41,7 +42,7 @@
 //!             L3  repeat from L1
 //! ```
 //!
-//! **The switch (2006, §4).** ε_k = ε·C_k with C_k a running average of |f|:
+//! **The switch (2006).** ε_k = ε·C_k with C_k a running average of |f|:
 //!
 //! ```text
 //! Q₀ = 0, C₀ = 0;   at search k:  Q ← 1 + Δ·Q,  C ← C + (|fₖ| − C)/Q;   ε_k = ε·C
@@ -78,6 +79,14 @@
 //! exhausted budget → [`NoAcceptableStep`](LineSearchFailure::NoAcceptableStep).
 //!
 //! **Deviations from the papers.**
+//! * **Before the switch the bracket is kept on ψ(t) = φ(t) − δ·t·φ'(0)** (Moré & Thuente's
+//!   auxiliary function, M&T eq. 2.1), with ψ(a) ≤ φ(0) in place of φ(a) ≤ φ(0) + ε_k; the
+//!   acceptance tests stay on φ. The papers bracket φ itself, and their bracket is sure to hold
+//!   a point satisfying T2, not T1: on Moré & Thuente's function 4 (nearly flat between two
+//!   kinks) T1 holds only for t ≲ 10⁻², and from t₀ = 0.1 the φ-bracket closed in on the flat
+//!   middle until no float was left inside it (27 evaluations, a failure). On ψ the bracket [a, b] (ψ'(a) < 0 ≤ ψ'(b), ψ(a) ≤ φ(0))
+//!   holds a t with ψ'(t) = 0 and ψ(t) ≤ φ(0), i.e. φ'(t) = δφ'(0) ≥ σφ'(0) and T1. After the
+//!   switch the bracket is kept on φ, as in the papers.
 //! * B2 starts U3 from the last expansion point with φ ≤ φ(0) + ε_k instead of â = 0: it
 //!   satisfies U3's invariants too, and the interval is shorter.
 //! * A secant point that is not strictly inside the bracket (or not finite, e.g. from a
@@ -89,8 +98,8 @@
 //! * The initial guess's step I1 (a quadratic through φ(0), φ'(0), φ(ψ₁tₖ₋₁)) is left out: it
 //!   costs an evaluation outside the search, which the [`Phi`] contract does not allow a
 //!   first-trial rule to spend.
-//! * CG_DESCENT 6's later refinements (searching on ψ(t) = φ(t) − φ(0) − δtφ'(0) in the Wolfe
-//!   phase, the `nshrink`/`QuadStep` heuristics) are not included.
+//! * CG_DESCENT's later code refinements (its `QuadStep` and contraction heuristics) are not
+//!   included.
 //!
 //! The search allocates nothing: its state is a few points of (t, φ, φ').
 //!
@@ -116,11 +125,11 @@
 //!
 //! References:
 //! * W. W. Hager, H. Zhang (2005), *A new conjugate gradient method with guaranteed descent
-//!   and an efficient line search*, SIAM J. Optim. 16(1), 170–192, §4 (eqs. 22–29, U0–U3,
-//!   secant², L0–L3).
+//!   and an efficient line search*, SIAM J. Optim. 16(1), 170–192, §4 (the conditions, eq. 4.4,
+//!   U0–U3, secant², L0–L3).
 //! * W. W. Hager, H. Zhang (2006), *Algorithm 851: CG_DESCENT, a conjugate gradient method
-//!   with guaranteed descent*, ACM Trans. Math. Software 32(1), 113–137, §3 (I0–I2), §4
-//!   (B0–B3, ε_k = ε·C_k, the switch).
+//!   with guaranteed descent*, ACM Trans. Math. Software 32(1), 113–137 (the initial guess
+//!   I0–I2; the bracket B0–B3; ε_k = ε·C_k and the switch).
 //! * LineSearches.jl, `HagerZhang` (cross-checked for the details above).
 
 use super::{Accepted, InitialStep, LineSearch, LineSearchFailure, Phi, SearchMemory, StepContext};
@@ -178,14 +187,14 @@ impl HagerZhang {
     /// Whether (t, φ(t), φ'(t)) is acceptable: T1, or T2 when `approximate`.
     fn acceptable(&self, p: Point, phi0: f64, dphi0: f64, limit: f64, approximate: bool) -> bool {
         let curvature = p.slope >= self.sigma * dphi0;
-        let wolfe = p.value - phi0 <= self.delta * p.step * dphi0; // T1 (2005 eq. 22)
+        let wolfe = p.value - phi0 <= self.delta * p.step * dphi0; // T1
         let approximate_wolfe = approximate
-            && (2.0 * self.delta - 1.0) * dphi0 >= p.slope // T2 (2005 eq. 24)
-            && p.value <= limit; // 2006 eq. for ε_k
+            && (2.0 * self.delta - 1.0) * dphi0 >= p.slope // T2
+            && p.value <= limit; // ε_k = ε·C_k
         curvature && (wolfe || approximate_wolfe)
     }
 
-    /// Updates C_k, Q_k and the switch for a search from fₖ = `phi0` (2006, §4); returns
+    /// Updates C_k, Q_k and the switch for a search from fₖ = `phi0` (2006); returns
     /// whether T2 is allowed and ε_k.
     fn remember(&self, memory: &mut SearchMemory, phi0: f64) -> (bool, f64) {
         memory.weight = 1.0 + self.decay * memory.weight;
@@ -564,7 +573,8 @@ mod tests {
 
     #[test]
     fn the_six_test_functions_of_more_and_thuente() {
-        let functions: [(usize, &dyn Fn(f64) -> (f64, f64)); 6] = [
+        type Function<'a> = &'a dyn Fn(f64) -> (f64, f64);
+        let functions: [(usize, Function); 6] = [
             (1, &table1),
             (2, &table2),
             (3, &table3),

@@ -160,7 +160,7 @@ pub enum InitialStep {
     /// the quotient is not positive and finite. Needs a [`StepContext`]:
     /// [`trial`](Self::trial) alone gives the base step.
     Interpolate,
-    /// Hager & Zhang's guess (2006, §3, steps I0 and I2; I1 is left out, see
+    /// Hager & Zhang's guess (2006, steps I0 and I2; I1 is left out, see
     /// [`hager_zhang`]): on the first iteration (k = 0)
     ///
     /// ```text

@@ -23,6 +23,12 @@
 //!   where H = I carries no scale and the trial is 1/‖∇f‖, so that the first step has length 1
 //!   (as L-BFGS-B does). The previous accepted step is not passed to the line search: a
 //!   quasi-Newton step is already scaled.
+//!   The search's [`first_trial`](crate::line_search::LineSearch::first_trial) also sees the last
+//!   value change fₖ − fₖ₋₁ and φ'(0) (a [`StepContext`](crate::line_search::StepContext)), so
+//!   [`InitialStep::Interpolate`](crate::line_search::InitialStep::Interpolate) (N&W eq. 3.60)
+//!   works here; and each run keeps one
+//!   [`SearchMemory`](crate::line_search::SearchMemory) for searches that adapt over a run
+//!   ([`HagerZhang`](crate::line_search::HagerZhang)'s switch to approximate Wolfe).
 //! * The accepted iterate's value and gradient come from the line search's last evaluation
 //!   (the [`line_search`](crate::line_search) contract): one evaluation is never repeated.
 //! * All buffers are allocated in [`Method::init`](crate::Method::init); an iteration

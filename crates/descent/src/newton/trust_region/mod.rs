@@ -48,7 +48,7 @@
 //! shrinks) when f at the trial is NaN or the model predicts no decrease (mₖ(0) − mₖ(p) ≤ 0,
 //! which a correct subproblem gives only when rounding dominates). When the radius falls below
 //! ε·max(1, ‖xₖ‖₂), where steps no longer change x in floating point, the step reports
-//! [`StepOutcome::TrustRegionCollapsed`](crate::StepOutcome::TrustRegionCollapsed) and the run
+//! [`StepOutcome::TrustRegionCollapsed`] and the run
 //! ends with [`Status::TrustRegionCollapsed`](crate::Status::TrustRegionCollapsed). From
 //! Δmax = 1000 that takes at most ⌈log₄(1000/ε)⌉ = 26 trials.
 //!

@@ -98,13 +98,27 @@ pub enum MethodName {
     Lbfgs,
     /// Newton's method with a modified Cholesky, solved in the Hessian's structure.
     Newton,
+    /// Line-search Newton–CG: truncated CG on Hessian-vector products (Hessian-free).
+    NewtonCg,
+    /// Trust region with Steihaug–CG on Hessian-vector products (scipy's trust-ncg).
+    TrustNcg,
+    /// Trust region along the dogleg path, Hessian factorised in its structure (scipy's dogleg).
+    Dogleg,
 }
 
 impl MethodName {
     /// Whether the method has a learning rate (the quasi-Newton and Newton methods take unit
     /// trial steps and let the line search decide).
     pub fn takes_learning_rate(self) -> bool {
-        !matches!(self, Self::Bfgs | Self::Lbfgs | Self::Newton)
+        !matches!(
+            self,
+            Self::Bfgs
+                | Self::Lbfgs
+                | Self::Newton
+                | Self::NewtonCg
+                | Self::TrustNcg
+                | Self::Dogleg
+        )
     }
 
     /// The name as the command line spells it.
@@ -176,7 +190,7 @@ pub struct MethodArgs {
     /// method's own, e.g. 1e-3 for gd with a fixed step, 1 with a line search).
     #[arg(long = "lr", visible_alias = "learning-rate", allow_hyphen_values = true)]
     pub learning_rate: Option<f64>,
-    /// Step-length rule (gd only).
+    /// Step-length rule (gd, bfgs, lbfgs, newton, newton-cg).
     #[arg(long, value_enum, default_value = "none")]
     pub line_search: LineSearchName,
     #[command(flatten)]
@@ -199,6 +213,15 @@ pub struct MethodArgs {
     /// Curvature pairs L-BFGS keeps.
     #[arg(long)]
     pub memory: Option<usize>,
+    /// Trust region: the first radius Δ₀ (default 1).
+    #[arg(long, allow_hyphen_values = true)]
+    pub initial_radius: Option<f64>,
+    /// Trust region: the largest radius Δmax (default 1000).
+    #[arg(long, allow_hyphen_values = true)]
+    pub max_radius: Option<f64>,
+    /// Trust region: accept a trial when ρ = actual/predicted reduction > eta (default 0.15).
+    #[arg(long, allow_hyphen_values = true)]
+    pub eta: Option<f64>,
 }
 
 impl MethodArgs {
@@ -227,6 +250,9 @@ impl MethodArgs {
             growth: None,
             max_trials: None,
             memory: None,
+            initial_radius: None,
+            max_radius: None,
+            eta: None,
         }
     }
 }
@@ -506,6 +532,9 @@ impl MethodArgs {
             (f.initial_accumulator.is_some(), "--initial-accumulator"),
             (f.centered, "--centered"),
             (self.memory.is_some(), "--memory"),
+            (self.initial_radius.is_some(), "--initial-radius"),
+            (self.max_radius.is_some(), "--max-radius"),
+            (self.eta.is_some(), "--eta"),
         ]
         .into_iter()
         .filter_map(|(given, flag)| given.then_some(flag))

@@ -2,7 +2,7 @@
 //! learning rate, as a table or one JSON object, with figures of their paths and losses.
 
 use descent::driver::Trace;
-use descent::{Evaluations, Hessian, Options, Report};
+use descent::{Evaluations, Hessian, HessianVectorProduct, Options, Report};
 use serde::Serialize;
 
 use crate::args::{CompareArgs, MethodArgs, MethodName};
@@ -189,7 +189,7 @@ fn write_figures(target: &Target, runs: &[Run], args: &CompareArgs) -> anyhow::R
 
 /// One method on `f`: at the given learning rate, or at the grid rate that converges with the
 /// fewest evaluations (or, if none converges, ends lowest).
-fn race<O: Hessian + ?Sized>(
+fn race<O: Hessian + HessianVectorProduct + ?Sized>(
     f: &O,
     x0: &[f64],
     method: MethodName,

@@ -12,6 +12,7 @@ use descent::line_search::{HagerZhang, MoreThuente};
 use descent::{
     Bfgs, GradientDescent, Hessian, Lbfgs, Method, Newton, Options, Report, minimize_observed,
 };
+use descent::{HessianVectorProduct, NewtonCg, TrustRegion};
 use serde::Serialize;
 
 use crate::args::{LineSearchName, MethodArgs, MethodName, PresetName};
@@ -51,7 +52,8 @@ fn accepted(method: MethodName) -> &'static [&'static str] {
             &["--decay", "--eps", "--momentum", "--centered", "--weight-decay", "--schedule"]
         }
         MethodName::Adadelta => &["--decay", "--eps", "--weight-decay", "--schedule"],
-        MethodName::Bfgs | MethodName::Newton => {
+        MethodName::TrustNcg | MethodName::Dogleg => &["--initial-radius", "--max-radius", "--eta"],
+        MethodName::Bfgs | MethodName::Newton | MethodName::NewtonCg => {
             &["--line-search", "--c1", "--shrink-min", "--shrink-max", "--growth", "--max-trials"]
         }
         MethodName::Lbfgs => &[
@@ -98,7 +100,7 @@ struct Run<'a, O: ?Sized> {
     name: String,
 }
 
-impl<O: Hessian + ?Sized> Run<'_, O> {
+impl<O: Hessian + HessianVectorProduct + ?Sized> Run<'_, O> {
     fn drive<M: Method<O>, C: Serialize>(
         self,
         method: M,
@@ -111,9 +113,10 @@ impl<O: Hessian + ?Sized> Run<'_, O> {
     }
 }
 
-/// Runs the method `args` describes on `f` from `x0` (a [`Hessian`] for Newton's method; every
-/// built-in problem and every expression has one).
-pub fn solve<O: Hessian + ?Sized>(
+/// Runs the method `args` describes on `f` from `x0` (a [`Hessian`] for Newton's method and
+/// dogleg, Hessian-vector products for Newton-CG and trust-ncg; every built-in problem and
+/// every expression has both).
+pub fn solve<O: Hessian + HessianVectorProduct + ?Sized>(
     f: &O,
     x0: &[f64],
     args: &MethodArgs,
@@ -178,6 +181,30 @@ pub fn solve<O: Hessian + ?Sized>(
             }
             _ => run.drive(Newton::new().with_line_search(args.backtracking()), 1.0, &NoConfig {}),
         },
+        MethodName::NewtonCg => {
+            let method = NewtonCg::new();
+            let config =
+                NewtonCgConfig { forcing_max: method.forcing_max, max_cg_iterations: "20n" };
+            match args.line_search {
+                LineSearchName::MoreThuente => {
+                    run.drive(method.with_line_search(MoreThuente::default()), 1.0, &config)
+                }
+                LineSearchName::HagerZhang => {
+                    run.drive(method.with_line_search(HagerZhang::default()), 1.0, &config)
+                }
+                LineSearchName::None | LineSearchName::Armijo => {
+                    run.drive(method.with_line_search(args.backtracking()), 1.0, &config)
+                }
+            }
+        }
+        MethodName::TrustNcg => {
+            let method = trust_region(TrustRegion::steihaug(), args);
+            run.drive(method, 1.0, &TrustRegionConfig::of(&method))
+        }
+        MethodName::Dogleg => {
+            let method = trust_region(TrustRegion::dogleg(), args);
+            run.drive(method, 1.0, &TrustRegionConfig::of(&method))
+        }
         MethodName::Lbfgs => {
             let lbfgs = Lbfgs::new(args.memory.unwrap_or(10))?;
             let config = LbfgsConfig { memory: lbfgs.memory };
@@ -340,6 +367,39 @@ fn set(field: &mut f64, flag: Option<f64>) {
     if let Some(value) = flag {
         *field = value;
     }
+}
+
+/// The trust-region flags over scipy's defaults.
+fn trust_region<S>(mut method: TrustRegion<S>, args: &MethodArgs) -> TrustRegion<S> {
+    set(&mut method.initial_radius, args.initial_radius);
+    set(&mut method.max_radius, args.max_radius);
+    set(&mut method.eta, args.eta);
+    method
+}
+
+/// A trust region's radius rules, for the report.
+#[derive(Serialize)]
+struct TrustRegionConfig {
+    initial_radius: f64,
+    max_radius: f64,
+    eta: f64,
+}
+
+impl TrustRegionConfig {
+    fn of<S>(method: &TrustRegion<S>) -> Self {
+        Self {
+            initial_radius: method.initial_radius,
+            max_radius: method.max_radius,
+            eta: method.eta,
+        }
+    }
+}
+
+/// Newton-CG's configuration, for the report.
+#[derive(Serialize)]
+struct NewtonCgConfig {
+    forcing_max: f64,
+    max_cg_iterations: &'static str,
 }
 
 /// BFGS has no setting beyond its line search.

@@ -146,9 +146,10 @@ pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
     let method = summary.method.as_str();
     let learning_rate = summary.learning_rate;
     let line_search = match (args.method.method, args.method.line_search) {
-        (MethodName::Bfgs | MethodName::Lbfgs | MethodName::Newton, LineSearchName::None) => {
-            "armijo"
-        }
+        (
+            MethodName::Bfgs | MethodName::Lbfgs | MethodName::Newton | MethodName::NewtonCg,
+            LineSearchName::None,
+        ) => "armijo",
         (_, LineSearchName::None) => "none",
         (_, LineSearchName::Armijo) => "armijo",
         (_, LineSearchName::MoreThuente) => "more_thuente",
@@ -211,8 +212,10 @@ fn describe(method: &str, line_search: &str, learning_rate: f64, args: &MethodAr
     let lr = number(learning_rate);
     if method == "gd" {
         format!("gd, line search {line_search}, learning rate {lr}")
-    } else if matches!(method, "bfgs" | "lbfgs" | "newton") {
+    } else if matches!(method, "bfgs" | "lbfgs" | "newton" | "newton-cg") {
         format!("{method}, line search {line_search}")
+    } else if matches!(method, "trust-ncg" | "dogleg") {
+        format!("{method}, trust region")
     } else {
         let preset = format!("{:?}", args.first_order.preset).to_lowercase();
         format!("{method} ({preset} defaults), learning rate {lr}")

@@ -455,7 +455,7 @@ fn the_tour_tells_its_chapters() {
 
 #[test]
 fn hager_zhang_line_search_runs_for_every_method_that_takes_one() {
-    for method in ["gd", "bfgs", "lbfgs", "newton"] {
+    for method in ["gd", "bfgs", "lbfgs", "newton", "newton-cg"] {
         let mut args =
             vec!["minimize", "--problem", "rosenbrock", "--dim", "10", "--method", method];
         args.extend(["--line-search", "hager-zhang", "--max-iter", "100000"]);
@@ -477,5 +477,85 @@ fn hager_zhang_line_search_runs_for_every_method_that_takes_one() {
             "0.01",
         ],
         "--line-search armijo",
+    );
+}
+
+/// A second-order method on the 10-dimensional Rosenbrock problem and on an expression (which
+/// has Hessian-vector products and a Hessian too).
+fn converges_on_rosenbrock(method: &str) {
+    let v = json(&["minimize", "--problem", "rosenbrock", "--dim", "10", "--method", method]);
+    assert_eq!(v["status"], "converged", "{method}: {v}");
+    assert!(v["distance_to_minimizer"].as_f64().unwrap() < 1e-4, "{method}: {v}");
+    assert_eq!(v["method"], method);
+    let expr = ["minimize", "--expr", "100*(y-x^2)^2+(1-x)^2", "--x0", "-1.2,1", "--method"];
+    let v = json(&[&expr[..], &[method]].concat());
+    assert_eq!(v["status"], "converged", "{method}: {v}");
+    assert!((v["x"][0].as_f64().unwrap() - 1.0).abs() < 1e-6, "{method}: {v}");
+}
+
+#[test]
+fn newton_cg_runs_from_the_command_line() {
+    converges_on_rosenbrock("newton-cg");
+    let v = json(&[
+        "minimize",
+        "--problem",
+        "rosenbrock",
+        "--method",
+        "newton-cg",
+        "--line-search",
+        "more-thuente",
+    ]);
+    assert_eq!(v["status"], "converged");
+    assert_eq!(v["line_search"], "more_thuente");
+    assert_eq!(v["hyperparameters"]["forcing_max"], 0.5);
+    rejects(
+        &["minimize", "--problem", "booth", "--method", "newton-cg", "--eta", "0.1"],
+        "--eta does not apply",
+    );
+}
+
+#[test]
+fn trust_ncg_runs_from_the_command_line() {
+    converges_on_rosenbrock("trust-ncg");
+    // scipy's trust-ncg on Rosenbrock from (−1.2, 1), gtol 1e-8: 27 accepted steps of 30
+    // trials (bench/peers/trust_region_reference.json), so 31 value evaluations.
+    let v =
+        json(&["minimize", "--problem", "rosenbrock", "--method", "trust-ncg", "--gtol", "1e-8"]);
+    assert_eq!(
+        (v["iterations"].as_u64(), v["evaluations"]["value"].as_u64()),
+        (Some(27), Some(31))
+    );
+    rejects(
+        &["minimize", "--problem", "booth", "--method", "trust-ncg", "--initial-radius", "2000"],
+        "initial_radius",
+    );
+}
+
+#[test]
+fn dogleg_runs_from_the_command_line() {
+    converges_on_rosenbrock("dogleg");
+    let v = json(&[
+        "minimize",
+        "--problem",
+        "booth",
+        "--method",
+        "dogleg",
+        "--initial-radius",
+        "0.5",
+        "--max-radius",
+        "100",
+        "--eta",
+        "0.1",
+    ]);
+    assert_eq!(v["status"], "converged", "{v}");
+    let h = &v["hyperparameters"];
+    assert_eq!(
+        (h["initial_radius"].as_f64(), h["max_radius"].as_f64(), h["eta"].as_f64()),
+        (Some(0.5), Some(100.0), Some(0.1))
+    );
+    rejects(&["minimize", "--problem", "booth", "--method", "dogleg", "--eta", "0.3"], "eta");
+    rejects(
+        &["minimize", "--problem", "booth", "--method", "dogleg", "--line-search", "armijo"],
+        "--line-search does not apply",
     );
 }

@@ -9,7 +9,7 @@
 //! | [`driver`] | [`minimize`]: the loop, stopping rules, [`Report`], [`Status`], observers |
 //! | [`first_order`] | gradient descent, momentum, Nesterov, Adagrad, RMSProp, Adadelta, Adam, AdamW, AMSGrad, Adamax, NAdam, RAdam, Lion: composable rules fused into one pass, the step API ([`first_order::Optimizer`]) and the driver ([`first_order::FirstOrder`]), schedules, torch/optax presets |
 //! | [`quasi_newton`] | [`Bfgs`] (dense inverse Hessian) and [`Lbfgs`] (limited memory, two-loop recursion), generic over their line search |
-//! | [`newton`] | [`Newton`]: exact Hessian, solved by its structure (dense Cholesky, banded Cholesky, tridiagonal LDLᵀ, diagonal), shifted by τI where indefinite, with a line search |
+//! | [`newton`] | [`Newton`]: exact Hessian, solved by its structure (dense Cholesky, banded Cholesky, tridiagonal LDLᵀ, diagonal), shifted by τI where indefinite, with a line search; [`NewtonCg`] (Hessian-free, truncated CG); [`TrustRegion`] with [`SteihaugCg`] or [`Dogleg`] (scipy's `trust-ncg` and `dogleg`) |
 //! | [`line_search`] | backtracking Armijo with quadratic/cubic interpolation; Moré–Thuente (strong Wolfe); Hager–Zhang (approximate Wolfe); initial-step rules |
 //! | [`problems`] | built-in landscapes with known answers: ramp, ravine, Rosenbrock, saddles, ... |
 //! | [`expr`] | a small expression language, differentiated exactly |
@@ -49,7 +49,7 @@ pub use driver::{
 };
 pub use error::{Error, Result};
 pub use first_order::GradientDescent;
-pub use newton::Newton;
+pub use newton::{Dogleg, Newton, NewtonCg, SteihaugCg, TrustRegion};
 pub use objective::{
     AutoDiff, DualFunction, GradientCheck, Hessian, HessianMatrix, HessianStructure,
     HessianVectorProduct, Objective, check_gradient,

@@ -2,7 +2,7 @@
 //! outcome stated — and each expected failure with its reason.
 
 use descent::problems::{ProblemConfig, build};
-use descent::{GradientDescent, Options, Report, Status, minimize};
+use descent::{GradientDescent, NewtonCg, Options, Report, Status, TrustRegion, minimize};
 
 /// What a run must end with.
 #[derive(Debug, Clone, Copy)]
@@ -83,5 +83,42 @@ fn fixed_step_gradient_descent_at_one_over_lambda_max() {
         let m = &problem.minimizers()[0];
         let distance = m.iter().zip(&report.x).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt();
         check(name, "gd, α = 1/λ_max", &report, Expect::Minimizer(1e-7), Some(distance));
+    }
+}
+
+/// The second-order rows: Newton–CG, trust-ncg and dogleg on every built-in problem. Each
+/// converges near the minimiser where there is one, ends `unbounded_below` where there is
+/// none, and stops at a stationary point of Rastrigin (a local method on many basins).
+#[test]
+fn newton_cg_and_trust_regions_on_every_problem() {
+    let table = [
+        ("ramp", Expect::Unbounded),
+        ("ravine", Expect::Minimizer(1e-6)),
+        ("rosenbrock", Expect::Minimizer(1e-6)),
+        ("beale", Expect::Minimizer(1e-6)),
+        ("himmelblau", Expect::Minimizer(1e-6)),
+        ("booth", Expect::Minimizer(1e-6)),
+        ("saddle", Expect::Unbounded),
+        ("monkey_saddle", Expect::Unbounded),
+        ("rastrigin", Expect::Stationary),
+        ("tridiagonal", Expect::Minimizer(1e-6)),
+        ("random_quadratic", Expect::Minimizer(1e-6)),
+    ];
+    let options = Options { max_iter: 1000, ..Options::default() };
+    for (name, expect) in table {
+        let problem = build(name, &ProblemConfig::default()).unwrap();
+        let (p, x0) = (problem.as_ref(), problem.start());
+        for (method, report) in [
+            ("newton-cg", minimize(p, &x0, NewtonCg::default(), &options).unwrap()),
+            ("trust-ncg", minimize(p, &x0, TrustRegion::steihaug(), &options).unwrap()),
+            ("dogleg", minimize(p, &x0, TrustRegion::dogleg(), &options).unwrap()),
+        ] {
+            let distance = problem
+                .minimizers()
+                .iter()
+                .map(|m| m.iter().zip(&report.x).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt())
+                .min_by(f64::total_cmp);
+            check(name, method, &report, expect, distance);
+        }
     }
 }

@@ -9,6 +9,7 @@ use descent::{
     AutoDiff, Bfgs, DualFunction, GradientDescent, Hessian, HessianMatrix, HessianStructure, Lbfgs,
     Method, Newton, Objective, Options, Status, minimize,
 };
+use descent::{HessianVectorProduct, NewtonCg, TrustRegion};
 use num_dual::DualNum;
 
 struct Counting;
@@ -264,5 +265,52 @@ fn hager_zhang_iterations_allocate_nothing_after_set_up() {
     ] {
         assert!(few > 0, "{name}: set-up allocates its buffers");
         assert_eq!(few, many, "{name}: more iterations allocated {} more times", many - few);
+    }
+}
+
+impl HessianVectorProduct for Quartic {
+    fn hessian_vector_product(&self, x: &[f64], v: &[f64], hv: &mut [f64]) {
+        for ((hv, x), v) in hv.iter_mut().zip(x).zip(v) {
+            *hv = 3.0 * x * x * v;
+        }
+    }
+}
+
+/// Newton–CG and trust-region iterations allocate nothing after `init` (CG vectors; the
+/// dogleg's Hessian, factor and points; the trial step), for every structure's solver.
+#[test]
+fn newton_cg_and_trust_region_iterations_allocate_nothing_after_set_up() {
+    for structure in [
+        HessianStructure::Dense,
+        HessianStructure::Banded { bandwidth: 3 },
+        HessianStructure::Tridiagonal,
+        HessianStructure::Diagonal,
+    ] {
+        let f = Quartic(100, structure);
+        for (name, few, many) in [
+            (
+                "newton-cg",
+                allocations_of_a_run(&f, NewtonCg::default(), 5),
+                allocations_of_a_run(&f, NewtonCg::default(), 40),
+            ),
+            (
+                "trust-ncg",
+                allocations_of_a_run(&f, TrustRegion::steihaug(), 5),
+                allocations_of_a_run(&f, TrustRegion::steihaug(), 40),
+            ),
+            (
+                "dogleg",
+                allocations_of_a_run(&f, TrustRegion::dogleg(), 5),
+                allocations_of_a_run(&f, TrustRegion::dogleg(), 40),
+            ),
+        ] {
+            assert!(few > 0, "{name}, {structure:?}: set-up allocates its buffers");
+            assert_eq!(
+                few,
+                many,
+                "{name}, {structure:?}: 35 more iterations allocated {} more times",
+                many - few
+            );
+        }
     }
 }

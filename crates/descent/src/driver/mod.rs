@@ -4,7 +4,8 @@
 //! counting, stopping rules, honest statuses, observers and timing. The rules, checked after
 //! every step in this order:
 //!
-//! 1. the method could not step (line search failed) → [`Status::LineSearchFailed`];
+//! 1. the method could not step (line search failed) → [`Status::LineSearchFailed`]; (trust
+//!    region collapsed) → [`Status::TrustRegionCollapsed`];
 //! 2. the new value is −∞ → [`Status::UnboundedBelow`]; NaN/+∞ in the value or gradient →
 //!    [`Status::NonFinite`], and the report keeps the last finite iterate;
 //! 3. an observer asked to stop → [`Status::Stopped`];
@@ -215,6 +216,9 @@ pub enum StepOutcome {
     Moved,
     /// No acceptable step was found; `next` is meaningless.
     LineSearchFailed,
+    /// A trust-region method rejected trials until its radius fell below ε·max(1, ‖x‖);
+    /// `next` is meaningless.
+    TrustRegionCollapsed,
 }
 
 /// A rule for the next step, driven by [`minimize`].
@@ -310,9 +314,16 @@ where
             break;
         }
         let k = iterations + 1;
-        if method.step(&mut state, &f, &current, &mut next) == StepOutcome::LineSearchFailed {
-            status = Some(Status::LineSearchFailed { iteration: k });
-            break;
+        match method.step(&mut state, &f, &current, &mut next) {
+            StepOutcome::Moved => {}
+            StepOutcome::LineSearchFailed => {
+                status = Some(Status::LineSearchFailed { iteration: k });
+                break;
+            }
+            StepOutcome::TrustRegionCollapsed => {
+                status = Some(Status::TrustRegionCollapsed { iteration: k });
+                break;
+            }
         }
         if next.value == f64::NEG_INFINITY {
             std::mem::swap(&mut current, &mut next);

@@ -66,6 +66,12 @@ pub enum Status {
         /// The iteration that failed.
         iteration: usize,
     },
+    /// A trust-region method rejected every trial step until its radius fell below
+    /// ε·max(1, ‖x‖) (often: the precision of f is exhausted, or f is NaN around x).
+    TrustRegionCollapsed {
+        /// The iteration that failed.
+        iteration: usize,
+    },
     /// An observer stopped the run.
     Stopped,
 }
@@ -84,6 +90,7 @@ impl Status {
             Self::NonFinite { .. } => "non_finite",
             Self::LineSearchFailed { .. } => "line_search_failed",
             Self::Stopped => "stopped",
+            Self::TrustRegionCollapsed { .. } => "trust_region_collapsed",
         }
     }
 
@@ -96,13 +103,15 @@ impl Status {
         }
     }
 
-    /// The iteration a failure is tied to (diverged, non-finite, line search failed).
+    /// The iteration a failure is tied to (diverged, non-finite, line search failed, trust
+    /// region collapsed).
     #[must_use]
     pub fn iteration(self) -> Option<usize> {
         match self {
             Self::Diverged { iteration }
             | Self::NonFinite { iteration }
-            | Self::LineSearchFailed { iteration } => Some(iteration),
+            | Self::LineSearchFailed { iteration }
+            | Self::TrustRegionCollapsed { iteration } => Some(iteration),
             _ => None,
         }
     }
@@ -124,6 +133,9 @@ impl std::fmt::Display for Status {
             }
             Self::LineSearchFailed { iteration } => {
                 write!(f, "line search failed at iteration {iteration}")
+            }
+            Self::TrustRegionCollapsed { iteration } => {
+                write!(f, "trust region collapsed at iteration {iteration}")
             }
             other => f.write_str(&other.name().replace('_', " ")),
         }

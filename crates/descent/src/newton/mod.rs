@@ -9,6 +9,9 @@
 //! | method | model of f | per iteration | file | reference |
 //! |---|---|---|---|---|
 //! | [`Newton`] | exact second-order Taylor model, Hessian shifted to be SPD | one Hessian, one factorisation (or a few, while τ grows), one solve | [`modified`] | Nocedal & Wright §3.4, Alg. 3.3 |
+//! | [`NewtonCg`] | the same model, solved inexactly by CG (Hessian-free) | CG iterations, each one Hessian-vector product; a line search | [`newton_cg`] | N&W §7.1, Alg. 7.1 |
+//! | [`TrustRegion`] + [`SteihaugCg`] | the model inside a ball ‖p‖ ≤ Δ (scipy's `trust-ncg`) | CG iterations, each one Hessian-vector product, per trial | [`trust_region`] | N&W Alg. 4.1, 7.2 |
+//! | [`TrustRegion`] + [`Dogleg`] | the model inside a ball, along the dogleg path (scipy's `dogleg`) | one Hessian and one factorisation per iterate | [`trust_region`] | N&W §4.1 |
 //!
 //! **The cost is the structure's.** The solve is chosen by the Hessian's storage, all of it
 //! written here with no dependency and no allocation per iteration:
@@ -32,5 +35,9 @@
 
 mod factor;
 pub mod modified;
+pub mod newton_cg;
+pub mod trust_region;
 
 pub use modified::{Newton, NewtonState};
+pub use newton_cg::{NewtonCg, NewtonCgState};
+pub use trust_region::{Dogleg, SteihaugCg, TrustRegion, TrustRegionState};

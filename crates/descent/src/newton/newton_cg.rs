@@ -1,0 +1,274 @@
+//! Line-search Newton–CG: the Newton equations solved inexactly by conjugate gradients, with
+//! Hessian-vector products only (Hessian-free), then a line search.
+//!
+//! # The step
+//! At xₖ with gₖ = ∇f(xₖ), CG runs on ∇²f(xₖ)·d = −gₖ from z₀ = 0 and is truncated
+//! (Nocedal & Wright, *Numerical Optimization*, 2nd ed., Alg. 7.1):
+//!
+//! ```text
+//! εₖ = ηₖ‖gₖ‖,   ηₖ = min(forcing_max, √‖gₖ‖)        forcing sequence (N&W eq. 7.3 ff.)
+//! z₀ = 0,  r₀ = gₖ,  d₀ = −gₖ
+//! for j = 0, 1, …, max_cg − 1:
+//!     if dⱼᵀBdⱼ ≤ 0:   pₖ = −gₖ if j = 0, else zⱼ;  stop        negative curvature
+//!     αⱼ = rⱼᵀrⱼ / dⱼᵀBdⱼ,   zⱼ₊₁ = zⱼ + αⱼdⱼ,   rⱼ₊₁ = rⱼ + αⱼBdⱼ
+//!     if ‖rⱼ₊₁‖ ≤ εₖ:  pₖ = zⱼ₊₁;  stop
+//!     dⱼ₊₁ = −rⱼ₊₁ + (rⱼ₊₁ᵀrⱼ₊₁ / rⱼᵀrⱼ)·dⱼ
+//! (cap reached: pₖ = the last zⱼ)
+//! xₖ₊₁ = xₖ + tₖpₖ,   tₖ from the line search, first trial 1 (N&W §3.5)
+//! ```
+//!
+//! Each zⱼ (j ≥ 1) is a descent direction, since CG from 0 minimises the model over a Krylov
+//! space on which B has been positive definite so far; ηₖ → 0 as ‖gₖ‖ → 0 makes the
+//! convergence superlinear (N&W Thm. 7.2). On a quadratic with SPD Hessian and a small
+//! `forcing_max`, CG runs to the exact Newton step and one outer iteration reaches the
+//! minimiser.
+//!
+//! | symbol | field / state | meaning | default |
+//! |---|---|---|---|
+//! | ηₖ | [`NewtonCg::forcing_max`] | forcing term min(`forcing_max`, √‖gₖ‖) | `forcing_max` = 0.5 (N&W, scipy) |
+//! | | [`NewtonCg::max_cg_iterations`] | CG iterations (Hessian products) per outer iteration | 20·n (scipy's `cg_maxiter`) |
+//! | tₖ | [`NewtonCg::line_search`] | the accepted step length | Armijo, first trial 1 |
+//! | | [`NewtonCgState::products`] | Hessian-vector products so far (also the driver's Hessian count) | |
+//!
+//! **Defaults and why.** ηₖ = min(0.5, √‖gₖ‖) is N&W's choice for superlinear convergence
+//! (§7.1) and scipy's. The cap 20·n is scipy's; CG in exact arithmetic needs at most n.
+//! Armijo from the unit step, as in [`Newton`](crate::Newton): the truncated Newton step has
+//! its natural length; [`MoreThuente`](crate::line_search::MoreThuente) gives scipy's kind of
+//! (Wolfe) search.
+//!
+//! **Where this differs from scipy's `Newton-CG`** (`_minimize_newtoncg`,
+//! `scipy/optimize/_optimize.py`):
+//! * scipy measures the residual and the forcing term in the 1-norm
+//!   (‖r‖₁ ≤ min(0.5, √‖g‖₁)·‖g‖₁); here the 2-norm, as N&W.
+//! * scipy's line search is Wolfe (`_line_search_wolfe12`, c₁ = 10⁻⁴, c₂ = 0.9) with a first
+//!   trial interpolated from the previous decrease, not always 1; here any [`LineSearch`],
+//!   Armijo backtracking from 1 by default.
+//! * On negative curvature at j = 0 scipy returns −gₖ scaled by ‖gₖ‖²/|gₖᵀBgₖ|; here the
+//!   direction −gₖ with that scaling as the line search's first trial (the same first point),
+//!   or 1/‖gₖ‖ when gₖᵀBgₖ = 0. scipy also stops CG when 0 ≤ dᵀBd ≤ 3ε; here only dᵀBd ≤ 0.
+//! * When CG reaches its cap scipy ends the run ("CG iterations didn't converge", status 3);
+//!   here the last CG iterate is the direction (a truncated Newton step).
+//! * scipy's only stopping rule is the step size (‖xₖ₊₁ − xₖ‖₁ ≤ n·`xtol`); here the driver's
+//!   rules (‖g‖ ≤ `gtol`, …).
+//!
+//! # References
+//! * J. Nocedal, S. J. Wright (2006), *Numerical Optimization*, 2nd ed., §7.1, Alg. 7.1
+//!   (line search Newton–CG), Thm. 7.2 (forcing sequences).
+//! * R. S. Dembo, S. C. Eisenstat, T. Steihaug (1982), *Inexact Newton methods*, SIAM J.
+//!   Numer. Anal. 19(2).
+//!
+//! # Example
+//! ```
+//! use descent::{minimize, NewtonCg, Options, problems::Rosenbrock};
+//! let f = Rosenbrock::new(2)?;
+//! let report = minimize(&f, &[-1.2, 1.0], NewtonCg::default(), &Options::default())?;
+//! assert!(report.status.is_converged());
+//! assert!((report.x[0] - 1.0).abs() < 1e-6 && (report.x[1] - 1.0).abs() < 1e-6);
+//! # Ok::<(), descent::Error>(())
+//! ```
+
+use crate::driver::{Counted, Iterate, Method, StepOutcome};
+use crate::kernels::{dot, norm};
+use crate::line_search::{Backtracking, LineSearch, Ray};
+use crate::{HessianVectorProduct, Result};
+
+/// CG iterations per outer iteration, relative to n, when `max_cg_iterations` is `None`.
+const CG_PER_DIMENSION: usize = 20;
+
+/// Line-search Newton–CG (see the [module docs](self)).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NewtonCg<L = Backtracking> {
+    /// How the step length is chosen (first trial: the unit step).
+    pub line_search: L,
+    /// The cap of the forcing term: CG stops when ‖r‖ ≤ min(`forcing_max`, √‖g‖)·‖g‖
+    /// (default 0.5). In (0, 1).
+    pub forcing_max: f64,
+    /// CG iterations (Hessian-vector products) per outer iteration; `None` (default) is
+    /// 20·n, scipy's `cg_maxiter`. At least 1.
+    pub max_cg_iterations: Option<usize>,
+}
+
+impl Default for NewtonCg<Backtracking> {
+    fn default() -> Self {
+        Self { line_search: Backtracking::default(), forcing_max: 0.5, max_cg_iterations: None }
+    }
+}
+
+impl NewtonCg<Backtracking> {
+    /// Newton–CG with Armijo backtracking and the default forcing term and cap.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl<L> NewtonCg<L> {
+    /// The same method with another line search.
+    pub fn with_line_search<M: LineSearch>(self, line_search: M) -> NewtonCg<M> {
+        NewtonCg {
+            line_search,
+            forcing_max: self.forcing_max,
+            max_cg_iterations: self.max_cg_iterations,
+        }
+    }
+}
+
+/// Buffers of [`NewtonCg`], allocated once in `init`, and what the iterations did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewtonCgState {
+    /// zⱼ, then the direction pₖ.
+    direction: Vec<f64>,
+    /// rⱼ = g + Bzⱼ.
+    residual: Vec<f64>,
+    /// dⱼ.
+    conjugate: Vec<f64>,
+    /// Bdⱼ.
+    product: Vec<f64>,
+    cap: usize,
+    products: usize,
+    negative_curvature: usize,
+    truncated: usize,
+}
+
+impl NewtonCgState {
+    /// Hessian-vector products so far (CG iterations over all outer iterations).
+    #[must_use]
+    pub fn products(&self) -> usize {
+        self.products
+    }
+
+    /// Outer iterations whose CG stopped on negative curvature.
+    #[must_use]
+    pub fn negative_curvature_exits(&self) -> usize {
+        self.negative_curvature
+    }
+
+    /// Outer iterations whose CG reached `max_cg_iterations`.
+    #[must_use]
+    pub fn truncated(&self) -> usize {
+        self.truncated
+    }
+
+    /// N&W Alg. 7.1 into `self.direction`; returns the line search's first trial.
+    fn truncated_cg<O: HessianVectorProduct + ?Sized>(
+        &mut self,
+        objective: &Counted<'_, O>,
+        x: &[f64],
+        g: &[f64],
+        forcing_max: f64,
+    ) -> f64 {
+        let Self { direction: z, residual: r, conjugate: d, product: bd, .. } = self;
+        let g_norm = norm(g);
+        let tolerance = forcing_max.min(g_norm.sqrt()) * g_norm;
+        z.fill(0.0);
+        r.copy_from_slice(g);
+        for (d, g) in d.iter_mut().zip(g) {
+            *d = -g;
+        }
+        let mut rr = g_norm * g_norm;
+        for j in 0..self.cap {
+            objective.hessian_vector_product(x, d, bd);
+            self.products += 1;
+            let dbd = dot(d, bd);
+            if !(dbd > 0.0) {
+                self.negative_curvature += 1;
+                if j == 0 {
+                    // Alg. 7.1: p = −g; first trial ‖g‖²/|gᵀBg| (scipy's scaling) or 1/‖g‖.
+                    z.copy_from_slice(d);
+                    let t = rr / dbd.abs();
+                    return if t.is_finite() { t } else { 1.0 / g_norm };
+                }
+                return 1.0;
+            }
+            let alpha = rr / dbd;
+            for (((z, r), d), bd) in z.iter_mut().zip(r.iter_mut()).zip(d.iter()).zip(bd.iter()) {
+                *z += alpha * d;
+                *r += alpha * bd;
+            }
+            let rr_next = dot(r, r);
+            if rr_next.sqrt() <= tolerance {
+                return 1.0;
+            }
+            let beta = rr_next / rr;
+            for (d, r) in d.iter_mut().zip(r.iter()) {
+                *d = -r + beta * *d;
+            }
+            rr = rr_next;
+        }
+        self.truncated += 1;
+        1.0
+    }
+}
+
+impl<O: HessianVectorProduct + ?Sized, L: LineSearch> Method<O> for NewtonCg<L> {
+    type State = NewtonCgState;
+
+    fn init(&self, objective: &Counted<'_, O>, _start: &Iterate) -> Result<Self::State> {
+        crate::error::in_unit_interval("forcing_max", self.forcing_max)?;
+        if let Some(m) = self.max_cg_iterations {
+            crate::error::at_least_one("max_cg_iterations", m)?;
+        }
+        self.line_search.validate()?;
+        let n = objective.dim();
+        Ok(NewtonCgState {
+            direction: vec![0.0; n],
+            residual: vec![0.0; n],
+            conjugate: vec![0.0; n],
+            product: vec![0.0; n],
+            cap: self.max_cg_iterations.unwrap_or(CG_PER_DIMENSION * n.max(1)),
+            products: 0,
+            negative_curvature: 0,
+            truncated: 0,
+        })
+    }
+
+    fn step(
+        &self,
+        state: &mut Self::State,
+        objective: &Counted<'_, O>,
+        current: &Iterate,
+        next: &mut Iterate,
+    ) -> StepOutcome {
+        let mut base = state.truncated_cg(objective, &current.x, &current.grad, self.forcing_max);
+        let mut dphi0 = dot(&current.grad, &state.direction);
+        if !(dphi0 < 0.0 && dphi0.is_finite()) {
+            // Rounding (or a non-finite product) denied descent: steepest descent, length 1.
+            for (d, g) in state.direction.iter_mut().zip(&current.grad) {
+                *d = -g;
+            }
+            dphi0 = -dot(&current.grad, &current.grad);
+            let t = 1.0 / (-dphi0).sqrt();
+            base = if t.is_finite() { t } else { 1.0 };
+        }
+        let t0 = self.line_search.initial_step(base, None);
+        let mut phi =
+            Ray { objective, x: &current.x, direction: &state.direction, sign: 1.0, trial: next };
+        match self.line_search.search(&mut phi, current.value, dphi0, t0) {
+            Ok(_) => StepOutcome::Moved,
+            Err(_) => StepOutcome::LineSearchFailed,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::problems::Rosenbrock;
+    use crate::{Error, Options, minimize};
+
+    #[test]
+    fn invalid_settings_are_refused_by_name() {
+        let f = Rosenbrock::new(2).unwrap();
+        for (method, name) in [
+            (NewtonCg { forcing_max: 0.0, ..NewtonCg::default() }, "forcing_max"),
+            (NewtonCg { forcing_max: 1.0, ..NewtonCg::default() }, "forcing_max"),
+            (NewtonCg { forcing_max: f64::NAN, ..NewtonCg::default() }, "forcing_max"),
+            (NewtonCg { max_cg_iterations: Some(0), ..NewtonCg::default() }, "max_cg_iterations"),
+        ] {
+            match minimize(&f, &[-1.2, 1.0], method, &Options::default()) {
+                Err(Error::InvalidHyperparameter { name: got, .. }) => assert_eq!(got, name),
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+    }
+}

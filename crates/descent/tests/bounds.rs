@@ -123,7 +123,8 @@ fn assert_kkt(f: &dyn Objective, bounds: &Bounds, x: &[f64], tol: f64, context: 
 }
 
 /// Ours against scipy's L-BFGS-B (bench/peers/lbfgsb_reference.json): the same x* to 1e-6 on
-/// every problem, and no more evaluations than scipy plus 10%. `driver1`'s x* is degenerate
+/// every problem, at most two more iterations than scipy, and no more evaluations than scipy
+/// plus 10% (plus 50% where scipy ended at the rounding floor). `driver1`'s x* is degenerate
 /// (see the script: its tail is undetermined at f ≈ 1e-14), so there the check is f* ≤ 1e-12
 /// and the first five coordinates; its counts are still compared.
 #[test]
@@ -153,7 +154,16 @@ fn lbfgsb_reaches_scipys_answer_on_every_reference_problem() {
             run["at_lower"].as_array().unwrap().len() + run["at_upper"].as_array().unwrap().len();
         assert_eq!(active, scipy_active, "{context}: active set size");
         let evaluations = report.evaluations.value as u64;
-        assert!(evaluations * 10 <= nfev * 11, "{context}: {evaluations} evaluations");
+        assert!(report.iterations as u64 <= nit + 2, "{context}: iterations");
+        // scipy ended driver1_box and the quadratic by factr = 0 (f stopped falling): their last
+        // iterations sit at the rounding floor, where line-search failures and memory refreshes
+        // (and so the evaluations) depend on the rounding of each sum: a looser bound there.
+        let slack = if run["status"] == 0 && run["message"].as_str().unwrap().contains("PGTOL") {
+            1.1
+        } else {
+            1.5
+        };
+        assert!(evaluations as f64 <= slack * nfev as f64, "{context}: {evaluations} evaluations");
         println!(
             "{name:>12}: {:3} iterations, {:3} evaluations (scipy {nit:3}, {nfev:3}), \
              {active:2} active, |x - x_scipy| = {:.1e}",

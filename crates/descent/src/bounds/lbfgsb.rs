@@ -218,6 +218,9 @@ pub struct LbfgsbState {
     wt: Vec<f64>,
     /// U with K = UᵀJU (`wn`), 2m×2m.
     wn: Vec<f64>,
+    /// Offsets of the pairs' slots, oldest first, and one row of S and Y (scratch of `formk`).
+    offsets: Vec<usize>,
+    gathered: Vec<f64>,
     /// YᵀZZᵀY, SᵀZZᵀY, SᵀAAᵀS (m×m scratch of `formk`).
     yzzy: Vec<f64>,
     szzy: Vec<f64>,
@@ -522,17 +525,32 @@ impl LbfgsbState {
         self.yzzy[..m * m].fill(0.0);
         self.szzy[..m * m].fill(0.0);
         self.saas[..m * m].fill(0.0);
+        for (i, o) in self.offsets[..c].iter_mut().enumerate() {
+            *o = ((self.head + i) % self.slots) * n;
+        }
+        let (sk, yk) = self.gathered.split_at_mut(m);
         for &k in list {
+            // Row k of S and Y, gathered once; then the outer products (the symmetric two on
+            // their upper triangles).
+            for ((o, s), y) in self.offsets[..c].iter().zip(sk.iter_mut()).zip(yk.iter_mut()) {
+                (*s, *y) = (self.s[o + k], self.y[o + k]);
+            }
             for i in 0..c {
-                let ki = self.slot(i) * n + k;
-                let (si, yi) = (self.s[ki], self.y[ki]);
+                let (si, yi) = (sk[i], yk[i]);
+                let row = i * m;
                 for j in 0..c {
-                    let kj = self.slot(j) * n + k;
-                    let (sj, yj) = (self.s[kj], self.y[kj]);
-                    self.yzzy[i * m + j] += yi * yj;
-                    self.szzy[i * m + j] += si * yj;
-                    self.saas[i * m + j] += si * sj;
+                    self.szzy[row + j] += si * yk[j];
                 }
+                for j in i..c {
+                    self.yzzy[row + j] += yi * yk[j];
+                    self.saas[row + j] += si * sk[j];
+                }
+            }
+        }
+        for i in 0..c {
+            for j in 0..i {
+                self.yzzy[i * m + j] = self.yzzy[j * m + i];
+                self.saas[i * m + j] = self.saas[j * m + i];
             }
         }
         for i in 0..c {
@@ -618,15 +636,23 @@ impl LbfgsbState {
     fn subspace_step(&mut self, b: &Bounds, x: &[f64], g: &[f64]) {
         let (n, c, m, theta, nfree) = (self.n, self.len, self.m, self.theta, self.nfree);
         let (lower, upper) = (b.lower(), b.upper());
+        // With every variable free, Z = I and `index` is the identity: contiguous, vectorised
+        // passes instead of gathers.
+        let all_free = nfree == n;
         // wv = WᵀZr.
         for j in 0..c {
             let base = self.slot(j) * n;
             let (s, y) = (&self.s[base..base + n], &self.y[base..base + n]);
-            let (mut ty, mut ts) = (0.0, 0.0);
-            for (r, &i) in self.r.iter().zip(&self.index[..nfree]) {
-                ty += y[i] * r;
-                ts += s[i] * r;
-            }
+            let (ty, ts) = if all_free {
+                (dot(y, &self.r), dot(s, &self.r))
+            } else {
+                let (mut ty, mut ts) = (0.0, 0.0);
+                for (r, &i) in self.r.iter().zip(&self.index[..nfree]) {
+                    ty += y[i] * r;
+                    ts += s[i] * r;
+                }
+                (ty, ts)
+            };
             self.wv[j] = ty;
             self.wv[c + j] = theta * ts;
         }
@@ -641,8 +667,14 @@ impl LbfgsbState {
             let base = self.slot(j) * n;
             let (s, y) = (&self.s[base..base + n], &self.y[base..base + n]);
             let (a1, a2) = (self.wv[j] / theta, self.wv[c + j]);
-            for (r, &i) in self.r.iter_mut().zip(&self.index[..nfree]) {
-                *r += y[i] * a1 + s[i] * a2;
+            if all_free {
+                for ((r, y), s) in self.r.iter_mut().zip(y).zip(s) {
+                    *r += y * a1 + s * a2;
+                }
+            } else {
+                for (r, &i) in self.r.iter_mut().zip(&self.index[..nfree]) {
+                    *r += y[i] * a1 + s[i] * a2;
+                }
             }
         }
         for r in &mut self.r[..nfree] {
@@ -773,16 +805,34 @@ impl LbfgsbState {
     }
 }
 
-/// (s_newᵀs_j, s_newᵀy_j, s_jᵀy_new, y_newᵀy_j) in one pass.
+/// (s_newᵀs_j, s_newᵀy_j, s_jᵀy_new, y_newᵀy_j) in one pass, in `LANES` partial sums each so
+/// that the compiler vectorises it (as `kernels::dot`).
 fn four_dots(sn: &[f64], yn: &[f64], sj: &[f64], yj: &[f64]) -> (f64, f64, f64, f64) {
-    let (mut a, mut b, mut c, mut d) = (0.0, 0.0, 0.0, 0.0);
-    for (((sn, yn), sj), yj) in sn.iter().zip(yn).zip(sj).zip(yj) {
-        a += sn * sj;
-        b += sn * yj;
-        c += sj * yn;
-        d += yn * yj;
+    const LANES: usize = 8;
+    let mut acc = [[0.0; LANES]; 4];
+    let chunks = sn
+        .chunks_exact(LANES)
+        .zip(yn.chunks_exact(LANES))
+        .zip(sj.chunks_exact(LANES))
+        .zip(yj.chunks_exact(LANES));
+    for (((sn, yn), sj), yj) in chunks {
+        for k in 0..LANES {
+            acc[0][k] += sn[k] * sj[k];
+            acc[1][k] += sn[k] * yj[k];
+            acc[2][k] += sj[k] * yn[k];
+            acc[3][k] += yn[k] * yj[k];
+        }
     }
-    (a, b, c, d)
+    let full = sn.len() - sn.len() % LANES;
+    let tail = sn[full..].iter().zip(&yn[full..]).zip(&sj[full..]).zip(&yj[full..]);
+    for (k, (((sn, yn), sj), yj)) in tail.enumerate() {
+        acc[0][k] += sn * sj;
+        acc[1][k] += sn * yj;
+        acc[2][k] += sj * yn;
+        acc[3][k] += yn * yj;
+    }
+    let sum = |a: &[f64; LANES]| a.iter().sum::<f64>();
+    (sum(&acc[0]), sum(&acc[1]), sum(&acc[2]), sum(&acc[3]))
 }
 
 /// In place A = RᵀR for the leading `dim`×`dim` block of `a` (row stride `stride`), R upper
@@ -876,6 +926,8 @@ impl<O: Objective + ?Sized> Method<O> for Lbfgsb {
             yy: vec![0.0; square],
             wt: vec![0.0; square],
             wn: vec![0.0; 4 * square],
+            offsets: vec![0; m],
+            gathered: vec![0.0; 2 * m],
             yzzy: vec![0.0; square],
             szzy: vec![0.0; square],
             saas: vec![0.0; square],

@@ -13,7 +13,7 @@
 //! the box.
 //!
 //! # The update equations
-//! Compact form (BLNZ eqs. 3.2–3.4), with Sₖ = [sᵢ], Yₖ = [yᵢ] (n×c, c ≤ m pairs, oldest first):
+//! Compact form (BLNZ §3), with Sₖ = (s₁ … s_c), Yₖ = (y₁ … y_c) (n×c, c ≤ m pairs, oldest first):
 //!
 //! ```text
 //! B = θI − W M Wᵀ,   W = [Y  θS],   M = [ −D   Lᵀ  ]⁻¹
@@ -31,15 +31,15 @@
 //! f' = −dᵀd,  f'' = −θf' − pᵀMp,  Δt* = −f'/f''                     (start)
 //! while Δt* ≥ Δt (the minimiser lies beyond the next breakpoint, variable b):
 //!     xᶜ_b = bound,  z_b = xᶜ_b − x_b,  c ← c + Δt·p
-//!     f' ← f' + Δt·f'' + g_b² + θg_b z_b − g_b w_bᵀMc                (BLNZ eq. 4.9)
-//!     f'' ← f'' − θg_b² − 2g_b w_bᵀMp − g_b² w_bᵀMw_b                (BLNZ eq. 4.10)
+//!     f' ← f' + Δt·f'' + g_b² + θg_b z_b − g_b w_bᵀMc                (BLNZ §4)
+//!     f'' ← f'' − θg_b² − 2g_b w_bᵀMp − g_b² w_bᵀMw_b                (BLNZ §4)
 //!     p ← p + g_b w_b,  d_b ← 0,  Δt* = −f'/f''
 //! xᶜ = x(t_old + max(Δt*, 0)),  c ← c + Δt*·p
 //! ```
 //!
 //! **Subspace minimisation, direct primal method (BLNZ §5.1).** With Z the free variables at
 //! xᶜ, the reduced gradient r = Zᵀ(∇f + θ(xᶜ − x) − WMc) and the reduced matrix
-//! B̂ = θI − ZᵀWMWᵀZ, the Newton step d̂ = −B̂⁻¹r by Sherman–Morrison–Woodbury (BLNZ eq. 5.11):
+//! B̂ = θI − ZᵀWMWᵀZ, the Newton step d̂ = −B̂⁻¹r by Sherman–Morrison–Woodbury (BLNZ §5.1):
 //!
 //! ```text
 //! d̂ = −(1/θ)r − (1/θ²) ZᵀW K⁻¹ WᵀZ r,    K = M⁻¹ − (1/θ) WᵀZZᵀW
@@ -365,7 +365,7 @@ impl LbfgsbState {
             }
             self.d[i] = neggi;
             f1 -= neggi * neggi;
-            // BLNZ eq. 4.1: the breakpoint tᵢ.
+            // BLNZ §4: the breakpoint tᵢ.
             let t = if l.is_finite() && neggi < 0.0 {
                 tl / -neggi
             } else if u.is_finite() && neggi > 0.0 {
@@ -394,7 +394,7 @@ impl LbfgsbState {
             self.p[j] = dot(self.y_of(j), &self.d);
             self.p[c + j] = theta * dot(self.s_of(j), &self.d);
         }
-        // BLNZ eq. 4.7–4.8: f' and f'' at t = 0.
+        // BLNZ §4: f' and f'' at t = 0.
         let mut f2 = -theta * f1;
         let f2_org = f2;
         if c > 0 {
@@ -450,7 +450,7 @@ impl LbfgsbState {
                     all_fixed = true;
                     break;
                 }
-                // BLNZ eqs. 4.9–4.10, with dibp = −g_b.
+                // BLNZ §4 (the updates of f', f'' in the module docs), with dibp = −g_b.
                 let dibp2 = dibp * dibp;
                 f1 += dt * f2 + dibp2 - theta * dibp * zibp;
                 f2 -= theta * dibp2;
@@ -662,7 +662,7 @@ impl LbfgsbState {
             *w = -*w;
         }
         solve_upper(&self.wn, 2 * m, 2 * c, &mut self.wv[..2 * c]);
-        // d̂ = (1/θ)r + (1/θ²)ZᵀW wv (BLNZ eq. 5.11).
+        // d̂ = (1/θ)r + (1/θ²)ZᵀW wv (BLNZ §5.1).
         for j in 0..c {
             let base = self.slot(j) * n;
             let (s, y) = (&self.s[base..base + n], &self.y[base..base + n]);

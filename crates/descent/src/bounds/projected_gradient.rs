@@ -8,14 +8,14 @@
 //! ```text
 //! x(t) = P(xₖ − t∇fₖ)
 //! accept the first t in t₀, βt₀, β²t₀, … with
-//!     f(x(t)) ≤ f(xₖ) + c₁·∇fₖᵀ(x(t) − xₖ)                (Bertsekas 1999, eq. 2.26)
+//!     f(x(t)) ≤ f(xₖ) + c₁·∇fₖᵀ(x(t) − xₖ)                (Bertsekas 1999, §2.3.2)
 //! xₖ₊₁ = x(t)
 //! ```
 //!
 //! The right-hand side uses the actual displacement x(t) − xₖ, not −t∇f: along the bent arc
 //! the coordinates held at a bound contribute nothing to the predicted decrease. Every limit
 //! point is stationary (pg = 0) for a continuously differentiable f (Bertsekas 1999,
-//! Prop. 2.3.3), and the active set at a nondegenerate solution is identified in finitely many
+//! §2.3), and the active set at a nondegenerate solution is identified in finitely many
 //! iterations (Bertsekas 1976).
 //!
 //! | symbol | field | meaning | default |
@@ -155,7 +155,7 @@ impl<O: Objective + ?Sized> Method<O> for ProjectedGradient {
                 predicted += g * (*y - x);
             }
             next.value = objective.value_grad(&next.x, &mut next.grad);
-            // Bertsekas 1999, eq. 2.26 (a NaN value fails the test and shrinks the step).
+            // Bertsekas 1999, §2.3.2 (a NaN value fails the test and shrinks the step).
             if next.value <= current.value + self.c1 * predicted {
                 state.last_step = Some(t);
                 return StepOutcome::Moved;

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use descent::Options;
+use descent::bounds::Bounds;
 use descent::first_order::Schedule;
 use descent::line_search::Backtracking;
 
@@ -104,6 +105,11 @@ pub enum MethodName {
     TrustNcg,
     /// Trust region along the dogleg path, Hessian factorised in its structure (scipy's dogleg).
     Dogleg,
+    /// L-BFGS-B: L-BFGS in the box `--bounds` (generalised Cauchy point, subspace
+    /// minimisation), as scipy's.
+    Lbfgsb,
+    /// Projected gradient descent in the box `--bounds`, Armijo along the projection arc.
+    ProjectedGd,
 }
 
 impl MethodName {
@@ -118,7 +124,12 @@ impl MethodName {
                 | Self::NewtonCg
                 | Self::TrustNcg
                 | Self::Dogleg
-        )
+        ) && !self.takes_bounds()
+    }
+
+    /// Whether the method keeps its iterates in a box (`--bounds`).
+    pub fn takes_bounds(self) -> bool {
+        matches!(self, Self::Lbfgsb | Self::ProjectedGd)
     }
 
     /// The name as the command line spells it.
@@ -222,6 +233,10 @@ pub struct MethodArgs {
     /// Trust region: accept a trial when ρ = actual/predicted reduction > eta (default 0.15).
     #[arg(long, allow_hyphen_values = true)]
     pub eta: Option<f64>,
+    /// Box bounds "lo:hi,lo:hi,..." for lbfgsb and projected-gd, one pair per coordinate, or
+    /// one pair for every coordinate; `-inf`/`inf` for no bound.
+    #[arg(long, allow_hyphen_values = true, value_parser = parse_bounds)]
+    pub bounds: Option<BoundPairs>,
 }
 
 impl MethodArgs {
@@ -253,6 +268,7 @@ impl MethodArgs {
             initial_radius: None,
             max_radius: None,
             eta: None,
+            bounds: None,
         }
     }
 }
@@ -535,11 +551,68 @@ impl MethodArgs {
             (self.initial_radius.is_some(), "--initial-radius"),
             (self.max_radius.is_some(), "--max-radius"),
             (self.eta.is_some(), "--eta"),
+            (self.bounds.is_some(), "--bounds"),
         ]
         .into_iter()
         .filter_map(|(given, flag)| given.then_some(flag))
         .collect()
     }
+}
+
+impl MethodArgs {
+    /// The box of `--bounds` for an `n`-dimensional problem (no bounds when the flag is absent).
+    ///
+    /// # Errors
+    /// When the number of pairs is neither 1 nor `n`.
+    pub fn box_bounds(&self, n: usize) -> anyhow::Result<Bounds> {
+        let Some(BoundPairs(pairs)) = &self.bounds else { return Ok(Bounds::unbounded(n)) };
+        let (lower, upper): (Vec<f64>, Vec<f64>) = match pairs.len() {
+            1 => (vec![pairs[0].0; n], vec![pairs[0].1; n]),
+            k if k == n => pairs.iter().copied().unzip(),
+            k => anyhow::bail!(
+                "--bounds gives {k} pairs for a problem of dimension {n}: give {n}, or one for \
+                 every coordinate"
+            ),
+        };
+        Ok(Bounds::new(lower, upper)?)
+    }
+}
+
+/// Box bounds given on the command line as "lo:hi,lo:hi,...".
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoundPairs(pub Vec<(f64, f64)>);
+
+/// Parses "lo:hi,lo:hi,..." (each bound a number, `-inf` or `inf`), naming the pair that is
+/// wrong and what is wrong with it.
+pub fn parse_bounds(text: &str) -> Result<BoundPairs, String> {
+    if text.trim().is_empty() {
+        return Err("expected lo:hi pairs separated by commas, got nothing".into());
+    }
+    let number = |i: usize, which: &str, s: &str| -> Result<f64, String> {
+        match s.trim().parse::<f64>() {
+            Ok(v) if !v.is_nan() => Ok(v),
+            _ => {
+                Err(format!("pair {}: {which} bound '{}' is not a number or ±inf", i + 1, s.trim()))
+            }
+        }
+    };
+    text.split(',')
+        .enumerate()
+        .map(|(i, item)| {
+            let Some((lo, hi)) = item.split_once(':') else {
+                return Err(format!("pair {} ('{}') is not lo:hi", i + 1, item.trim()));
+            };
+            let (lo, hi) = (number(i, "lower", lo)?, number(i, "upper", hi)?);
+            if lo > hi {
+                return Err(format!("pair {}: lower bound {lo} is above upper bound {hi}", i + 1));
+            }
+            if lo == f64::INFINITY || hi == f64::NEG_INFINITY {
+                return Err(format!("pair {}: [{lo}, {hi}] contains no number", i + 1));
+            }
+            Ok((lo, hi))
+        })
+        .collect::<Result<_, _>>()
+        .map(BoundPairs)
 }
 
 /// A point given on the command line as "a,b,c".
@@ -594,6 +667,30 @@ mod tests {
         let fractional = parse_schedule_spec("step:step_size=2.5,gamma=0.5").unwrap();
         assert!(fractional.build(0.1).is_err());
         assert!(parse_schedule_spec("cosine").unwrap().build(0.1).is_err());
+    }
+
+    #[test]
+    fn bounds_parse_and_name_the_bad_pair() {
+        let inf = f64::INFINITY;
+        assert_eq!(
+            parse_bounds("0:1, -inf:2.5,-1e3:inf"),
+            Ok(BoundPairs(vec![(0.0, 1.0), (-inf, 2.5), (-1e3, inf)]))
+        );
+        assert_eq!(parse_bounds("0:1,2"), Err("pair 2 ('2') is not lo:hi".into()));
+        assert!(parse_bounds("0:1,x:2").unwrap_err().contains("pair 2: lower bound 'x'"));
+        assert!(parse_bounds("0:nan").unwrap_err().contains("upper bound 'nan'"));
+        assert_eq!(
+            parse_bounds("0:1,3:1"),
+            Err("pair 2: lower bound 3 is above upper bound 1".into())
+        );
+        assert!(parse_bounds("inf:inf").unwrap_err().contains("no number"));
+        assert!(parse_bounds("").is_err());
+        let mut args = MethodArgs::plain(MethodName::Lbfgsb, None, PresetName::Torch);
+        args.bounds = Some(parse_bounds("-1:1").unwrap());
+        assert_eq!(args.box_bounds(3).unwrap().upper(), &[1.0; 3]);
+        args.bounds = Some(parse_bounds("-1:1,0:2").unwrap());
+        assert_eq!(args.box_bounds(2).unwrap().lower(), &[-1.0, 0.0]);
+        assert!(args.box_bounds(3).unwrap_err().to_string().contains("2 pairs"));
     }
 
     #[test]

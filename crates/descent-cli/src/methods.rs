@@ -1,6 +1,7 @@
 //! From `--method` and its flags to a configured method, run by the driver.
 
 use anyhow::bail;
+use descent::bounds::{Lbfgsb, ProjectedGradient};
 use descent::driver::Observer;
 use descent::first_order::rmsprop::{ScaleByCenteredRms, ScaleByRms};
 use descent::first_order::{
@@ -56,6 +57,8 @@ fn accepted(method: MethodName) -> &'static [&'static str] {
         MethodName::Bfgs | MethodName::Newton | MethodName::NewtonCg => {
             &["--line-search", "--c1", "--shrink-min", "--shrink-max", "--growth", "--max-trials"]
         }
+        MethodName::Lbfgsb => &["--memory", "--bounds"],
+        MethodName::ProjectedGd => &["--bounds", "--c1", "--max-trials"],
         MethodName::Lbfgs => &[
             "--line-search",
             "--memory",
@@ -217,6 +220,23 @@ pub fn solve<O: Hessian + HessianVectorProduct + ?Sized>(
                 }
                 _ => run.drive(lbfgs.with_line_search(args.backtracking()), 1.0, &config),
             }
+        }
+        MethodName::Lbfgsb => {
+            let bounds = args.box_bounds(f.dim())?;
+            let method = Lbfgsb::new(bounds).with_memory(args.memory.unwrap_or(10));
+            let config = BoundedConfig { memory: Some(method.memory), c1: None, max_trials: None };
+            run.drive(method, 1.0, &config)
+        }
+        MethodName::ProjectedGd => {
+            let mut method = ProjectedGradient::new(args.box_bounds(f.dim())?);
+            method.c1 = args.c1.unwrap_or(method.c1);
+            method.max_trials = args.max_trials.unwrap_or(method.max_trials);
+            let config = BoundedConfig {
+                memory: None,
+                c1: Some(method.c1),
+                max_trials: Some(method.max_trials),
+            };
+            run.drive(method, 1.0, &config)
         }
         MethodName::Sgd => {
             let mut c = Sgd { learning_rate: schedule, ..Sgd::new(lr) };
@@ -410,6 +430,17 @@ struct NoConfig {}
 #[derive(Serialize)]
 struct LbfgsConfig {
     memory: usize,
+}
+
+/// The bounded methods' configuration, for the report (the box itself is in the arguments).
+#[derive(Serialize)]
+struct BoundedConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    memory: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    c1: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_trials: Option<usize>,
 }
 
 /// Gradient descent's configuration, for the report.

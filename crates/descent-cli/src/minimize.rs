@@ -117,6 +117,9 @@ struct RunJson<'a> {
     learning_rate: f64,
     hyperparameters: &'a serde_json::Value,
     distance_to_minimizer: Option<f64>,
+    /// Coordinates at a bound of `--bounds` (bounded methods only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    active_bounds: Option<usize>,
 }
 
 /// Runs `descent minimize`.
@@ -144,12 +147,19 @@ pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
     }
 
     let method = summary.method.as_str();
+    let active_bounds = if args.method.method.takes_bounds() {
+        Some(args.method.box_bounds(x0.len())?.active_count(&report.x))
+    } else {
+        None
+    };
     let learning_rate = summary.learning_rate;
     let line_search = match (args.method.method, args.method.line_search) {
         (
             MethodName::Bfgs | MethodName::Lbfgs | MethodName::Newton | MethodName::NewtonCg,
             LineSearchName::None,
         ) => "armijo",
+        (MethodName::Lbfgsb, _) => "more_thuente",
+        (MethodName::ProjectedGd, _) => "armijo",
         (_, LineSearchName::None) => "none",
         (_, LineSearchName::Armijo) => "armijo",
         (_, LineSearchName::MoreThuente) => "more_thuente",
@@ -174,6 +184,7 @@ pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
             learning_rate,
             hyperparameters: &summary.hyperparameters,
             distance_to_minimizer: target.distance_to_minimizer(&report.x),
+            active_bounds,
         });
     }
     let x = match target.variables() {
@@ -202,6 +213,9 @@ pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
     if let Some(d) = target.distance_to_minimizer(&report.x) {
         rows.push(("to minimum", format!("{} (nearest known minimiser)", number(d))));
     }
+    if let Some(active) = active_bounds {
+        rows.push(("active bounds", format!("{active} of {} coordinates", x0.len())));
+    }
     rows.push(("elapsed", format!("{:.3} ms", report.elapsed.as_secs_f64() * 1e3)));
     print_fields(&rows);
     Ok(())
@@ -212,7 +226,10 @@ fn describe(method: &str, line_search: &str, learning_rate: f64, args: &MethodAr
     let lr = number(learning_rate);
     if method == "gd" {
         format!("gd, line search {line_search}, learning rate {lr}")
-    } else if matches!(method, "bfgs" | "lbfgs" | "newton" | "newton-cg") {
+    } else if matches!(
+        method,
+        "bfgs" | "lbfgs" | "newton" | "newton-cg" | "lbfgsb" | "projected-gd"
+    ) {
         format!("{method}, line search {line_search}")
     } else if matches!(method, "trust-ncg" | "dogleg") {
         format!("{method}, trust region")

@@ -559,3 +559,76 @@ fn dogleg_runs_from_the_command_line() {
         "--line-search does not apply",
     );
 }
+
+#[test]
+fn bounded_methods_stay_in_the_box_and_report_the_active_set() {
+    // Rosenbrock in x ≤ 0.8: the minimiser is (0.8, 0.64), the first coordinate on its bound.
+    for method in ["lbfgsb", "projected-gd"] {
+        let v = json(&[
+            "minimize",
+            "--problem",
+            "rosenbrock",
+            "--method",
+            method,
+            "--bounds",
+            "-2:0.8",
+            "--max-iter",
+            "100000",
+        ]);
+        assert_eq!(v["status"], "converged", "{method}: {v}");
+        let x: Vec<f64> = v["x"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
+        assert_eq!(x[0], 0.8, "{method}: {v}");
+        assert!((x[1] - 0.64).abs() < 1e-6, "{method}: {v}");
+        assert_eq!(v["active_bounds"], 1, "{method}: {v}");
+    }
+    // One pair per coordinate, infinite bounds spelled out; --memory reaches the method.
+    let v = json(&[
+        "minimize",
+        "--problem",
+        "rosenbrock",
+        "--dim",
+        "4",
+        "--method",
+        "lbfgsb",
+        "--memory",
+        "5",
+        "--bounds",
+        "-inf:0.5,-inf:inf,1.2:3,-1:1",
+    ]);
+    assert_eq!(v["status"], "converged", "{v}");
+    assert_eq!(v["hyperparameters"]["memory"], 5);
+    assert_eq!(v["line_search"], "more_thuente");
+    assert_eq!(v["x"][0], 0.5);
+    assert_eq!((v["x"][2].as_f64(), v["x"][3].as_f64()), (Some(1.2), Some(1.0)));
+    assert_eq!(v["active_bounds"], 3);
+    // Without --bounds, lbfgsb is L-BFGS (with scipy's line search) and finds (1, 1).
+    let v = json(&["minimize", "--problem", "rosenbrock", "--method", "lbfgsb"]);
+    assert_eq!(v["status"], "converged", "{v}");
+    assert!(v["distance_to_minimizer"].as_f64().unwrap() < 1e-5, "{v}");
+    assert_eq!(v["active_bounds"], 0);
+    assert!(json(&["minimize", "--problem", "booth"]).get("active_bounds").is_none());
+}
+
+#[test]
+fn malformed_bounds_are_one_line_naming_the_pair() {
+    let base = ["minimize", "--problem", "rosenbrock", "--method", "lbfgsb", "--bounds"];
+    for (bounds, expected) in [
+        ("0:1,3:2", "pair 2: lower bound 3 is above upper bound 2"),
+        ("0:1,0;1", "pair 2 ('0;1') is not lo:hi"),
+        ("0:1,-x:1", "pair 2: lower bound '-x'"),
+        ("0:1,0:1,0:1", "3 pairs for a problem of dimension 2"),
+        ("inf:inf", "contains no number"),
+    ] {
+        let mut args = base.to_vec();
+        args.push(bounds);
+        rejects(&args, expected);
+    }
+    rejects(
+        &["minimize", "--problem", "booth", "--method", "lbfgs", "--bounds", "0:1"],
+        "--bounds does not apply to --method lbfgs",
+    );
+    rejects(
+        &["minimize", "--problem", "booth", "--method", "lbfgsb", "--line-search", "armijo"],
+        "--line-search does not apply to --method lbfgsb",
+    );
+}

@@ -53,6 +53,21 @@ pub enum Error {
         value: f64,
     },
 
+    /// A box bound is unusable: NaN, lower above upper, or a bound that excludes every number
+    /// (lower = +∞ or upper = −∞). Fix: give coordinate `index` a lower bound ≤ its upper bound
+    /// (±∞ for "no bound").
+    #[error("bounds[{index}] = [{lower}, {upper}]: {reason}")]
+    InvalidBound {
+        /// The coordinate, counted from 0.
+        index: usize,
+        /// Its lower bound.
+        lower: f64,
+        /// Its upper bound.
+        upper: f64,
+        /// What is wrong, in words.
+        reason: &'static str,
+    },
+
     /// A starting point contained NaN or an infinity. Fix: pass finite numbers.
     #[error("x0[{index}] = {value} is not finite")]
     NonFiniteInput {

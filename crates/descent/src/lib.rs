@@ -10,6 +10,7 @@
 //! | [`first_order`] | gradient descent, momentum, Nesterov, Adagrad, RMSProp, Adadelta, Adam, AdamW, AMSGrad, Adamax, NAdam, RAdam, Lion: composable rules fused into one pass, the step API ([`first_order::Optimizer`]) and the driver ([`first_order::FirstOrder`]), schedules, torch/optax presets |
 //! | [`quasi_newton`] | [`Bfgs`] (dense inverse Hessian) and [`Lbfgs`] (limited memory, two-loop recursion), generic over their line search |
 //! | [`newton`] | [`Newton`]: exact Hessian, solved by its structure (dense Cholesky, banded Cholesky, tridiagonal LDLᵀ, diagonal), shifted by τI where indefinite, with a line search; [`NewtonCg`] (Hessian-free, truncated CG); [`TrustRegion`] with [`SteihaugCg`] or [`Dogleg`] (scipy's `trust-ncg` and `dogleg`) |
+//! | [`bounds`] | box bounds l ≤ x ≤ u: [`Bounds`], [`ProjectedGradient`] and [`Lbfgsb`] (L-BFGS-B: generalised Cauchy point, subspace minimisation) |
 //! | [`line_search`] | backtracking Armijo with quadratic/cubic interpolation; Moré–Thuente (strong Wolfe); Hager–Zhang (approximate Wolfe); initial-step rules |
 //! | [`problems`] | built-in landscapes with known answers: ramp, ravine, Rosenbrock, saddles, ... |
 //! | [`expr`] | a small expression language, differentiated exactly |
@@ -31,6 +32,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod bounds;
 pub mod driver;
 mod error;
 pub mod expr;
@@ -43,6 +45,7 @@ pub mod problems;
 pub mod quasi_newton;
 pub mod tour;
 
+pub use bounds::{Bounds, Lbfgsb, ProjectedGradient};
 pub use driver::{
     Convergence, Counted, Evaluations, Iterate, Method, Observer, Options, Progress, Report,
     Status, StepOutcome, Trace, minimize, minimize_observed,

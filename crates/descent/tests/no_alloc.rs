@@ -314,3 +314,37 @@ fn newton_cg_and_trust_region_iterations_allocate_nothing_after_set_up() {
         }
     }
 }
+
+/// The bounded methods allocate nothing after `init` either: L-BFGS-B's Cauchy point (with its
+/// breakpoint sort), subspace minimisation and 2m×2m factorisations work in buffers of the
+/// state. The box [0.5, 2] on every third coordinate of ½Σ i·xᵢ² from x = 1 makes those
+/// coordinates active (their minimiser 0 lies outside), the rest are free.
+#[test]
+fn bounded_iterations_allocate_nothing_after_set_up() {
+    use descent::bounds::{Bounds, Lbfgsb, ProjectedGradient};
+    let n = 1000;
+    let lower = (0..n).map(|i| if i % 3 == 0 { 0.5 } else { f64::NEG_INFINITY }).collect();
+    let upper = (0..n).map(|i| if i % 3 == 0 { 2.0 } else { f64::INFINITY }).collect();
+    let bounds = Bounds::new(lower, upper).unwrap();
+    let run = |lbfgsb: bool, iterations: usize| {
+        let options = Options { gtol: 0.0, max_iter: iterations, ..Options::default() };
+        let x0 = vec![1.0; n];
+        let (a, b) = (Lbfgsb::new(bounds.clone()), ProjectedGradient::new(bounds.clone()));
+        let before = allocations();
+        let report = if lbfgsb {
+            minimize(&Bowl(n), &x0, a, &options)
+        } else {
+            minimize(&Bowl(n), &x0, b, &options)
+        }
+        .unwrap();
+        let after = allocations();
+        assert_eq!((report.status, report.iterations), (Status::MaxIterations, iterations));
+        drop(report);
+        after - before
+    };
+    for (name, lbfgsb) in [("lbfgsb", true), ("projected-gd", false)] {
+        let (few, many) = (run(lbfgsb, 5), run(lbfgsb, 40));
+        assert!(few > 0, "{name}: set-up allocates its buffers");
+        assert_eq!(few, many, "{name}: 35 more iterations allocated {} more times", many - few);
+    }
+}

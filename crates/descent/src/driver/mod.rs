@@ -24,6 +24,15 @@
 //! kink (Huber, |x|) fails the probe; the window then doubles, so probes stay rare. Probes are
 //! value evaluations and are counted.
 //!
+//! **Box bounds.** A method whose [`Method::bounds`] returns a box (the bounded methods of
+//! [`crate::bounds`]) changes three things: x₀ is projected into the box before the first
+//! evaluation (scipy clips x0 the same way) after the box's dimension is checked; the
+//! stationarity measure behind `gtol`, `gtol_rel` and [`Report::grad_norm`] is the projected
+//! gradient's norm ‖P(x − ∇f) − x‖₂ instead of ‖∇f‖₂ (at an active bound ∇f ≠ 0); and the
+//! ray test's probes are projected, so it only calls a problem unbounded below if f falls
+//! without bound inside the box. For every other method `bounds()` is a constant `None` and
+//! the loop is the unconstrained one, with its single fused pass per iteration.
+//!
 //! After set-up (the iterate buffers, the method's state) an iteration allocates nothing.
 
 mod observer;
@@ -35,6 +44,7 @@ use std::time::{Duration, Instant};
 pub use observer::{NoObserver, Observer, Progress, Trace, TraceRow};
 pub use report::{Convergence, Evaluations, Report, Status};
 
+use crate::bounds::Bounds;
 use crate::error::tolerance;
 use crate::kernels::{all_finite, norm, step_geometry};
 use crate::{
@@ -240,6 +250,13 @@ pub trait Method<O: Objective + ?Sized> {
         current: &Iterate,
         next: &mut Iterate,
     ) -> StepOutcome;
+
+    /// The box the method keeps its iterates in, if any (default: none, unconstrained). With
+    /// a box, [`minimize`] projects x₀ into it and measures stationarity by the projected
+    /// gradient (see the [module docs](self)); the method must keep every iterate inside.
+    fn bounds(&self) -> Option<&Bounds> {
+        None
+    }
 }
 
 /// Minimises `objective` from `x0` with `method`, under the stopping rules of `options`.
@@ -282,8 +299,16 @@ where
         return Err(Error::NonFiniteInput { index, value });
     }
 
+    let bounds = method.bounds();
+    if let Some(b) = bounds {
+        b.check_dim(n)?;
+    }
+
     let f = Counted::new(objective);
     let mut current = Iterate { x: x0.to_vec(), value: 0.0, grad: vec![0.0; n] };
+    if let Some(b) = bounds {
+        b.project(&mut current.x);
+    }
     current.value = f.value_grad(&current.x, &mut current.grad);
     if !current.value.is_finite() {
         return Err(Error::NonFiniteStart { what: "value" });
@@ -296,9 +321,9 @@ where
     let mut probe = vec![0.0; n];
 
     let f0 = current.value;
-    let g0_norm = norm(&current.grad);
+    let g0_norm = stationarity(bounds, &current, || norm(&current.grad));
     let mut grad_norm = g0_norm;
-    let mut unbounded = RayTest::new(options.unbounded_window);
+    let mut unbounded = RayTest::new(options.unbounded_window, bounds);
 
     let mut status =
         if observer.observe(&current.progress(0, grad_norm, 0.0, f.evaluations())).is_break() {
@@ -328,7 +353,7 @@ where
         if next.value == f64::NEG_INFINITY {
             std::mem::swap(&mut current, &mut next);
             iterations = k;
-            grad_norm = norm(&current.grad);
+            grad_norm = stationarity(bounds, &current, || norm(&current.grad));
             status = Some(Status::UnboundedBelow);
             break;
         }
@@ -340,7 +365,7 @@ where
         std::mem::swap(&mut current, &mut next);
         let previous = &next;
         iterations = k;
-        grad_norm = along.grad_norm;
+        grad_norm = stationarity(bounds, &current, || along.grad_norm);
 
         status = if observer
             .observe(&current.progress(k, grad_norm, along.step_norm, f.evaluations()))
@@ -375,6 +400,15 @@ where
         status: status.unwrap_or(Status::MaxIterations),
         elapsed: started.elapsed(),
     })
+}
+
+/// The stationarity measure: ‖P(x − ∇f) − x‖₂ inside a box, else `unconstrained()` (‖∇f‖₂).
+#[inline]
+fn stationarity(bounds: Option<&Bounds>, at: &Iterate, unconstrained: impl Fn() -> f64) -> f64 {
+    match bounds {
+        Some(b) => b.projected_gradient_norm(&at.x, &at.grad),
+        None => unconstrained(),
+    }
 }
 
 fn limit_reached<O: Objective + ?Sized>(
@@ -435,14 +469,16 @@ impl PathGeometry {
 
 /// The ray test for unboundedness (see the module doc).
 #[derive(Debug)]
-struct RayTest {
+struct RayTest<'b> {
     window: usize,
     run: usize,
+    /// The method's box: probes are projected into it.
+    bounds: Option<&'b Bounds>,
 }
 
-impl RayTest {
-    fn new(window: usize) -> Self {
-        Self { window, run: 0 }
+impl<'b> RayTest<'b> {
+    fn new(window: usize, bounds: Option<&'b Bounds>) -> Self {
+        Self { window, run: 0, bounds }
     }
 
     fn observe<O: Objective + ?Sized>(
@@ -467,7 +503,15 @@ impl RayTest {
             return false;
         }
         self.run = 0;
-        if ray_falls_without_bound(f, previous, current, along.step_norm, probe, options) {
+        if ray_falls_without_bound(
+            f,
+            previous,
+            current,
+            along.step_norm,
+            probe,
+            options,
+            self.bounds,
+        ) {
             return true;
         }
         self.window = self.window.saturating_mul(2);
@@ -483,6 +527,7 @@ fn ray_falls_without_bound<O: Objective + ?Sized>(
     step_norm: f64,
     probe: &mut [f64],
     options: &Options,
+    bounds: Option<&Bounds>,
 ) -> bool {
     const FAR: f64 = 1e20;
     let reach = FAR * norm(&current.x).max(1.0);
@@ -493,6 +538,9 @@ fn ray_falls_without_bound<O: Objective + ?Sized>(
         t *= 4.0;
         for ((p, x), xp) in probe.iter_mut().zip(&current.x).zip(&previous.x) {
             *p = x + t * (x - xp);
+        }
+        if let Some(b) = bounds {
+            b.project(probe);
         }
         let value = f.value(probe);
         if value == f64::NEG_INFINITY {

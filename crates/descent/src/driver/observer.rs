@@ -15,7 +15,7 @@ pub struct Progress<'a> {
     pub value: f64,
     /// ∇f(x).
     pub grad: &'a [f64],
-    /// ‖∇f(x)‖₂.
+    /// ‖∇f(x)‖₂; for a method with box bounds, ‖P(x − ∇f) − x‖₂ (see [`crate::bounds`]).
     pub grad_norm: f64,
     /// ‖xₖ − xₖ₋₁‖₂ (0 at iteration 0).
     pub step_norm: f64,

@@ -160,7 +160,7 @@ pub struct Report {
     pub x: Vec<f64>,
     /// f(x).
     pub value: f64,
-    /// ‖∇f(x)‖₂.
+    /// ‖∇f(x)‖₂; for a method with box bounds, ‖P(x − ∇f) − x‖₂ (see [`crate::bounds`]).
     pub grad_norm: f64,
     /// Iterations taken (steps from x₀).
     pub iterations: usize,

@@ -460,6 +460,9 @@ pub struct StepTiming {
     pub n: usize,
     /// The median over the repetitions of the time per step, in seconds.
     pub seconds: f64,
+    /// The fastest repetition's time per step, in seconds: the least disturbed by whatever
+    /// else the machine was doing (noise only ever adds time).
+    pub fastest: f64,
     /// Steps timed back to back in one repetition (enough to last ≥ 2 ms).
     pub batch: usize,
     /// ‖x₁ − x*‖∞/‖x*‖∞ after the step from x₀ = 0: the step is a real Newton step, which
@@ -557,7 +560,7 @@ fn time_newton_step(
         })
         .collect();
     times.sort_by(f64::total_cmp);
-    Ok(StepTiming { n, seconds: times[times.len() / 2], batch, relative_error })
+    Ok(StepTiming { n, seconds: times[times.len() / 2], fastest: times[0], batch, relative_error })
 }
 
 /// Times the Newton step (factorise H, solve Hd = −g) on the tridiagonal quadratic, with H
@@ -732,17 +735,29 @@ mod tests {
         assert!(fitted_exponent(&[(10.0, 1.0), (10.0, 2.0)]).is_nan());
     }
 
-    /// Timing in a test: the sizes are chosen so that every timed batch lasts ≥ 2 ms and the
-    /// median of five batches is kept, and the bounds leave a wide margin (exponents 1 and 3
-    /// expected, 1.6 and 2.2 asserted): for the tridiagonal fit to reach 1.6 over two decades
-    /// the step at n = 10⁶ would have to be 16 times slower than linear; for the dense fit to
-    /// fall to 2.2 over a factor 4 the step at n = 400 would have to be 3 times faster than
-    /// cubic. A loaded machine slows single batches, which the median discards.
+    /// Timing in a test, made robust three ways. The bounds leave a wide margin (exponents 1
+    /// and 3 expected, 1.6 and 2.2 asserted): for the tridiagonal fit to reach 1.6 over two
+    /// decades the step at n = 10⁶ would have to be 16 times slower than linear; for the dense
+    /// fit to fall to 2.2 over a factor 4 the step at n = 100 would have to be 3 times slower
+    /// than cubic. The fit uses the fastest of 9 batches of ≥ 2 ms each, since other work on
+    /// the machine only ever adds time (the median, which the tour shows, failed here once
+    /// in a full `cargo test` on a loaded 2-core machine). And a measurement that misses is
+    /// taken again, up to 3 times: noise passes, a cost that really grew faster fails all 3.
     #[test]
     fn the_tridiagonal_newton_step_is_linear_and_the_dense_one_cubic() {
-        let c = newton_step_cost(&[10_000, 100_000, 1_000_000], &[100, 200, 400], 5).unwrap();
-        assert!(c.tridiagonal_exponent < 1.6, "tridiagonal: n^{}", c.tridiagonal_exponent);
-        assert!(c.dense_exponent > 2.2, "dense: n^{}", c.dense_exponent);
+        let fit = |ts: &[StepTiming]| {
+            fitted_exponent(&ts.iter().map(|t| (t.n as f64, t.fastest)).collect::<Vec<_>>())
+        };
+        let mut attempts = Vec::new();
+        let c = loop {
+            let c = newton_step_cost(&[10_000, 100_000, 1_000_000], &[100, 200, 400], 9).unwrap();
+            let (tridiagonal, dense) = (fit(&c.tridiagonal), fit(&c.dense));
+            attempts.push((tridiagonal, dense));
+            if tridiagonal < 1.6 && dense > 2.2 {
+                break c;
+            }
+            assert!(attempts.len() < 3, "(tridiagonal, dense) exponents: {attempts:?}");
+        };
         // Each timed step is a real Newton step: from 0 it lands on x*, to the accuracy that
         // cond(A) ≈ 4(n + 1)²/π² allows.
         for t in c.tridiagonal.iter().chain(&c.dense) {

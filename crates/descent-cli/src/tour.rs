@@ -69,6 +69,15 @@ struct RunJson {
 
 impl RunJson {
     fn new(method: &'static str, report: &descent::Report, distance: f64) -> Self {
+        // Stable snake_case names, as `--method` and the momentum chapter spell them.
+        let method = match method {
+            "Newton" => "newton",
+            "GD + Armijo" => "gd_armijo",
+            "heavy ball (Polyak)" => "heavy_ball_polyak",
+            "L-BFGS" => "lbfgs",
+            "BFGS" => "bfgs",
+            other => other,
+        };
         Self {
             method,
             status: report.status.name(),

@@ -491,6 +491,9 @@ pub struct StepCostChapter {
 /// and the timer's own cost do not show.
 const MIN_BATCH: std::time::Duration = std::time::Duration::from_millis(2);
 
+/// The largest n at which [`newton_step_cost`] stores a dense H.
+const MAX_DENSE: usize = 4096;
+
 /// The least-squares slope of log t against log n: the exponent p of t ∝ nᵖ.
 /// NaN for fewer than two distinct n.
 #[must_use]
@@ -571,7 +574,8 @@ fn time_newton_step(
 ///
 /// # Errors
 /// [`Error::InvalidHyperparameter`](crate::Error::InvalidHyperparameter) for zero
-/// repetitions, fewer than two sizes in a set, or a size of 0.
+/// repetitions, fewer than two sizes in a set, or a dense size above 4096;
+/// [`Error::InvalidDimension`](crate::Error::InvalidDimension) for a size of 0.
 pub fn newton_step_cost(
     tridiagonal_sizes: &[usize],
     dense_sizes: &[usize],
@@ -587,6 +591,13 @@ pub fn newton_step_cost(
                 valid: "at least two sizes, to fit an exponent",
             });
         }
+    }
+    if let Some(&n) = dense_sizes.iter().find(|&&n| n > MAX_DENSE) {
+        return Err(crate::Error::InvalidHyperparameter {
+            name: "dense_sizes",
+            value: n as f64,
+            valid: "at most 4096 (a dense H takes n² numbers, 128 MiB at n = 4096)",
+        });
     }
     let time = |structure, sizes: &[usize]| -> Result<Vec<StepTiming>> {
         sizes.iter().map(|&n| time_newton_step(structure, n, repetitions)).collect()
@@ -768,6 +779,8 @@ mod tests {
         }
         assert!(newton_step_cost(&[1000], &[10, 20], 3).is_err());
         assert!(newton_step_cost(&[1000, 2000], &[10, 20], 0).is_err());
+        assert!(newton_step_cost(&[1000, 2000], &[10, 100_000], 1).is_err());
+        assert!(newton_step_cost(&[0, 2000], &[10, 20], 1).is_err());
     }
 
     #[test]

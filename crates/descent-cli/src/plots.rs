@@ -4,6 +4,7 @@
 //! |---|---|
 //! | [`paths`] | contour lines of f(x₁, x₂) over a box, one path per method, start (○), minima (×) |
 //! | [`lines`] | any number of series, linear or log-10 y axis |
+//! | [`lines_annotated`] | series on linear or log-10 x and y axes, sparse series dotted, with text notes |
 //! | [`loss_curves`] | two panels from [`Trace`]s: f(x) and ‖∇f(x)‖ (log) against iterations or evaluations |
 //! | [`plot_box`] | a box that holds the given paths and minima, for [`paths`] |
 //! | [`write`] | writes a figure atomically |
@@ -172,6 +173,69 @@ pub fn lines(
 ) -> anyhow::Result<Vec<u8>> {
     let figure = LineFigure { title, panels: vec![Panel::new(x_label, y_label, series, log_y)] };
     render(&figure, SIZE, format)
+}
+
+/// Which axes of a [`lines_annotated`] figure are log-10.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LogAxes {
+    /// x on a log-10 axis.
+    pub x: bool,
+    /// y on a log-10 axis.
+    pub y: bool,
+}
+
+/// A line of text placed in a figure at a data point (its left end, vertically centred).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Note {
+    /// Where the text starts, in data coordinates.
+    pub at: (f64, f64),
+    /// The text.
+    pub text: String,
+}
+
+/// A line figure as [`lines`], with either axis log-10, a dot at every point of a series of
+/// at most [`DOTTED`] points (measurements, a two-point run), and `notes` written into the plot.
+///
+/// On a log axis, points (and notes) with a coordinate ≤ 0 cannot be shown: points are
+/// dropped and counted as in [`lines`], notes are skipped.
+///
+/// # Errors
+/// A drawing or encoding failure.
+pub fn lines_annotated(
+    title: &str,
+    (x_label, y_label): (&str, &str),
+    series: &[Series],
+    log: LogAxes,
+    notes: &[Note],
+    format: Format,
+) -> anyhow::Result<Vec<u8>> {
+    let mut panel = Panel::scaled(x_label, y_label, series, log);
+    panel.dotted = true;
+    panel.notes = notes
+        .iter()
+        .filter_map(|n| {
+            let (x, y) = (to_axis(n.at.0, log.x)?, to_axis(n.at.1, log.y)?);
+            Some(((x, y), n.text.as_str()))
+        })
+        .collect();
+    let figure = LineFigure { title, panels: vec![panel] };
+    render(&figure, SIZE, format)
+}
+
+/// Series with at most this many points get a dot at each in [`lines_annotated`].
+pub const DOTTED: usize = 12;
+
+/// `v` in axis space (log₁₀ v on a log axis); `None` where the axis cannot show it.
+fn to_axis(v: f64, log: bool) -> Option<f64> {
+    let v = if log {
+        if !(v > 0.0) {
+            return None;
+        }
+        v.log10()
+    } else {
+        v
+    };
+    (v.is_finite() && v.abs() <= LARGEST).then_some(v)
 }
 
 /// Two panels from traces, stacked: f(x) above, ‖∇f(x)‖ below, both on log-10 axes, against
@@ -371,6 +435,43 @@ fn quietest_corner(
         .clone()
 }
 
+/// As [`quietest_corner`], with the middle of the right and of the left side (boxes 35 % × 30 %
+/// centred vertically) as two more candidates, tried after the corners.
+fn quietest_place(
+    points: impl Iterator<Item = ((f64, f64), usize)>,
+    x: (f64, f64),
+    y: (f64, f64),
+) -> SeriesLabelPosition {
+    let points: Vec<((f64, f64), usize)> = points.collect();
+    let (left, right) = (x.0 + 0.35 * (x.1 - x.0), x.1 - 0.35 * (x.1 - x.0));
+    let (bottom, top) = (y.0 + 0.3 * (y.1 - y.0), y.1 - 0.3 * (y.1 - y.0));
+    let (low, high) = (y.0 + 0.35 * (y.1 - y.0), y.1 - 0.35 * (y.1 - y.0));
+    let weigh = |inside: &dyn Fn(f64, f64) -> bool| -> usize {
+        points.iter().filter(|((px, py), _)| inside(*px, *py)).map(|(_, w)| w).sum()
+    };
+    let candidates: [(SeriesLabelPosition, usize); 6] = [
+        (SeriesLabelPosition::UpperRight, weigh(&|px, py| px >= right && py >= top)),
+        (SeriesLabelPosition::UpperLeft, weigh(&|px, py| px <= left && py >= top)),
+        (SeriesLabelPosition::LowerRight, weigh(&|px, py| px >= right && py <= bottom)),
+        (SeriesLabelPosition::LowerLeft, weigh(&|px, py| px <= left && py <= bottom)),
+        (
+            SeriesLabelPosition::MiddleRight,
+            weigh(&|px, py| px >= right && (low..=high).contains(&py)),
+        ),
+        (
+            SeriesLabelPosition::MiddleLeft,
+            weigh(&|px, py| px <= left && (low..=high).contains(&py)),
+        ),
+    ];
+    let mut best = 0;
+    for (k, candidate) in candidates.iter().enumerate() {
+        if candidate.1 < candidates[best].1 {
+            best = k;
+        }
+    }
+    candidates[best].0.clone()
+}
+
 /// A numeric axis, linear or log-10. A log axis holds log₁₀ of the data: it maps and draws
 /// like a linear one, but puts its ticks at 1, 2, 5 or 1…9 times powers of ten where it can
 /// and labels each tick t with the value 10ᵗ.
@@ -535,15 +636,24 @@ impl Figure for PathFigure<'_> {
 struct Panel<'a> {
     x_label: &'a str,
     y_label: &'a str,
+    log_x: bool,
     log_y: bool,
     series: Vec<(&'a str, Polyline)>,
     /// Points dropped because a log axis cannot show them.
     not_positive: usize,
     legend: bool,
+    /// A dot at every point of a series of at most [`DOTTED`] points.
+    dotted: bool,
+    /// Text at points, in axis space.
+    notes: Vec<((f64, f64), &'a str)>,
 }
 
 impl<'a> Panel<'a> {
     fn new(x_label: &'a str, y_label: &'a str, series: &'a [Series], log_y: bool) -> Self {
+        Self::scaled(x_label, y_label, series, LogAxes { x: false, y: log_y })
+    }
+
+    fn scaled(x_label: &'a str, y_label: &'a str, series: &'a [Series], log: LogAxes) -> Self {
         let mut not_positive = 0;
         let series = series
             .iter()
@@ -552,11 +662,12 @@ impl<'a> Panel<'a> {
                     .points
                     .iter()
                     .filter_map(|&(x, y)| {
-                        if log_y && !(y > 0.0) {
+                        if (log.x && !(x > 0.0)) || (log.y && !(y > 0.0)) {
                             not_positive += usize::from(x.is_finite() && y.is_finite());
                             return None;
                         }
-                        let y = if log_y { y.log10() } else { y };
+                        let x = if log.x { x.log10() } else { x };
+                        let y = if log.y { y.log10() } else { y };
                         let shown = |v: f64| v.is_finite() && v.abs() <= LARGEST;
                         (shown(x) && shown(y)).then_some((x, y))
                     })
@@ -564,7 +675,17 @@ impl<'a> Panel<'a> {
                 (s.name.as_str(), points)
             })
             .collect();
-        Self { x_label, y_label, log_y, series, not_positive, legend: true }
+        Self {
+            x_label,
+            y_label,
+            log_x: log.x,
+            log_y: log.y,
+            series,
+            not_positive,
+            legend: true,
+            dotted: false,
+            notes: Vec::new(),
+        }
     }
 
     fn draw<DB: DrawingBackend>(
@@ -580,17 +701,18 @@ impl<'a> Panel<'a> {
         };
         let (x_lo, x_hi) = bounds(|p| p.0);
         let (y_lo, y_hi) = bounds(|p| p.1);
-        let x = axis_range(x_lo, x_hi, 0.0);
+        // A log x axis holds measurements at a few sizes: pad it so the end dots show whole.
+        let x = axis_range(x_lo, x_hi, if self.log_x { 0.03 } else { 0.0 });
         let y = axis_range(y_lo, y_hi, 0.05);
         let mut builder = ChartBuilder::on(area);
         if let Some(title) = title {
             builder.caption(title, font(24));
         }
-        let mut chart = builder
-            .margin(16)
-            .x_label_area_size(48)
-            .y_label_area_size(80)
-            .build_cartesian_2d(Axis::linear(x), Axis { log: self.log_y, ..Axis::linear(y) })?;
+        let mut chart =
+            builder.margin(16).x_label_area_size(48).y_label_area_size(80).build_cartesian_2d(
+                Axis { log: self.log_x, ..Axis::linear(x) },
+                Axis { log: self.log_y, ..Axis::linear(y) },
+            )?;
         chart
             .configure_mesh()
             .light_line_style(TRANSPARENT)
@@ -616,10 +738,26 @@ impl<'a> Panel<'a> {
             anno.label(*name).legend(move |(x, y)| {
                 Rectangle::new([(x, y - 4), (x + 18, y + 4)], color.filled())
             });
+            if self.dotted && (2..=DOTTED).contains(&points.len()) {
+                chart.draw_series(points.iter().map(|&p| Circle::new(p, 4, color.filled())))?;
+            }
+        }
+        for &(at, text) in &self.notes {
+            let inside = (x.0..=x.1).contains(&at.0) && (y.0..=y.1).contains(&at.1);
+            if inside {
+                let style = font(15).color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center));
+                chart.plotting_area().draw(&Text::new(text.to_owned(), at, style))?;
+            }
         }
         // The note on dropped points sits in the lower left corner; the legend keeps off it.
         let corner = (x.0 + 0.02 * (x.1 - x.0), y.0 + 0.04 * (y.1 - y.0));
         let noted = (self.not_positive > 0).then_some((corner, 1000));
+        // A note's text runs right from its point: weigh a few points along it.
+        let span = x.1 - x.0;
+        let notes = self
+            .notes
+            .iter()
+            .flat_map(move |&((nx, ny), _)| [0.0, 0.1, 0.2].map(|dx| ((nx + dx * span, ny), 1000)));
         if all().next().is_none() {
             let centre = (x.0 / 2.0 + x.1 / 2.0, y.0 / 2.0 + y.1 / 2.0);
             note(chart.plotting_area(), centre, HPos::Center, "no data to show")?;
@@ -632,7 +770,18 @@ impl<'a> Panel<'a> {
         if self.legend && !self.series.is_empty() {
             chart
                 .configure_series_labels()
-                .position(quietest_corner(all().map(|&p| (p, 1)).chain(noted), x, y))
+                .position(if self.dotted {
+                    // Dots are measurements or the few steps of a fast run: keep them in view.
+                    let dots = self
+                        .series
+                        .iter()
+                        .filter(|(_, p)| p.len() <= DOTTED)
+                        .flat_map(|(_, p)| p.iter().map(|&q| (q, 1000)));
+                    let points = all().map(|&p| (p, 1)).chain(dots).chain(noted).chain(notes);
+                    quietest_place(points, x, y)
+                } else {
+                    quietest_corner(all().map(|&p| (p, 1)).chain(noted).chain(notes), x, y)
+                })
                 .background_style(WHITE.mix(0.85))
                 .border_style(BLACK)
                 .label_font(font(14))
@@ -999,6 +1148,50 @@ mod tests {
                 assert_eq!(counts.get(&hex(PALETTE[k])), Some(&2), "two panels: {counts:?}");
             }
         }
+    }
+
+    #[test]
+    fn annotated_lines_dot_sparse_series_and_write_notes() {
+        let measured = Series {
+            name: "measured".into(),
+            points: [1e3, 1e4, 1e5, 1e6].iter().map(|&n| (n, n * 1e-8)).collect(),
+        };
+        let long = Series {
+            name: "long".into(),
+            points: (1..=100).map(|k| (f64::from(k) * 1e4, 1e-3)).collect(),
+        };
+        let notes = [
+            Note { at: (1e4, 1e-4), text: "slope 1.00".into() },
+            Note { at: (-1.0, 1e-4), text: "not on a log axis".into() },
+        ];
+        let log = LogAxes { x: true, y: true };
+        let svg =
+            lines_annotated("t", ("n", "s"), &[measured, long], log, &notes, Format::Svg).unwrap();
+        let text = String::from_utf8(svg).unwrap();
+        assert!(text.contains("slope 1.00"));
+        assert!(!text.contains("not on a log axis"));
+        let document = roxmltree::Document::parse(&text).unwrap();
+        let dots = |color: RGBColor| {
+            document
+                .descendants()
+                .filter(|n| n.has_tag_name("circle") && n.attribute("fill") == Some(&hex(color)))
+                .count()
+        };
+        assert_eq!(dots(PALETTE[0]), 4, "one dot per measurement");
+        assert_eq!(dots(PALETTE[1]), 0, "a long series is a line only");
+        // Decade ticks on both axes, labelled with values.
+        let labels: Vec<&str> = document
+            .descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .filter_map(|n| n.text().map(str::trim))
+            .collect();
+        for tick in ["1000", "1e6", "1e-5", "0.001"] {
+            assert!(labels.contains(&tick), "{tick} in {labels:?}");
+        }
+        let counts = polylines_by_stroke(&text.into_bytes());
+        assert_eq!(counts.get(&hex(PALETTE[1])), Some(&1));
+        let png = lines_annotated("t", ("n", "s"), &[], log, &notes, Format::Png).unwrap();
+        assert!(png.starts_with(b"\x89PNG"));
     }
 
     #[test]

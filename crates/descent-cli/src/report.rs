@@ -39,6 +39,8 @@ impl Figure {
 pub enum Block {
     /// A paragraph of prose (one line; wrapped for the terminal).
     Text(String),
+    /// The title of a part of a chapter.
+    Subheading(String),
     /// A table: header and rows.
     Table(Vec<String>, Vec<Vec<String>>),
     /// A figure.
@@ -61,6 +63,7 @@ pub fn print(title: &str, sections: &[Section], out: &Path) {
         for block in &section.blocks {
             match block {
                 Block::Text(text) => println!("{}\n", wrap(text, 92, "  ")),
+                Block::Subheading(title) => println!("  {title}\n"),
                 Block::Table(header, rows) => {
                     let header: Vec<&str> = header.iter().map(String::as_str).collect();
                     print_table(&header, rows);
@@ -91,6 +94,9 @@ pub fn write(title: &str, sections: &[Section], out: &Path) -> anyhow::Result<()
             match block {
                 Block::Text(text) => {
                     let _ = writeln!(html, "<p>{}</p>", escape(text));
+                }
+                Block::Subheading(title) => {
+                    let _ = writeln!(html, "<h3>{}</h3>", escape(title));
                 }
                 Block::Table(header, rows) => {
                     html.push_str("<table>\n<tr>");

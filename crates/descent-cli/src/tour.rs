@@ -4,7 +4,10 @@
 //! narrates, draws the figures, and writes the report (`descent-report/index.html`, with every
 //! figure also as its own SVG and PNG).
 
-use descent::tour::{self, AdagradChapter, MomentumChapter, RampChapter, RavineRun};
+use descent::tour::{
+    self, AdagradChapter, BowlChapter, MomentumChapter, RampChapter, RavineRun, StepCostChapter,
+    StepTiming, ValleyChapter,
+};
 use serde::Serialize;
 
 use crate::args::TourArgs;
@@ -18,6 +21,22 @@ const CONDITIONS: [f64; 2] = [10.0, 100.0];
 const MOMENTUM_CONDITION: f64 = 100.0;
 /// The tolerance the ravine runs aim for.
 const GTOL: f64 = 1e-6;
+/// The stretched bowl of chapter 5: dimension, condition number, every coordinate of the
+/// start, the relative gradient tolerance, the iteration budget.
+const BOWL: (usize, f64, f64, f64, usize) = (100, 1e6, 100.0, 1e-10, 20_000);
+/// Dimensions at which the tridiagonal Newton step is timed.
+const TRIDIAGONAL_SIZES: [usize; 7] = [1000, 3000, 10_000, 30_000, 100_000, 300_000, 1_000_000];
+/// Dimensions at which the dense Newton step is timed (n = 800 takes ≈ 0.1 s a step).
+const DENSE_SIZES: [usize; 5] = [50, 100, 200, 400, 800];
+/// Timed batches per size; the median is shown.
+const REPETITIONS: usize = 5;
+/// L-BFGS's memory m (scipy's default).
+const LBFGS_MEMORY: usize = 10;
+/// The Rosenbrock runs stop at ‖∇f‖ ≤ this, or after this many iterations.
+const VALLEY_GTOL: f64 = 1e-6;
+const VALLEY_MAX_ITER: usize = 100_000;
+/// A curve with more points is drawn as this many buckets, each at its largest value.
+const MAX_DRAWN: usize = 2000;
 
 #[derive(Serialize)]
 struct TourJson {
@@ -25,6 +44,137 @@ struct TourJson {
     ravine: Vec<RavineJson>,
     momentum: Vec<TunedJson>,
     adagrad: AdagradJson,
+    newton: NewtonJson,
+}
+
+#[derive(Serialize)]
+struct NewtonJson {
+    bowl: BowlJson,
+    step_cost: StepCostJson,
+    rosenbrock: ValleyJson,
+}
+
+#[derive(Serialize)]
+struct RunJson {
+    method: &'static str,
+    status: &'static str,
+    iterations: usize,
+    value_evaluations: usize,
+    gradient_evaluations: usize,
+    hessian_evaluations: usize,
+    grad_norm: f64,
+    /// ‖x − x*‖ (Rosenbrock) or ‖x − x*‖/‖x₀ − x*‖ (the bowl).
+    distance: f64,
+}
+
+impl RunJson {
+    fn new(method: &'static str, report: &descent::Report, distance: f64) -> Self {
+        // Stable snake_case names, as `--method` and the momentum chapter spell them.
+        let method = match method {
+            "Newton" => "newton",
+            "GD + Armijo" => "gd_armijo",
+            "heavy ball (Polyak)" => "heavy_ball_polyak",
+            "L-BFGS" => "lbfgs",
+            "BFGS" => "bfgs",
+            other => other,
+        };
+        Self {
+            method,
+            status: report.status.name(),
+            iterations: report.iterations,
+            value_evaluations: report.evaluations.value,
+            gradient_evaluations: report.evaluations.gradient,
+            hessian_evaluations: report.evaluations.hessian,
+            grad_norm: report.grad_norm,
+            distance,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct BowlJson {
+    dim: usize,
+    condition: f64,
+    start: f64,
+    start_distance: f64,
+    gtol_rel: f64,
+    max_iter: usize,
+    momentum_gamma: f64,
+    momentum_step: f64,
+    momentum_predicted: usize,
+    runs: Vec<RunJson>,
+}
+
+#[derive(Serialize)]
+struct TimingJson {
+    n: usize,
+    seconds: f64,
+    fastest: f64,
+    batch: usize,
+    relative_error: f64,
+}
+
+#[derive(Serialize)]
+struct StepCostJson {
+    repetitions: usize,
+    tridiagonal_exponent: f64,
+    dense_exponent: f64,
+    tridiagonal: Vec<TimingJson>,
+    dense: Vec<TimingJson>,
+}
+
+#[derive(Serialize)]
+struct ValleyJson {
+    gtol: f64,
+    memory: usize,
+    runs: Vec<RunJson>,
+}
+
+fn newton_json(bowl: &BowlChapter, cost: &StepCostChapter, valley: &ValleyChapter) -> NewtonJson {
+    let timings = |ts: &[StepTiming]| {
+        ts.iter()
+            .map(|t| TimingJson {
+                n: t.n,
+                seconds: t.seconds,
+                fastest: t.fastest,
+                batch: t.batch,
+                relative_error: t.relative_error,
+            })
+            .collect()
+    };
+    NewtonJson {
+        bowl: BowlJson {
+            dim: bowl.dim,
+            condition: bowl.condition,
+            start: bowl.start,
+            start_distance: bowl.start_distance,
+            gtol_rel: bowl.gtol_rel,
+            max_iter: bowl.max_iter,
+            momentum_gamma: bowl.momentum_gamma,
+            momentum_step: bowl.momentum_step,
+            momentum_predicted: bowl.momentum_predicted,
+            runs: bowl_runs(bowl)
+                .iter()
+                .map(|r| RunJson::new(r.method, &r.report, r.final_distance()))
+                .collect(),
+        },
+        step_cost: StepCostJson {
+            repetitions: cost.repetitions,
+            tridiagonal_exponent: cost.tridiagonal_exponent,
+            dense_exponent: cost.dense_exponent,
+            tridiagonal: timings(&cost.tridiagonal),
+            dense: timings(&cost.dense),
+        },
+        rosenbrock: ValleyJson {
+            gtol: valley.gtol,
+            memory: valley.memory,
+            runs: valley
+                .runs
+                .iter()
+                .map(|r| RunJson::new(r.method, &r.report, r.distance_to_minimizer()))
+                .collect(),
+        },
+    }
 }
 
 #[derive(Serialize)]
@@ -72,6 +222,10 @@ pub fn run(args: &TourArgs) -> anyhow::Result<()> {
         CONDITIONS.iter().map(|&k| tour::ravine(k, GTOL)).collect::<Result<Vec<_>, _>>()?;
     let momentum = tour::momentum(MOMENTUM_CONDITION, GTOL)?;
     let adagrad = tour::adagrad()?;
+    let (dim, condition, start, gtol_rel, max_iter) = BOWL;
+    let bowl = tour::stretched_bowl(dim, condition, start, gtol_rel, max_iter)?;
+    let cost = tour::newton_step_cost(&TRIDIAGONAL_SIZES, &DENSE_SIZES, REPETITIONS)?;
+    let valley = tour::rosenbrock_valley(LBFGS_MEMORY, VALLEY_GTOL, VALLEY_MAX_ITER)?;
     if args.json {
         return print_json(&TourJson {
             ramp: RampJson {
@@ -101,6 +255,7 @@ pub fn run(args: &TourArgs) -> anyhow::Result<()> {
                 adagrad_first_step_z: adagrad.adagrad_first_step_z,
                 ravine_iterations: adagrad.ravine_iterations,
             },
+            newton: newton_json(&bowl, &cost, &valley),
         });
     }
     let sections = vec![
@@ -108,6 +263,7 @@ pub fn run(args: &TourArgs) -> anyhow::Result<()> {
         chapter_ravine(&ravines)?,
         chapter_momentum(&momentum)?,
         chapter_adagrad(&adagrad)?,
+        chapter_newton(&bowl, &cost, &valley)?,
     ];
     report::write(TITLE, &sections, &args.out)?;
     report::print(TITLE, &sections, &args.out);
@@ -346,4 +502,337 @@ fn chapter_adagrad(c: &AdagradChapter) -> anyhow::Result<Section> {
             Block::Figure(figure),
         ],
     })
+}
+
+/// The bowl's runs in the order the table shows them.
+fn bowl_runs(c: &BowlChapter) -> [&tour::BowlRun; 3] {
+    [&c.newton, &c.gradient_descent, &c.momentum]
+}
+
+/// `values` against their index, as at most [`MAX_DRAWN`] points: each bucket of consecutive
+/// indices drawn at its first index and its largest value (the upper envelope, so that
+/// ripples are not aliased away), the last value always included.
+fn envelope(values: &[f64]) -> Vec<(f64, f64)> {
+    let bucket = values.len().div_ceil(MAX_DRAWN).max(1);
+    let mut points: Vec<(f64, f64)> = values
+        .chunks(bucket)
+        .enumerate()
+        .map(|(k, chunk)| ((k * bucket) as f64, chunk.iter().copied().fold(f64::NAN, f64::max)))
+        .collect();
+    if bucket > 1
+        && let Some(&last) = values.last()
+    {
+        points.push(((values.len() - 1) as f64, last));
+    }
+    points
+}
+
+/// (value evaluations, f) of every row of `trace` whose evaluation count is at least 0.5 %
+/// above the last kept one (and the last row): evenly spaced on a log axis, at most a few
+/// thousand points however long the run.
+fn log_thinned(trace: &descent::Trace) -> Vec<(f64, f64)> {
+    let mut points: Vec<(f64, f64)> = Vec::new();
+    for row in &trace.rows {
+        let x = row.value_evaluations as f64;
+        if points.last().is_none_or(|&(last, _)| x >= last * 1.005) {
+            points.push((x, row.value));
+        }
+    }
+    if let Some(row) = trace.rows.last()
+        && points.last().is_some_and(|&(x, _)| x < row.value_evaluations as f64)
+    {
+        points.push((row.value_evaluations as f64, row.value));
+    }
+    points
+}
+
+/// A time in seconds as the tables show it: µs, ms or s.
+fn duration(seconds: f64) -> String {
+    if seconds < 1e-3 {
+        format!("{:.1} µs", seconds * 1e6)
+    } else if seconds < 1.0 {
+        format!("{:.2} ms", seconds * 1e3)
+    } else {
+        format!("{seconds:.2} s")
+    }
+}
+
+/// The rows of a runs table: method, iterations, evaluations, Hessians, distance, status.
+fn run_row(method: &str, report: &descent::Report, distance: f64) -> Vec<String> {
+    vec![
+        method.to_owned(),
+        report.iterations.to_string(),
+        report.evaluations.value.to_string(),
+        report.evaluations.hessian.to_string(),
+        format!("{distance:.1e}"),
+        report.status.to_string(),
+    ]
+}
+
+fn chapter_newton(
+    bowl: &BowlChapter,
+    cost: &StepCostChapter,
+    valley: &ValleyChapter,
+) -> anyhow::Result<Section> {
+    let mut blocks = vec![Block::Text(
+        "Gradient descent feels only the slope. Newton's method also sees the curvature: at \
+         x it solves H·d = −∇f, with H = ∇²f(x), for the step to the bottom of the quadratic \
+         that matches f's value, slope and curvature there, and takes it (with Armijo \
+         backtracking from the unit step, and H shifted by τI wherever it is not positive \
+         definite, so that d always points downhill). Quasi-Newton methods (BFGS, L-BFGS) \
+         build the curvature up from the gradients they have already seen, and never form H."
+            .into(),
+    )];
+    blocks.extend(bowl_blocks(bowl)?);
+    blocks.extend(cost_blocks(cost)?);
+    blocks.extend(valley_blocks(valley)?);
+    Ok(Section {
+        title: "Chapter 5. Newton and quasi-Newton: the hiker gains sight".into(),
+        blocks,
+    })
+}
+
+fn bowl_blocks(c: &BowlChapter) -> anyhow::Result<Vec<Block>> {
+    let header =
+        ["method", "iterations", "f + ∇f evaluations", "Hessians", "‖x − x*‖/‖x₀ − x*‖", "status"];
+    let rows =
+        bowl_runs(c).iter().map(|r| run_row(r.method, &r.report, r.final_distance())).collect();
+    let series: Vec<Series> = bowl_runs(c)
+        .iter()
+        .map(|r| Series { name: r.method.to_owned(), points: envelope(&r.distances) })
+        .collect();
+    let newton = c.newton.final_distance();
+    // Beside Newton's drop (a vertical line at the left edge), halfway down on the log scale.
+    let notes = [plots::Note {
+        at: (0.015 * c.max_iter as f64, newton.sqrt()),
+        text: format!("← Newton: 1 → {newton:.1e} in one step"),
+    }];
+    let caption = format!(
+        "Distance to the minimiser, relative to the start, in a bowl with κ = {}",
+        number(c.condition)
+    );
+    let figure = Figure::new("newton-bowl", &caption, |format| {
+        plots::lines_annotated(
+            &caption,
+            ("iteration", "‖x − x*‖ / ‖x₀ − x*‖"),
+            &series,
+            plots::LogAxes { x: false, y: true },
+            &notes,
+            format,
+        )
+    })?;
+    let (gd, hb) = (&c.gradient_descent, &c.momentum);
+    Ok(vec![
+        Block::Subheading("One step to the bottom of a stretched bowl".into()),
+        Block::Text(format!(
+            "f(x) = ½(x − x*)ᵀA(x − x*) in n = {} variables, A with eigenvalues log-spaced from \
+             1 to κ = {} and eigenvectors turned away from the axes (the built-in \
+             random_quadratic, seed 0), started at x₀ = ({}, …, {}), ‖x₀ − x*‖ = {:.1}. Each run \
+             stops at ‖∇f‖ ≤ {}·‖∇f(x₀)‖ or after {} iterations.",
+            c.dim,
+            number(c.condition),
+            number(c.start),
+            number(c.start),
+            c.start_distance,
+            number(c.gtol_rel),
+            c.max_iter
+        )),
+        Block::Table(header.iter().map(|h| (*h).to_owned()).collect(), rows),
+        Block::Text(format!(
+            "Newton lands on the minimiser in {}: what is left, {:.1e} of the starting \
+             distance, is the rounding error a solve with condition κ = {} allows (κ·ε ≈ {:.0e}). \
+             Gradient descent with Armijo stalls: Armijo accepts only steps that lower f, \
+             which the steep directions (curvature up to κ) allow only for steps of order 1/κ, \
+             and along the gentle ones (curvature 1) such a step removes a few times 1/κ = {} \
+             of the remaining distance; after {} iterations it is still {:.0}% of the starting \
+             distance away ({}). Heavy-ball momentum tuned with both curvature extremes (γ = {}, \
+             α = {}) shrinks the error by (√κ − 1)/(√κ + 1) per step and gets there in {} \
+             iterations (that rate alone predicts {}): thousands of steps for what one Newton \
+             step does. The Newton step is not free: it needs the Hessian and a factorisation, \
+             whose price is the next section.",
+            match c.newton.report.iterations {
+                1 => "one step".to_owned(),
+                k => format!("{k} steps"),
+            },
+            newton,
+            number(c.condition),
+            c.condition * f64::EPSILON,
+            number(1.0 / c.condition),
+            gd.report.iterations,
+            100.0 * gd.final_distance(),
+            gd.report.status,
+            number(c.momentum_gamma),
+            number(c.momentum_step),
+            hb.report.iterations,
+            c.momentum_predicted,
+        )),
+        Block::Figure(figure),
+    ])
+}
+
+fn cost_blocks(c: &StepCostChapter) -> anyhow::Result<Vec<Block>> {
+    let header =
+        ["H stored as", "n", "time per step", "fastest", "steps per batch", "‖x₁ − x*‖∞/‖x*‖∞"];
+    let row = |name: &str, t: &StepTiming| {
+        vec![
+            name.to_owned(),
+            t.n.to_string(),
+            duration(t.seconds),
+            duration(t.fastest),
+            t.batch.to_string(),
+            format!("{:.1e}", t.relative_error),
+        ]
+    };
+    let rows: Vec<Vec<String>> = c
+        .tridiagonal
+        .iter()
+        .map(|t| row("tridiagonal", t))
+        .chain(c.dense.iter().map(|t| row("dense", t)))
+        .collect();
+    let points = |ts: &[StepTiming]| ts.iter().map(|t| (t.n as f64, t.seconds)).collect::<Vec<_>>();
+    let series = vec![
+        Series {
+            name: format!("tridiagonal LDLᵀ: time ∝ n^{:.2}", c.tridiagonal_exponent),
+            points: points(&c.tridiagonal),
+        },
+        Series {
+            name: format!("dense Cholesky: time ∝ n^{:.2}", c.dense_exponent),
+            points: points(&c.dense),
+        },
+    ];
+    // Each slope written beside the middle of its curve.
+    let note = |ts: &[StepTiming], exponent: f64, text: &str| {
+        let mid = &ts[ts.len() / 2];
+        plots::Note {
+            at: (mid.n as f64 * 1.15, mid.seconds),
+            text: format!("{text} {exponent:.2}"),
+        }
+    };
+    let notes = [
+        note(&c.tridiagonal, c.tridiagonal_exponent, "slope"),
+        note(&c.dense, c.dense_exponent, "slope"),
+    ];
+    let caption = "Time of one Newton step (factorise H, solve H·d = −g) against n, log-log";
+    let figure = Figure::new("newton-step-cost", caption, |format| {
+        plots::lines_annotated(
+            caption,
+            ("n", "seconds per step"),
+            &series,
+            plots::LogAxes { x: true, y: true },
+            &notes,
+            format,
+        )
+    })?;
+    let mut blocks = vec![
+        Block::Subheading("The price of sight: linear against cubic".into()),
+        Block::Text(format!(
+            "Newton's step costs what solving H·d = −∇f costs, and that depends on H's \
+             structure. The built-in tridiagonal quadratic ½xᵀAx − 1ᵀx, A = tridiag(−1, 2, −1), \
+             has H = A, and the Newton step from x₀ = 0 lands on x*, known in closed form. \
+             Stored as what it is, H factorises as LDLᵀ in about 3n operations; stored dense, \
+             the same H costs a Cholesky factorisation, n³/3. The time per step below is the \
+             median of {} timed batches (each batch lasts at least 2 ms; the fastest batch \
+             beside it), measured as this \
+             report was made, so it varies from run to run and machine to machine.",
+            c.repetitions
+        )),
+        Block::Table(header.iter().map(|h| (*h).to_owned()).collect(), rows),
+    ];
+    if let (Some(big), Some(dense)) = (c.tridiagonal.last(), c.dense.last()) {
+        // n³ is the dense step's flop count; the fitted exponent also carries cache effects.
+        let scale = (big.n as f64 / dense.n as f64).powi(3);
+        let years = dense.seconds * scale / (365.25 * 24.0 * 3600.0);
+        blocks.push(Block::Text(format!(
+            "Fitted over these sizes, the time grows as n^{:.2} for the tridiagonal step and \
+             n^{:.2} for the dense one, whose operation count grows as n³. At n = {} the dense \
+             step takes {}; the tridiagonal step at n = {}, {} times as many unknowns, takes {}. A dense step at n = {} would \
+             do (n/{})³ ≈ {:.0e} times the work of one at {}: about {} at this speed.",
+            c.tridiagonal_exponent,
+            c.dense_exponent,
+            dense.n,
+            duration(dense.seconds),
+            number(big.n as f64),
+            big.n / dense.n,
+            duration(big.seconds),
+            number(big.n as f64),
+            dense.n,
+            scale,
+            dense.n,
+            if years >= 1.0 {
+                format!("{years:.0} years")
+            } else {
+                format!("{:.0} days", years * 365.25)
+            },
+        )));
+    }
+    blocks.push(Block::Figure(figure));
+    Ok(blocks)
+}
+
+fn valley_blocks(c: &ValleyChapter) -> anyhow::Result<Vec<Block>> {
+    let header =
+        ["method", "iterations", "f + ∇f evaluations", "Hessians", "‖x − (1, 1)‖", "status"];
+    let rows =
+        c.runs.iter().map(|r| run_row(r.method, &r.report, r.distance_to_minimizer())).collect();
+    let paths: Vec<(String, Vec<[f64; 2]>)> =
+        c.runs.iter().map(|r| (r.method.to_owned(), r.path())).collect();
+    let minima = [[1.0, 1.0]];
+    let (xr, yr) = plots::plot_box(&paths, &minima);
+    let f = |a: f64, b: f64| 100.0 * (b - a * a).powi(2) + (1.0 - a).powi(2);
+    let caption = "Four methods down the Rosenbrock valley from (−1.2, 1)";
+    let paths_figure = Figure::new("newton-rosenbrock-paths", caption, |format| {
+        plots::paths(caption, &f, xr, yr, &paths, &minima, format)
+    })?;
+    let losses: Vec<Series> = c
+        .runs
+        .iter()
+        .map(|r| Series { name: r.method.to_owned(), points: log_thinned(&r.trace) })
+        .collect();
+    let loss_caption = "f against evaluations of f and ∇f, Rosenbrock, log-log";
+    let loss_figure = Figure::new("newton-rosenbrock-loss", loss_caption, |format| {
+        plots::lines_annotated(
+            loss_caption,
+            ("f + ∇f evaluations", "f(x)"),
+            &losses,
+            plots::LogAxes { x: true, y: true },
+            &[],
+            format,
+        )
+    })?;
+    let mut blocks = vec![
+        Block::Subheading("L-BFGS down the Rosenbrock valley".into()),
+        Block::Text(format!(
+            "f(x) = 100(x₂ − x₁²)² + (1 − x₁)² from (−1.2, 1), to ‖∇f‖ ≤ {}. BFGS keeps an \
+             n×n approximation of the inverse Hessian and corrects it after every step so that \
+             it maps the change of gradient y onto the step s; L-BFGS keeps only the last \
+             m = {} pairs (s, y) and applies the same approximation by the two-loop recursion \
+             in O(m·n) operations, which is what makes it usable at n = 10⁶. Both search along \
+             their direction with Moré–Thuente (strong Wolfe); Newton evaluates the exact \
+             Hessian at every iterate and backtracks (Armijo) from the unit step; gradient \
+             descent backtracks along −∇f.",
+            number(c.gtol),
+            c.memory
+        )),
+        Block::Table(header.iter().map(|h| (*h).to_owned()).collect(), rows),
+    ];
+    if let [lbfgs, bfgs, newton, gd] = c.runs.as_slice() {
+        blocks.push(Block::Text(format!(
+            "L-BFGS needs {} iterations and {} evaluations of f and ∇f, BFGS {} and {}, Newton \
+             {} iterations with {} Hessians; gradient descent needs {}, {:.0} times L-BFGS's. \
+             Every method finds the valley floor within a few steps; following the floor's \
+             curve to (1, 1) is what costs gradient descent, whose step is held short by the \
+             steep walls while the curvature methods stride along the floor.",
+            lbfgs.report.iterations,
+            lbfgs.report.evaluations.value,
+            bfgs.report.iterations,
+            bfgs.report.evaluations.value,
+            newton.report.iterations,
+            newton.report.evaluations.hessian,
+            gd.report.iterations,
+            gd.report.iterations as f64 / lbfgs.report.iterations as f64,
+        )));
+    }
+    blocks.push(Block::Figure(paths_figure));
+    blocks.push(Block::Figure(loss_figure));
+    Ok(blocks)
 }

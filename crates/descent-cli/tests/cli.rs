@@ -414,12 +414,28 @@ fn the_tour_writes_a_self_contained_report_with_every_figure() {
         "Chapter 2. The ravine",
         "Chapter 3. Momentum",
         "Chapter 4. Adagrad",
+        "Chapter 5. Newton and quasi-Newton",
     ] {
         assert!(html.contains(chapter), "{chapter}");
     }
-    let figures =
-        ["ramp", "ravine-10", "ravine-100", "momentum-paths", "momentum-loss", "adagrad-paths"];
-    assert_eq!(html.matches("<svg").count(), figures.len(), "every figure inline");
+    let figures = [
+        "ramp",
+        "ravine-10",
+        "ravine-100",
+        "momentum-paths",
+        "momentum-loss",
+        "adagrad-paths",
+        "newton-bowl",
+        "newton-rosenbrock-paths",
+        "newton-rosenbrock-loss",
+    ];
+    // Measured times, different in every run: present and drawn, not byte-identical.
+    let timed = ["newton-step-cost"];
+    assert_eq!(html.matches("<svg").count(), figures.len() + timed.len(), "every figure inline");
+    for name in timed {
+        assert!(html.contains(&format!("<figure id=\"{name}\">")), "{name}");
+        assert!(std::fs::read(a.join(format!("{name}.png"))).unwrap().starts_with(b"\x89PNG"));
+    }
     assert!(!html.contains("<img") && !html.contains("<script"), "no external resources");
     for name in figures {
         assert!(html.contains(&format!("<figure id=\"{name}\">")), "{name}");
@@ -451,6 +467,18 @@ fn the_tour_tells_its_chapters() {
     assert!(text.contains("unbounded below") && text.contains("zig-zag"));
     assert!(text.contains("Chapter 3. Momentum") && text.contains("Chapter 4. Adagrad"));
     assert!(v["adagrad"]["gd_gap"].as_f64().unwrap() <= 1e-12);
+    let newton = &v["newton"];
+    let bowl = &newton["bowl"]["runs"][0];
+    assert_eq!((bowl["method"].as_str(), bowl["iterations"].as_u64()), (Some("newton"), Some(1)));
+    assert!(bowl["distance"].as_f64().unwrap() < 1e-8);
+    let cost = &newton["step_cost"];
+    let exponent = |name: &str| cost[name].as_f64().unwrap();
+    assert!(exponent("tridiagonal_exponent") < exponent("dense_exponent"));
+    assert_eq!(cost["tridiagonal"].as_array().unwrap().len(), 7);
+    let lbfgs = &newton["rosenbrock"]["runs"][0];
+    assert_eq!(lbfgs["method"], "lbfgs");
+    assert!(lbfgs["iterations"].as_u64().unwrap() <= 50);
+    assert!(text.contains("Chapter 5. Newton and quasi-Newton"));
 }
 
 #[test]

@@ -33,7 +33,7 @@
 //!   (Armijo) by default, started at the unit step (N&W §3.5: Newton steps have their natural
 //!   length), so the full Newton step is taken whenever it decreases f enough.
 
-mod factor;
+pub(crate) mod factor;
 pub mod modified;
 pub mod newton_cg;
 pub mod trust_region;

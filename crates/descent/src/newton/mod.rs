@@ -10,20 +10,21 @@
 //! |---|---|---|---|---|
 //! | [`Newton`] | exact second-order Taylor model, Hessian shifted to be SPD | one Hessian, one factorisation (or a few, while τ grows), one solve | [`modified`] | Nocedal & Wright §3.4, Alg. 3.3 |
 //!
-//! **The cost is the structure's.** The solve is chosen by the Hessian's storage, all of it
-//! written here with no dependency and no allocation per iteration:
+//! **The cost is the structure's.** The solve is chosen by the Hessian's storage, with no
+//! allocation per iteration:
 //!
 //! | structure | factorisation of H + τI | flops | memory |
 //! |---|---|---|---|
-//! | dense | Cholesky LLᵀ | n³/3 | n² (a copy of H) |
+//! | dense | Cholesky LLᵀ (faer's, blocked, from n = 32) | n³/3 | n² (a copy of H) |
 //! | banded, half-bandwidth b | band Cholesky (Golub & Van Loan Alg. 4.3.5) | ≈ n·b² | (b + 1)·n |
 //! | tridiagonal | LDLᵀ (symmetric Thomas algorithm) | ≈ 3n | 2n |
 //! | diagonal | division | n | n |
 //!
 //! **Design decisions.**
-//! * The dense Cholesky is a plain in-place loop: right for n up to a few hundred. For large
-//!   dense n the planned backend is `faer` (blocked, parallel Cholesky), which would replace
-//!   only the dense arm of the factorisation.
+//! * The dense Cholesky is `faer`'s blocked one (sequential) from n = 32, and a plain
+//!   in-place loop below, where faer's set-up costs more than its blocking saves (measured
+//!   figures in `factor.rs`). Both refuse the same pivots and allocate nothing per iteration
+//!   (faer's scratch memory is allocated with the workspace).
 //! * A factorisation fails on a pivot ≤ n·ε·‖H‖∞ (not only ≤ 0): a pivot that small makes the
 //!   step meaningless, so it is treated as indefiniteness and repaired by the shift.
 //! * The line search is a type parameter, [`Backtracking`](crate::line_search::Backtracking)

@@ -41,14 +41,20 @@ pub(crate) fn norm(a: &[f64]) -> f64 {
     dot(a, a).sqrt()
 }
 
-/// (‖g₁‖², ‖x₁ − x₀‖², (x₁ − x₀)ᵀ(g₁ − g₀)) in one pass over the four vectors.
-pub(crate) fn step_geometry(x0: &[f64], g0: &[f64], x1: &[f64], g1: &[f64]) -> (f64, f64, f64) {
-    let (mut gg, mut ss, mut sy) = ([0.0; LANES], [0.0; LANES], [0.0; LANES]);
+/// (‖g₁‖², ‖x₁ − x₀‖², (x₁ − x₀)ᵀ(g₁ − g₀), ‖g₁‖∞) in one pass over the four vectors.
+pub(crate) fn step_geometry(
+    x0: &[f64],
+    g0: &[f64],
+    x1: &[f64],
+    g1: &[f64],
+) -> (f64, f64, f64, f64) {
+    let (mut gg, mut ss, mut sy, mut gm) = ([0.0; LANES], [0.0; LANES], [0.0; LANES], [0.0; LANES]);
     let mut lane = |k: usize, x0: f64, g0: f64, x1: f64, g1: f64| {
         let s = x1 - x0;
         gg[k] += g1 * g1;
         ss[k] += s * s;
         sy[k] += s * (g1 - g0);
+        gm[k] = f64::max(gm[k], g1.abs());
     };
     let chunks = x0
         .chunks_exact(LANES)
@@ -65,7 +71,12 @@ pub(crate) fn step_geometry(x0: &[f64], g0: &[f64], x1: &[f64], g1: &[f64]) -> (
     for (k, (((x0, g0), x1), g1)) in tail.enumerate() {
         lane(k, *x0, *g0, *x1, *g1);
     }
-    (gg.iter().sum(), ss.iter().sum(), sy.iter().sum())
+    (gg.iter().sum(), ss.iter().sum(), sy.iter().sum(), norm_inf(&gm))
+}
+
+/// ‖a‖∞ (NaN entries are skipped, as by `f64::max`; callers check finiteness separately).
+pub(crate) fn norm_inf(a: &[f64]) -> f64 {
+    a.iter().fold(0.0, |m, v| f64::max(m, v.abs()))
 }
 
 /// Writes s = x₁ − x₀ and y = g₁ − g₀ and returns (sᵀs, yᵀy, sᵀy), in one pass: the secant
@@ -130,7 +141,9 @@ mod tests {
             let naive_dot: f64 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
             let tolerance = 1e-14 * (1 + n) as f64;
             assert!((dot(&a, &b) - naive_dot).abs() <= tolerance, "n = {n}");
-            let (gg, ss, sy) = step_geometry(&a, &b, &c, &d);
+            let (gg, ss, sy, g_inf) = step_geometry(&a, &b, &c, &d);
+            let naive_inf = d.iter().fold(0.0f64, |m, g| m.max(g.abs()));
+            assert_eq!(g_inf, naive_inf, "n = {n}");
             let naive_gg: f64 = d.iter().map(|g| g * g).sum();
             let naive_ss: f64 = a.iter().zip(&c).map(|(x0, x1)| (x1 - x0).powi(2)).sum();
             let naive_sy: f64 = (0..n).map(|i| (c[i] - a[i]) * (d[i] - b[i])).sum();

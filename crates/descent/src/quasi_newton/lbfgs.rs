@@ -156,13 +156,22 @@ impl LbfgsState {
         self.rho.len()
     }
 
+    /// The slot after the newest: where the next pair is written.
+    fn free_slot(&self) -> usize {
+        if self.newest + 1 == self.slots() { 0 } else { self.newest + 1 }
+    }
+
     /// d = −H∇f by the two-loop recursion (N&W Alg. 7.4).
     fn two_loop(&mut self, grad: &[f64]) {
         let n = self.n;
+        // The slot of the pair of the given age (0: the newest), without an integer division
+        // (≈ 25 cycles, twice per pair per iteration).
+        let (newest, slots) = (self.newest, self.slots());
+        let slot = |age: usize| if age <= newest { newest - age } else { newest + slots - age };
         let q = &mut self.direction;
         q.copy_from_slice(grad); // Alg. 7.4, line 1: q ← ∇fₖ
         for age in 0..self.len {
-            let j = (self.newest + self.rho.len() - age) % self.rho.len();
+            let j = slot(age);
             let (s, y) = (&self.s[j * n..(j + 1) * n], &self.y[j * n..(j + 1) * n]);
             let alpha = self.rho[j] * dot(s, q); // line 3: αᵢ ← ρᵢ sᵢᵀq
             self.alpha[j] = alpha;
@@ -173,7 +182,7 @@ impl LbfgsState {
             *r *= self.gamma; // line 6: r ← H⁰ₖq, H⁰ₖ = γₖI (eq. 7.20)
         }
         for age in (0..self.len).rev() {
-            let j = (self.newest + self.rho.len() - age) % self.rho.len();
+            let j = slot(age);
             let (s, y) = (&self.s[j * n..(j + 1) * n], &self.y[j * n..(j + 1) * n]);
             let beta = self.rho[j] * dot(y, r); // line 8: β ← ρᵢ yᵢᵀr
             axpy(self.alpha[j] - beta, s, r); // line 9: r ← r + sᵢ(αᵢ − β)
@@ -243,7 +252,7 @@ impl<O: Objective + ?Sized, L: LineSearch> Method<O> for Lbfgs<L> {
 
         // `next` holds x, f and ∇f at the accepted step (the line-search contract).
         let n = state.n;
-        let free = (state.newest + 1) % state.slots();
+        let free = state.free_slot();
         let (s, y) =
             (&mut state.s[free * n..(free + 1) * n], &mut state.y[free * n..(free + 1) * n]);
         let (ss, yy, sy) = secant_pair(&current.x, &current.grad, &next.x, &next.grad, s, y);
@@ -297,7 +306,7 @@ mod tests {
             })
             .collect();
         for (s, y) in &pairs {
-            let free = (state.newest + 1) % state.slots();
+            let free = state.free_slot();
             state.s[free * n..(free + 1) * n].copy_from_slice(s);
             state.y[free * n..(free + 1) * n].copy_from_slice(y);
             let (sy, yy) = (dot(s, y), dot(y, y));

@@ -114,12 +114,41 @@ pub(crate) fn secant_pair(
     (sum_lanes(&ss), sum_lanes(&yy), sum_lanes(&sy))
 }
 
-/// y ← y + a·x.
+/// yᵢ ← f(yᵢ, xᵢ) for every i, returning zᵀy for the updated y (0 when `z` is empty), in one
+/// pass: an update fused with the dot product that the next step of a recursion needs.
 #[inline]
-pub(crate) fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
-    for (y, x) in y.iter_mut().zip(x) {
-        *y += a * x;
+pub(crate) fn update_dot(y: &mut [f64], x: &[f64], z: &[f64], f: impl Fn(f64, f64) -> f64) -> f64 {
+    let n = y.len();
+    let x = &x[..n];
+    if z.is_empty() {
+        for (y, x) in y.iter_mut().zip(x) {
+            *y = f(*y, *x);
+        }
+        return 0.0;
     }
+    let z = &z[..n];
+    if n < LANES {
+        return y.iter_mut().zip(x).zip(z).fold(0.0, |sum, ((y, x), z)| {
+            *y = f(*y, *x);
+            sum + z * *y
+        });
+    }
+    let mut acc = [0.0; LANES];
+    let mut yc = y.chunks_exact_mut(LANES);
+    let (mut xc, mut zc) = (x.chunks_exact(LANES), z.chunks_exact(LANES));
+    for ((y, x), z) in (&mut yc).zip(&mut xc).zip(&mut zc) {
+        for k in 0..LANES {
+            let v = f(y[k], x[k]);
+            y[k] = v;
+            acc[k] += z[k] * v;
+        }
+    }
+    let tail = yc.into_remainder().iter_mut().zip(xc.remainder()).zip(zc.remainder());
+    for (k, ((y, x), z)) in tail.enumerate() {
+        *y = f(*y, *x);
+        acc[k] += z * *y;
+    }
+    sum_lanes(&acc)
 }
 
 /// Whether every element is finite: 0·x is 0 for finite x and NaN for ±∞ or NaN, and a sum
@@ -152,6 +181,13 @@ mod tests {
             let naive_dot: f64 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
             let tolerance = 1e-14 * (1 + n) as f64;
             assert!((dot(&a, &b) - naive_dot).abs() <= tolerance, "n = {n}");
+            let mut u = a.clone();
+            let dot_after = update_dot(&mut u, &b, &c, |u, b| u - 0.5 * b);
+            let naive_u: Vec<f64> = a.iter().zip(&b).map(|(a, b)| a - 0.5 * b).collect();
+            let naive_after: f64 = naive_u.iter().zip(&c).map(|(u, c)| u * c).sum();
+            assert_eq!(u, naive_u, "n = {n}");
+            assert!((dot_after - naive_after).abs() <= tolerance * naive_after.abs().max(1.0));
+            assert_eq!(update_dot(&mut u, &b, &[], |u, _| u), 0.0);
             let (gg, ss, sy, g_inf) = step_geometry(&a, &b, &c, &d);
             let naive_inf = d.iter().fold(0.0f64, |m, g| m.max(g.abs()));
             assert_eq!(g_inf, naive_inf, "n = {n}");

@@ -61,7 +61,7 @@
 
 use super::{base_step, curvature_ok};
 use crate::driver::{Counted, Iterate, Method, StepOutcome};
-use crate::kernels::{axpy, dot, secant_pair};
+use crate::kernels::{dot, secant_pair, update_dot};
 use crate::line_search::{Backtracking, LineSearch, Ray};
 use crate::{Error, Objective, Result};
 
@@ -162,34 +162,46 @@ impl LbfgsState {
     }
 
     /// d = −H∇f by the two-loop recursion (N&W Alg. 7.4).
+    ///
+    /// Each update of q (or r) is fused with the dot product the next line needs, and r is
+    /// kept negated so that line 11 costs no pass: 2m + 2 passes over n-vectors instead of
+    /// 4m + 3, which is what the recursion costs once the pairs no longer fit in cache.
     fn two_loop(&mut self, grad: &[f64]) {
-        let n = self.n;
+        let (n, len, gamma) = (self.n, self.len, self.gamma);
         // The slot of the pair of the given age (0: the newest), without an integer division
         // (≈ 25 cycles, twice per pair per iteration).
         let (newest, slots) = (self.newest, self.slots());
         let slot = |age: usize| if age <= newest { newest - age } else { newest + slots - age };
+        let (s, y) = (&self.s, &self.y);
+        let pair = |age: usize| {
+            let j = slot(age);
+            (j, &s[j * n..(j + 1) * n], &y[j * n..(j + 1) * n])
+        };
         let q = &mut self.direction;
-        q.copy_from_slice(grad); // Alg. 7.4, line 1: q ← ∇fₖ
-        for age in 0..self.len {
-            let j = slot(age);
-            let (s, y) = (&self.s[j * n..(j + 1) * n], &self.y[j * n..(j + 1) * n]);
-            let alpha = self.rho[j] * dot(s, q); // line 3: αᵢ ← ρᵢ sᵢᵀq
+        if len == 0 {
+            return q.iter_mut().zip(grad).for_each(|(d, g)| *d = -gamma * g);
+        }
+        // Alg. 7.4, line 1: q ← ∇fₖ, with s_newestᵀq for line 3.
+        let mut sq = update_dot(q, grad, pair(0).1, |_, g| g);
+        for age in 0..len {
+            let (j, _, y) = pair(age);
+            let alpha = self.rho[j] * sq; // line 3: αᵢ ← ρᵢ sᵢᵀq
             self.alpha[j] = alpha;
-            axpy(-alpha, y, q); // line 4: q ← q − αᵢyᵢ
+            let next_s = if age + 1 < len { pair(age + 1).1 } else { &[][..] };
+            sq = update_dot(q, y, next_s, |q, y| q - alpha * y); // line 4: q ← q − αᵢyᵢ
         }
-        let r = q;
-        for r in r.iter_mut() {
-            *r *= self.gamma; // line 6: r ← H⁰ₖq, H⁰ₖ = γₖI (eq. 7.20)
+        // line 6: r ← γₖq (eq. 7.20), held as −r, with yᵀ(−r) for the oldest pair.
+        let oldest_y = pair(len - 1).2;
+        let mut y_minus_r = update_dot(q, oldest_y, oldest_y, |q, _| -gamma * q);
+        for age in (0..len).rev() {
+            let (j, s, _) = pair(age);
+            let beta = -self.rho[j] * y_minus_r; // line 8: β ← ρᵢ yᵢᵀr
+            let c = self.alpha[j] - beta;
+            let next_y = if age > 0 { pair(age - 1).2 } else { &[][..] };
+            // line 9 on −r: −r ← −r − sᵢ(αᵢ − β)
+            y_minus_r = update_dot(q, s, next_y, |minus_r, s| minus_r - c * s);
         }
-        for age in (0..self.len).rev() {
-            let j = slot(age);
-            let (s, y) = (&self.s[j * n..(j + 1) * n], &self.y[j * n..(j + 1) * n]);
-            let beta = self.rho[j] * dot(y, r); // line 8: β ← ρᵢ yᵢᵀr
-            axpy(self.alpha[j] - beta, s, r); // line 9: r ← r + sᵢ(αᵢ − β)
-        }
-        for d in r.iter_mut() {
-            *d = -*d; // line 11: the direction is −r = −Hₖ∇fₖ
-        }
+        // line 11: the direction is −r = −Hₖ∇fₖ, already in place.
     }
 
     /// Clears the memory: the next direction is steepest descent.

@@ -174,6 +174,84 @@ impl Workspace {
     }
 }
 
+/// The solve of Newton's step on its own: H + τI factorised by the Hessian's structure, in
+/// storage allocated once, then solved for any right-hand side.
+///
+/// A pivot ≤ n·ε·‖H‖∞ counts as "not positive definite", as in [`Newton`](super::Newton).
+/// Factorising allocates nothing while the structure and dimension stay those of the last
+/// matrix (a matrix of another shape re-allocates the storage).
+///
+/// ```
+/// use descent::newton::Factorization;
+/// use descent::{HessianMatrix, HessianStructure};
+/// // H = tridiag(−1, 2, −1), n = 3; solve H x = (1, 0, 1): x = (1, 1, 1).
+/// let mut h = HessianMatrix::zeros(HessianStructure::Tridiagonal, 3);
+/// for i in 0..3 {
+///     h.set(i, i, 2.0);
+/// }
+/// h.set(0, 1, -1.0);
+/// h.set(1, 2, -1.0);
+/// let mut factorization = Factorization::new(&h);
+/// assert!(factorization.factor(&h, 0.0));
+/// let mut x = [1.0, 0.0, 1.0];
+/// assert!(factorization.solve(&mut x)?);
+/// assert!(x.iter().all(|v| (v - 1.0).abs() < 1e-15));
+/// # Ok::<(), descent::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Factorization {
+    work: Workspace,
+    structure: crate::HessianStructure,
+    n: usize,
+    factored: bool,
+}
+
+impl Factorization {
+    /// Storage for factorising matrices shaped like `h` (its structure and dimension).
+    #[must_use]
+    pub fn new(h: &HessianMatrix) -> Self {
+        Self {
+            work: Workspace::for_matrix(h),
+            structure: h.structure(),
+            n: h.dim(),
+            factored: false,
+        }
+    }
+
+    /// Factorises H + `shift`·I; `false` when it is not numerically positive definite (a pivot
+    /// ≤ n·ε·‖H‖∞, or a NaN), after which [`solve`](Self::solve) refuses to run.
+    pub fn factor(&mut self, h: &HessianMatrix, shift: f64) -> bool {
+        if (h.structure(), h.dim()) != (self.structure, self.n) {
+            *self = Self::new(h);
+        }
+        let (norm, _) = super::modified::norm_inf_and_min_diagonal(h);
+        let tiny = self.n.max(1) as f64 * f64::EPSILON * norm;
+        self.factored = norm.is_finite() && shift.is_finite() && self.work.factor(h, shift, tiny);
+        self.factored
+    }
+
+    /// Overwrites `x` with (H + τI)⁻¹x from the last [`factor`](Self::factor) and returns
+    /// `true`; returns `false`, leaving `x` as it was, if that factorisation failed (or none
+    /// was made).
+    ///
+    /// # Errors
+    /// [`Error::DimensionMismatch`](crate::Error::DimensionMismatch) if `x` does not have the
+    /// matrix's dimension.
+    pub fn solve(&mut self, x: &mut [f64]) -> crate::Result<bool> {
+        if x.len() != self.n {
+            return Err(crate::Error::DimensionMismatch {
+                what: "right-hand side of a factorisation",
+                expected: self.n,
+                got: x.len(),
+            });
+        }
+        if self.factored {
+            self.work.solve(x);
+        }
+        Ok(self.factored)
+    }
+}
+
 fn add_to_diagonal_dense(n: usize, a: &mut [f64], shift: f64) {
     for i in 0..n {
         a[i * n + i] += shift;
@@ -449,6 +527,30 @@ mod tests {
                 assert!(work.factor(&h, 100.0, 0.0), "{structure:?} n = {n}");
             }
         }
+    }
+
+    #[test]
+    fn the_public_factorization_checks_what_it_is_given() {
+        let h = random_spd(HessianStructure::Tridiagonal, 5, 1);
+        let mut f = Factorization::new(&h);
+        let mut x = [1.0; 5];
+        assert!(!f.solve(&mut x).unwrap(), "nothing factorised yet");
+        assert_eq!(x, [1.0; 5]);
+        assert!(matches!(
+            f.solve(&mut [1.0; 4]),
+            Err(crate::Error::DimensionMismatch { expected: 5, got: 4, .. })
+        ));
+        assert!(!f.factor(&h, -1e3), "H − 1000·I is indefinite");
+        assert!(!f.solve(&mut x).unwrap());
+        // Another structure and size: the storage follows, and the solve is elimination's.
+        let dense = random_spd(HessianStructure::Dense, 40, 2);
+        assert!(f.factor(&dense, 0.0));
+        let rhs: Vec<f64> = (0..40).map(|i| (i as f64).sin()).collect();
+        let mut x = rhs.clone();
+        assert!(f.solve(&mut x).unwrap());
+        let expect = dense_reference(&dense, &rhs);
+        assert!(x.iter().zip(&expect).all(|(a, b)| (a - b).abs() <= SAME_SOLUTION * 10.0));
+        assert!(!f.factor(&dense, f64::NAN));
     }
 
     /// L (row-major, lower) from the hand-written loop and L (column-major, lower) from faer.

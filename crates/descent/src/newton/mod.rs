@@ -34,4 +34,5 @@
 mod factor;
 pub mod modified;
 
+pub use factor::Factorization;
 pub use modified::{Newton, NewtonState};

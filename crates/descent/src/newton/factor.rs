@@ -134,11 +134,7 @@ impl Workspace {
                 cholesky_banded(*n, *bandwidth, l, tiny)
             }
             (Self::Tridiagonal { pivot, mult }, HessianMatrix::Tridiagonal { diag, off }) => {
-                for (p, d) in pivot.iter_mut().zip(diag) {
-                    *p = d + shift;
-                }
-                mult.copy_from_slice(off);
-                ldlt_tridiagonal(pivot, mult, tiny)
+                ldlt_tridiagonal(diag, off, shift, pivot, mult, tiny)
             }
             (Self::Diagonal { pivot }, HessianMatrix::Diagonal(diag)) => {
                 for (p, d) in pivot.iter_mut().zip(diag) {
@@ -359,32 +355,44 @@ pub(crate) fn solve_banded(n: usize, b: usize, l: &[f64], x: &mut [f64]) {
     }
 }
 
-/// LDLᵀ of the tridiagonal matrix with diagonal `pivot` and off-diagonal `mult`, in place:
-/// `pivot` becomes D and `mult` the sub-diagonal of L. `false` if a pivot is ≤ `tiny`.
-pub(crate) fn ldlt_tridiagonal(pivot: &mut [f64], mult: &mut [f64], tiny: f64) -> bool {
-    for i in 0..pivot.len() {
+/// LDLᵀ of the tridiagonal matrix with diagonal `diag` + `shift` and off-diagonal `off`, in
+/// one pass that writes D into `pivot` and the sub-diagonal of L into `mult` (the copy of H + τI
+/// is never made: at n = 10⁷ every pass over memory counts). `false` if a pivot is ≤ `tiny`.
+pub(crate) fn ldlt_tridiagonal(
+    diag: &[f64],
+    off: &[f64],
+    shift: f64,
+    pivot: &mut [f64],
+    mult: &mut [f64],
+    tiny: f64,
+) -> bool {
+    let mut previous = 0.0;
+    for i in 0..diag.len() {
+        let mut d = diag[i] + shift;
         if i > 0 {
             // dᵢ = aᵢ − lᵢ₋₁ eᵢ₋₁ with lᵢ₋₁ = eᵢ₋₁/dᵢ₋₁
-            let e = mult[i - 1];
-            let l = e / pivot[i - 1];
+            let e = off[i - 1];
+            let l = e / previous;
             mult[i - 1] = l;
-            pivot[i] -= l * e;
+            d -= l * e;
         }
-        if !(pivot[i] > tiny) {
+        if !(d > tiny) {
             return false;
         }
+        pivot[i] = d;
+        previous = d;
     }
     true
 }
 
-/// Solves LDLᵀ x = b in place, the factors from [`ldlt_tridiagonal`].
+/// Solves LDLᵀ x = b in place, the factors from [`ldlt_tridiagonal`]: L z = b and D y = z in
+/// one forward pass, Lᵀ x = y in one backward pass.
 pub(crate) fn solve_tridiagonal(pivot: &[f64], mult: &[f64], x: &mut [f64]) {
     let n = pivot.len();
-    for i in 1..n {
-        x[i] -= mult[i - 1] * x[i - 1];
-    }
-    for (x, d) in x.iter_mut().zip(pivot) {
-        *x /= d;
+    let mut z = 0.0;
+    for i in 0..n {
+        z = if i > 0 { x[i] - mult[i - 1] * z } else { x[i] };
+        x[i] = z / pivot[i];
     }
     for i in (0..n.saturating_sub(1)).rev() {
         x[i] -= mult[i] * x[i + 1];

@@ -1,9 +1,9 @@
 //! Factorisations of H + τI by structure, in place on preallocated storage, and the solves
 //! that use them.
 //!
-//! Each `factor_*` copies H + τI into the workspace and factorises it there; it returns
-//! `false` (and leaves the workspace meaningless) when a pivot is ≤ `tiny`, i.e. when H + τI
-//! is not numerically positive definite. Each `solve_*` overwrites its right-hand side with the
+//! Each factorisation writes the factors of H + τI into the workspace (H itself is never
+//! changed); it returns `false` (and leaves the workspace meaningless) when a pivot is ≤ `tiny`,
+//! i.e. when H + τI is not numerically positive definite. Each `solve_*` overwrites its right-hand side with the
 //! solution.
 //!
 //! | structure | factorisation | storage | flops |
@@ -13,7 +13,7 @@
 //! | banded, half-bandwidth b | band Cholesky (Golub & Van Loan Alg. 4.3.5) | (b + 1)n | n(b² + 3b) |
 //! | tridiagonal | LDLᵀ (the symmetric Thomas algorithm) | 2n | 3n |
 //! | diagonal | the diagonal itself | n | n |
-
+//!
 //! **Why faer for large dense n.** The hand-written loop is a right-looking dot-product
 //! Cholesky: every entry of L is one dot product, so it streams the trailing matrix from memory
 //! once per column and runs at the speed of memory, not of the floating-point units. faer's

@@ -61,7 +61,7 @@
 
 use super::{base_step, curvature_ok};
 use crate::driver::{Counted, Iterate, Method, StepOutcome};
-use crate::kernels::{dot, secant_pair, update_dot};
+use crate::kernels::{secant_pair, update_dot};
 use crate::line_search::{Backtracking, LineSearch, Ray};
 use crate::{Error, Objective, Result};
 
@@ -166,7 +166,9 @@ impl LbfgsState {
     /// Each update of q (or r) is fused with the dot product the next line needs, and r is
     /// kept negated so that line 11 costs no pass: 2m + 2 passes over n-vectors instead of
     /// 4m + 3, which is what the recursion costs once the pairs no longer fit in cache.
-    fn two_loop(&mut self, grad: &[f64]) {
+    ///
+    /// Returns ∇fₖᵀdₖ, the line search's φ'(0), from the last pass.
+    fn two_loop(&mut self, grad: &[f64]) -> f64 {
         let (n, len, gamma) = (self.n, self.len, self.gamma);
         // The slot of the pair of the given age (0: the newest), without an integer division
         // (≈ 25 cycles, twice per pair per iteration).
@@ -179,7 +181,7 @@ impl LbfgsState {
         };
         let q = &mut self.direction;
         if len == 0 {
-            return q.iter_mut().zip(grad).for_each(|(d, g)| *d = -gamma * g);
+            return update_dot(q, grad, grad, |_, g| -gamma * g);
         }
         // Alg. 7.4, line 1: q ← ∇fₖ, with s_newestᵀq for line 3.
         let mut sq = update_dot(q, grad, pair(0).1, |_, g| g);
@@ -197,11 +199,13 @@ impl LbfgsState {
             let (j, s, _) = pair(age);
             let beta = -self.rho[j] * y_minus_r; // line 8: β ← ρᵢ yᵢᵀr
             let c = self.alpha[j] - beta;
-            let next_y = if age > 0 { pair(age - 1).2 } else { &[][..] };
+            // The next pair's y, or ∇f after the last pair: ∇fᵀ(−r) = ∇fᵀd.
+            let next_y = if age > 0 { pair(age - 1).2 } else { grad };
             // line 9 on −r: −r ← −r − sᵢ(αᵢ − β)
             y_minus_r = update_dot(q, s, next_y, |minus_r, s| minus_r - c * s);
         }
         // line 11: the direction is −r = −Hₖ∇fₖ, already in place.
+        y_minus_r
     }
 
     /// Clears the memory: the next direction is steepest descent.
@@ -245,14 +249,12 @@ impl<O: Objective + ?Sized, L: LineSearch> Method<O> for Lbfgs<L> {
         current: &Iterate,
         next: &mut Iterate,
     ) -> StepOutcome {
-        state.two_loop(&current.grad);
-        let mut dphi0 = dot(&current.grad, &state.direction);
+        let mut dphi0 = state.two_loop(&current.grad);
         if !(dphi0 < 0.0) && state.len > 0 {
             // Not a descent direction: H has lost positive definiteness to rounding. Restart.
             state.clear();
             state.restarts += 1;
-            state.two_loop(&current.grad);
-            dphi0 = dot(&current.grad, &state.direction);
+            dphi0 = state.two_loop(&current.grad);
         }
         let base = base_step(state.len == 0, &current.grad);
         let t0 = self.line_search.initial_step(base, None);
@@ -283,6 +285,7 @@ impl<O: Objective + ?Sized, L: LineSearch> Method<O> for Lbfgs<L> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernels::dot;
     use crate::problems::Rosenbrock;
     use crate::{Options, minimize};
 
@@ -328,7 +331,9 @@ mod tests {
             state.len = (state.len + 1).min(memory);
         }
         let g: Vec<f64> = (0..n).map(|i| 1.0 - 0.3 * i as f64).collect();
-        state.two_loop(&g);
+        let dphi0 = state.two_loop(&g);
+        let gd = dot(&g, &state.direction);
+        assert!((dphi0 - gd).abs() <= 1e-12 * gd.abs(), "φ'(0) = {dphi0} against ∇fᵀd = {gd}");
 
         let gamma = state.gamma;
         let mut h: Vec<f64> =

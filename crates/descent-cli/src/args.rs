@@ -501,6 +501,7 @@ impl StoppingArgs {
             max_evals: self.max_evals.unwrap_or(usize::MAX),
             time_limit,
             gtol: self.gtol,
+            gtol_inf: 0.0,
             gtol_rel: self.gtol_rel,
             ftol: self.ftol,
             ftol_rel: self.ftol_rel,

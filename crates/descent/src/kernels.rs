@@ -9,12 +9,23 @@
 /// Independent partial sums per reduction.
 const LANES: usize = 8;
 
-/// Σ f(aᵢ, bᵢ) in `LANES` interleaved partial sums.
+/// The sum of the partial sums, as a tree of depth 3: a chain of 7 dependent additions
+/// (`iter().sum()`) would cost ≈ 28 cycles, which at n = 2 is most of a dot product.
+#[inline]
+fn sum_lanes(acc: &[f64; LANES]) -> f64 {
+    let half = [acc[0] + acc[4], acc[1] + acc[5], acc[2] + acc[6], acc[3] + acc[7]];
+    (half[0] + half[2]) + (half[1] + half[3])
+}
+
+/// Σ f(aᵢ, bᵢ) in `LANES` interleaved partial sums; a plain sum below `LANES` elements.
 #[inline]
 fn reduce2(a: &[f64], b: &[f64], f: impl Fn(f64, f64) -> f64) -> f64 {
     debug_assert_eq!(a.len(), b.len());
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
+    if n < LANES {
+        return a.iter().zip(b).fold(0.0, |sum, (x, y)| sum + f(*x, *y));
+    }
     let mut acc = [0.0; LANES];
     let (ac, bc) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
     let (ar, br) = (ac.remainder(), bc.remainder());
@@ -26,7 +37,7 @@ fn reduce2(a: &[f64], b: &[f64], f: impl Fn(f64, f64) -> f64) -> f64 {
     for (k, (x, y)) in ar.iter().zip(br).enumerate() {
         acc[k] += f(*x, *y);
     }
-    acc.iter().sum()
+    sum_lanes(&acc)
 }
 
 /// aᵀb.
@@ -41,14 +52,20 @@ pub(crate) fn norm(a: &[f64]) -> f64 {
     dot(a, a).sqrt()
 }
 
-/// (‖g₁‖², ‖x₁ − x₀‖², (x₁ − x₀)ᵀ(g₁ − g₀)) in one pass over the four vectors.
-pub(crate) fn step_geometry(x0: &[f64], g0: &[f64], x1: &[f64], g1: &[f64]) -> (f64, f64, f64) {
-    let (mut gg, mut ss, mut sy) = ([0.0; LANES], [0.0; LANES], [0.0; LANES]);
+/// (‖g₁‖², ‖x₁ − x₀‖², (x₁ − x₀)ᵀ(g₁ − g₀), ‖g₁‖∞) in one pass over the four vectors.
+pub(crate) fn step_geometry(
+    x0: &[f64],
+    g0: &[f64],
+    x1: &[f64],
+    g1: &[f64],
+) -> (f64, f64, f64, f64) {
+    let (mut gg, mut ss, mut sy, mut gm) = ([0.0; LANES], [0.0; LANES], [0.0; LANES], [0.0; LANES]);
     let mut lane = |k: usize, x0: f64, g0: f64, x1: f64, g1: f64| {
         let s = x1 - x0;
         gg[k] += g1 * g1;
         ss[k] += s * s;
         sy[k] += s * (g1 - g0);
+        gm[k] = f64::max(gm[k], g1.abs());
     };
     let chunks = x0
         .chunks_exact(LANES)
@@ -65,7 +82,12 @@ pub(crate) fn step_geometry(x0: &[f64], g0: &[f64], x1: &[f64], g1: &[f64]) -> (
     for (k, (((x0, g0), x1), g1)) in tail.enumerate() {
         lane(k, *x0, *g0, *x1, *g1);
     }
-    (gg.iter().sum(), ss.iter().sum(), sy.iter().sum())
+    (sum_lanes(&gg), sum_lanes(&ss), sum_lanes(&sy), norm_inf(&gm))
+}
+
+/// ‖a‖∞ (NaN entries are skipped, as by `f64::max`; callers check finiteness separately).
+pub(crate) fn norm_inf(a: &[f64]) -> f64 {
+    a.iter().fold(0.0, |m, v| f64::max(m, v.abs()))
 }
 
 /// Writes s = x₁ − x₀ and y = g₁ − g₀ and returns (sᵀs, yᵀy, sᵀy), in one pass: the secant
@@ -89,15 +111,44 @@ pub(crate) fn secant_pair(
         yy[k] += yi * yi;
         sy[k] += si * yi;
     }
-    (ss.iter().sum(), yy.iter().sum(), sy.iter().sum())
+    (sum_lanes(&ss), sum_lanes(&yy), sum_lanes(&sy))
 }
 
-/// y ← y + a·x.
+/// yᵢ ← f(yᵢ, xᵢ) for every i, returning zᵀy for the updated y (0 when `z` is empty), in one
+/// pass: an update fused with the dot product that the next step of a recursion needs.
 #[inline]
-pub(crate) fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
-    for (y, x) in y.iter_mut().zip(x) {
-        *y += a * x;
+pub(crate) fn update_dot(y: &mut [f64], x: &[f64], z: &[f64], f: impl Fn(f64, f64) -> f64) -> f64 {
+    let n = y.len();
+    let x = &x[..n];
+    if z.is_empty() {
+        for (y, x) in y.iter_mut().zip(x) {
+            *y = f(*y, *x);
+        }
+        return 0.0;
     }
+    let z = &z[..n];
+    if n < LANES {
+        return y.iter_mut().zip(x).zip(z).fold(0.0, |sum, ((y, x), z)| {
+            *y = f(*y, *x);
+            sum + z * *y
+        });
+    }
+    let mut acc = [0.0; LANES];
+    let mut yc = y.chunks_exact_mut(LANES);
+    let (mut xc, mut zc) = (x.chunks_exact(LANES), z.chunks_exact(LANES));
+    for ((y, x), z) in (&mut yc).zip(&mut xc).zip(&mut zc) {
+        for k in 0..LANES {
+            let v = f(y[k], x[k]);
+            y[k] = v;
+            acc[k] += z[k] * v;
+        }
+    }
+    let tail = yc.into_remainder().iter_mut().zip(xc.remainder()).zip(zc.remainder());
+    for (k, ((y, x), z)) in tail.enumerate() {
+        *y = f(*y, *x);
+        acc[k] += z * *y;
+    }
+    sum_lanes(&acc)
 }
 
 /// Whether every element is finite: 0·x is 0 for finite x and NaN for ±∞ or NaN, and a sum
@@ -130,7 +181,16 @@ mod tests {
             let naive_dot: f64 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
             let tolerance = 1e-14 * (1 + n) as f64;
             assert!((dot(&a, &b) - naive_dot).abs() <= tolerance, "n = {n}");
-            let (gg, ss, sy) = step_geometry(&a, &b, &c, &d);
+            let mut u = a.clone();
+            let dot_after = update_dot(&mut u, &b, &c, |u, b| u - 0.5 * b);
+            let naive_u: Vec<f64> = a.iter().zip(&b).map(|(a, b)| a - 0.5 * b).collect();
+            let naive_after: f64 = naive_u.iter().zip(&c).map(|(u, c)| u * c).sum();
+            assert_eq!(u, naive_u, "n = {n}");
+            assert!((dot_after - naive_after).abs() <= tolerance * naive_after.abs().max(1.0));
+            assert_eq!(update_dot(&mut u, &b, &[], |u, _| u), 0.0);
+            let (gg, ss, sy, g_inf) = step_geometry(&a, &b, &c, &d);
+            let naive_inf = d.iter().fold(0.0f64, |m, g| m.max(g.abs()));
+            assert_eq!(g_inf, naive_inf, "n = {n}");
             let naive_gg: f64 = d.iter().map(|g| g * g).sum();
             let naive_ss: f64 = a.iter().zip(&c).map(|(x0, x1)| (x1 - x0).powi(2)).sum();
             let naive_sy: f64 = (0..n).map(|i| (c[i] - a[i]) * (d[i] - b[i])).sum();

@@ -408,3 +408,30 @@ mod invariants {
         }
     }
 }
+
+/// `gtol_inf` tests the largest gradient entry, not the 2-norm: on ½‖x‖² in 100 variables from
+/// x = 10⁻⁶·1, ‖g‖∞ = 10⁻⁶ and ‖g‖₂ = 10⁻⁵. Gradient descent with step ½ halves g per step.
+#[test]
+fn gtol_inf_tests_the_largest_gradient_entry() {
+    let f = Quadratic(vec![1.0; 100]);
+    let x0 = vec![1e-6; 100];
+    let gd = GradientDescent::new(0.5).unwrap();
+    let run = |gtol, gtol_inf| {
+        let options = Options { gtol, gtol_inf, max_iter: 100, ..Options::default() };
+        minimize(&f, &x0, gd, &options).unwrap()
+    };
+    // ‖g‖∞ = 1e-6 ≤ 2e-6 at the start, though ‖g‖₂ = 1e-5 > 2e-6.
+    let report = run(0.0, 2e-6);
+    assert_eq!(report.status, Status::Converged(Convergence::GradientNorm));
+    assert_eq!(report.iterations, 0);
+    assert_eq!(run(2e-6, 0.0).iterations, 3, "‖g‖₂ = 1e-5·2⁻ᵏ ≤ 2e-6 from k = 3");
+    // After k steps ‖g‖∞ = 1e-6·2⁻ᵏ ≤ 1.5e-7 from k = 3.
+    assert_eq!(run(0.0, 1.5e-7).iterations, 3);
+    for bad in [-1.0, f64::NAN] {
+        let options = Options { gtol_inf: bad, ..Options::default() };
+        assert!(matches!(
+            minimize(&f, &x0, gd, &options),
+            Err(Error::InvalidHyperparameter { name: "gtol_inf", .. })
+        ));
+    }
+}

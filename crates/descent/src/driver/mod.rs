@@ -9,7 +9,8 @@
 //! 2. the new value is −∞ → [`Status::UnboundedBelow`]; NaN/+∞ in the value or gradient →
 //!    [`Status::NonFinite`], and the report keeps the last finite iterate;
 //! 3. an observer asked to stop → [`Status::Stopped`];
-//! 4. convergence: `gtol`, `gtol_rel`, `ftol`, `ftol_rel`, `xtol` (a tolerance of 0 is off);
+//! 4. convergence: `gtol`, `gtol_inf`, `gtol_rel`, `ftol`, `ftol_rel`, `xtol` (a tolerance of 0
+//!    is off);
 //! 5. divergence: f(xₖ) − f(x₀) > `divergence`·max(1, |f(x₀)|) → [`Status::Diverged`];
 //! 6. unboundedness: f(xₖ) ≤ `unbounded_value`, or the ray test below → [`Status::UnboundedBelow`];
 //! 7. limits: `max_iter`, `max_evals`, `time_limit`.
@@ -46,7 +47,7 @@ pub use report::{Convergence, Evaluations, Report, Status};
 
 use crate::bounds::Bounds;
 use crate::error::tolerance;
-use crate::kernels::{all_finite, norm, step_geometry};
+use crate::kernels::{all_finite, norm, norm_inf, step_geometry};
 use crate::{
     Error, Hessian, HessianMatrix, HessianStructure, HessianVectorProduct, Objective, Result,
 };
@@ -63,6 +64,11 @@ pub struct Options {
     pub time_limit: Option<Duration>,
     /// Converged when ‖∇f‖₂ ≤ `gtol` (default 1e-6).
     pub gtol: f64,
+    /// Converged when ‖∇f‖∞ = maxᵢ |∂f/∂xᵢ| ≤ `gtol_inf` (default off): the test of scipy's
+    /// L-BFGS-B (`gtol`, formerly `pgtol`) and of argmin's and Optim.jl's `g_abstol`, whose
+    /// meaning does not grow with n as the 2-norm's does. Reported as
+    /// [`Convergence::GradientNorm`].
+    pub gtol_inf: f64,
     /// Converged when ‖∇f‖₂ ≤ `gtol_rel`·‖∇f(x₀)‖₂ (default off).
     pub gtol_rel: f64,
     /// Converged when |Δf| ≤ `ftol` (default off).
@@ -87,6 +93,7 @@ impl Default for Options {
             max_evals: usize::MAX,
             time_limit: None,
             gtol: 1e-6,
+            gtol_inf: 0.0,
             gtol_rel: 0.0,
             ftol: 0.0,
             ftol_rel: 0.0,
@@ -105,6 +112,7 @@ impl Options {
     /// [`Error::InvalidHyperparameter`] naming the first field out of range.
     pub fn validate(&self) -> Result<()> {
         tolerance("gtol", self.gtol)?;
+        tolerance("gtol_inf", self.gtol_inf)?;
         tolerance("gtol_rel", self.gtol_rel)?;
         tolerance("ftol", self.ftol)?;
         tolerance("ftol_rel", self.ftol_rel)?;
@@ -323,13 +331,14 @@ where
     let f0 = current.value;
     let g0_norm = stationarity(bounds, &current, || norm(&current.grad));
     let mut grad_norm = g0_norm;
+    let mut grad_inf = stationarity_inf(bounds, &current, || norm_inf(&current.grad));
     let mut unbounded = RayTest::new(options.unbounded_window, bounds);
 
     let mut status =
         if observer.observe(&current.progress(0, grad_norm, 0.0, f.evaluations())).is_break() {
             Some(Status::Stopped)
         } else {
-            gradient_converged(options, grad_norm, g0_norm)
+            gradient_converged(options, grad_norm, grad_inf, g0_norm)
         };
 
     let mut iterations = 0;
@@ -366,13 +375,14 @@ where
         let previous = &next;
         iterations = k;
         grad_norm = stationarity(bounds, &current, || along.grad_norm);
+        grad_inf = stationarity_inf(bounds, &current, || along.grad_inf);
 
         status = if observer
             .observe(&current.progress(k, grad_norm, along.step_norm, f.evaluations()))
             .is_break()
         {
             Some(Status::Stopped)
-        } else if let Some(s) = gradient_converged(options, grad_norm, g0_norm) {
+        } else if let Some(s) = gradient_converged(options, grad_norm, grad_inf, g0_norm) {
             Some(s)
         } else if let Some(s) =
             step_converged(options, previous.value, current.value, along.step_norm)
@@ -411,6 +421,16 @@ fn stationarity(bounds: Option<&Bounds>, at: &Iterate, unconstrained: impl Fn() 
     }
 }
 
+/// [`stationarity`] in the ∞-norm: ‖P(x − ∇f) − x‖∞ inside a box (scipy's `pgtol` measure),
+/// else `unconstrained()` (‖∇f‖∞).
+#[inline]
+fn stationarity_inf(bounds: Option<&Bounds>, at: &Iterate, unconstrained: impl Fn() -> f64) -> f64 {
+    match bounds {
+        Some(b) => b.projected_gradient_norm_inf(&at.x, &at.grad),
+        None => unconstrained(),
+    }
+}
+
 fn limit_reached<O: Objective + ?Sized>(
     options: &Options,
     iterations: usize,
@@ -428,8 +448,15 @@ fn limit_reached<O: Objective + ?Sized>(
     }
 }
 
-fn gradient_converged(options: &Options, grad_norm: f64, g0_norm: f64) -> Option<Status> {
-    if options.gtol > 0.0 && grad_norm <= options.gtol {
+fn gradient_converged(
+    options: &Options,
+    grad_norm: f64,
+    grad_inf: f64,
+    g0_norm: f64,
+) -> Option<Status> {
+    if (options.gtol > 0.0 && grad_norm <= options.gtol)
+        || (options.gtol_inf > 0.0 && grad_inf <= options.gtol_inf)
+    {
         Some(Status::Converged(Convergence::GradientNorm))
     } else if options.gtol_rel > 0.0 && grad_norm <= options.gtol_rel * g0_norm {
         Some(Status::Converged(Convergence::RelativeGradientNorm))
@@ -455,6 +482,8 @@ fn step_converged(options: &Options, before: f64, after: f64, step_norm: f64) ->
 #[derive(Debug, Clone, Copy)]
 struct PathGeometry {
     grad_norm: f64,
+    /// ‖∇f‖∞ at the new point.
+    grad_inf: f64,
     step_norm: f64,
     /// sᵀy: the curvature along the step, times ‖s‖².
     curvature: f64,
@@ -462,8 +491,8 @@ struct PathGeometry {
 
 impl PathGeometry {
     fn between(from: &Iterate, to: &Iterate) -> Self {
-        let (gg, ss, sy) = step_geometry(&from.x, &from.grad, &to.x, &to.grad);
-        Self { grad_norm: gg.sqrt(), step_norm: ss.sqrt(), curvature: sy }
+        let (gg, ss, sy, grad_inf) = step_geometry(&from.x, &from.grad, &to.x, &to.grad);
+        Self { grad_norm: gg.sqrt(), grad_inf, step_norm: ss.sqrt(), curvature: sy }
     }
 }
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Convergence {
-    /// ‖∇f(x)‖ ≤ `gtol`.
+    /// ‖∇f(x)‖₂ ≤ `gtol`, or ‖∇f(x)‖∞ ≤ `gtol_inf`.
     GradientNorm,
     /// ‖∇f(x)‖ ≤ `gtol_rel`·‖∇f(x₀)‖.
     RelativeGradientNorm,

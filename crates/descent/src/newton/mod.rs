@@ -13,20 +13,21 @@
 //! | [`TrustRegion`] + [`SteihaugCg`] | the model inside a ball ‖p‖ ≤ Δ (scipy's `trust-ncg`) | CG iterations, each one Hessian-vector product, per trial | [`trust_region`] | N&W Alg. 4.1, 7.2 |
 //! | [`TrustRegion`] + [`Dogleg`] | the model inside a ball, along the dogleg path (scipy's `dogleg`) | one Hessian and one factorisation per iterate | [`trust_region`] | N&W §4.1 |
 //!
-//! **The cost is the structure's.** The solve is chosen by the Hessian's storage, all of it
-//! written here with no dependency and no allocation per iteration:
+//! **The cost is the structure's.** The solve is chosen by the Hessian's storage, with no
+//! allocation per iteration:
 //!
 //! | structure | factorisation of H + τI | flops | memory |
 //! |---|---|---|---|
-//! | dense | Cholesky LLᵀ | n³/3 | n² (a copy of H) |
+//! | dense | Cholesky LLᵀ (faer's, blocked, from n = 32) | n³/3 | n² (a copy of H) |
 //! | banded, half-bandwidth b | band Cholesky (Golub & Van Loan Alg. 4.3.5) | ≈ n·b² | (b + 1)·n |
 //! | tridiagonal | LDLᵀ (symmetric Thomas algorithm) | ≈ 3n | 2n |
 //! | diagonal | division | n | n |
 //!
 //! **Design decisions.**
-//! * The dense Cholesky is a plain in-place loop: right for n up to a few hundred. For large
-//!   dense n the planned backend is `faer` (blocked, parallel Cholesky), which would replace
-//!   only the dense arm of the factorisation.
+//! * The dense Cholesky is `faer`'s blocked one (sequential) from n = 32, and a plain
+//!   in-place loop below, where faer's set-up costs more than its blocking saves (measured
+//!   figures in `factor.rs`). Both refuse the same pivots and allocate nothing per iteration
+//!   (faer's scratch memory is allocated with the workspace).
 //! * A factorisation fails on a pivot ≤ n·ε·‖H‖∞ (not only ≤ 0): a pivot that small makes the
 //!   step meaningless, so it is treated as indefiniteness and repaired by the shift.
 //! * The line search is a type parameter, [`Backtracking`](crate::line_search::Backtracking)
@@ -38,6 +39,7 @@ pub mod modified;
 pub mod newton_cg;
 pub mod trust_region;
 
+pub use factor::Factorization;
 pub use modified::{Newton, NewtonState};
 pub use newton_cg::{NewtonCg, NewtonCgState};
 pub use trust_region::{Dogleg, SteihaugCg, TrustRegion, TrustRegionState};

@@ -190,7 +190,7 @@ impl NewtonState {
 }
 
 /// ‖H‖∞ (the largest absolute row sum) and minᵢ Hᵢᵢ, in one pass over the stored entries.
-fn norm_inf_and_min_diagonal(h: &HessianMatrix) -> (f64, f64) {
+pub(super) fn norm_inf_and_min_diagonal(h: &HessianMatrix) -> (f64, f64) {
     let n = h.dim();
     let mut norm = 0.0f64;
     let mut min_diag = f64::INFINITY;

@@ -686,6 +686,11 @@ fn a_run_says_what_it_stopped_at_and_escape_saddles_leaves_the_saddle() {
     // A run that does not converge is not classified: null.
     let short = json(&["minimize", "--problem", "rosenbrock", "--max-iter", "3"]);
     assert!(short["critical_point"].is_null());
+    let done = json(&["minimize", "--problem", "rosenbrock", "--method", "lbfgs"]);
+    assert_eq!(
+        (done["status"].as_str(), done["critical_point"].as_str()),
+        (Some("converged"), Some("minimum"))
+    );
     // The table has the row.
     let out = descent().args(expr).args(gd).output().unwrap();
     let table = String::from_utf8(out.stdout).unwrap();

@@ -375,6 +375,58 @@ mod tests {
     }
 
     #[test]
+    fn auto_classifies_up_to_ten_thousand_variables_and_always_beyond() {
+        use crate::problems::Tridiagonal;
+        use crate::{ClassifyPoint, Newton};
+        // ½xᵀAx − 1ᵀx with A = tridiag(−1, 2, −1): SPD, Newton converges in one step.
+        let f = Tridiagonal::new(crate::CLASSIFY_AUTO_MAX + 1).unwrap();
+        let x0 = vec![0.0; crate::CLASSIFY_AUTO_MAX + 1];
+        let options = Options { gtol: 0.0, gtol_rel: 1e-8, ..Options::default() };
+        let auto = minimize(&f, &x0, Newton::default(), &options).unwrap();
+        assert!(auto.status.is_converged());
+        assert_eq!((auto.critical_point, auto.critical_point_hessians), (None, 0));
+        let always = Options { classify: ClassifyPoint::Always, ..options };
+        let report = minimize(&f, &x0, Newton::default(), &always).unwrap();
+        // Tridiagonal above dense_max: one Hessian, Sturm counts.
+        assert_eq!(
+            (report.critical_point, report.critical_point_hessians),
+            (Some(CriticalPoint::Minimum), 1)
+        );
+    }
+
+    #[test]
+    fn an_objective_without_curvature_is_not_classified() {
+        /// x² + y² with a gradient only.
+        struct Plain;
+        impl Objective for Plain {
+            fn dim(&self) -> usize {
+                2
+            }
+            fn value(&self, x: &[f64]) -> f64 {
+                x[0] * x[0] + x[1] * x[1]
+            }
+            fn value_grad(&self, x: &[f64], g: &mut [f64]) -> f64 {
+                g[0] = 2.0 * x[0];
+                g[1] = 2.0 * x[1];
+                self.value(x)
+            }
+        }
+        let report =
+            minimize(&Plain, &[1.0, 1.0], GradientDescent::armijo(), &Options::default()).unwrap();
+        assert!(report.status.is_converged());
+        assert_eq!(report.critical_point, None);
+        let run = minimize_escaping(
+            &Plain,
+            &[0.0, 0.0],
+            GradientDescent::armijo(),
+            &Options::default(),
+            &Escape::default(),
+        )
+        .unwrap();
+        assert_eq!((run.escapes, run.report.critical_point), (0, None));
+    }
+
+    #[test]
     fn the_escape_step_goes_down_the_negative_direction() {
         let f = AutoDiff::new(Tilted);
         let c = curvature(&f, &[0.0, 0.0], &CurvatureOptions::default()).unwrap();

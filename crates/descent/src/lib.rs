@@ -12,6 +12,7 @@
 //! | [`newton`] | [`Newton`]: exact Hessian, solved by its structure (dense Cholesky, banded Cholesky, tridiagonal LDLᵀ, diagonal), shifted by τI where indefinite, with a line search; [`NewtonCg`] (Hessian-free, truncated CG); [`TrustRegion`] with [`SteihaugCg`] or [`Dogleg`] (scipy's `trust-ncg` and `dogleg`) |
 //! | [`bounds`] | box bounds l ≤ x ≤ u: [`Bounds`], [`ProjectedGradient`] and [`Lbfgsb`] (L-BFGS-B: generalised Cauchy point, subspace minimisation) |
 //! | [`line_search`] | backtracking Armijo with quadratic/cubic interpolation; Moré–Thuente (strong Wolfe); Hager–Zhang (approximate Wolfe); initial-step rules |
+//! | [`landscape`] | critical points: [`landscape::CriticalPoint`], Hessian curvature (dense, Lanczos, Sturm), the negative-curvature escape |
 //! | [`problems`] | built-in landscapes with known answers: ramp, ravine, Rosenbrock, saddles, ... |
 //! | [`expr`] | a small expression language, differentiated exactly |
 //! | [`tour`] | the experiments behind `descent tour`, as tested functions |
@@ -38,6 +39,7 @@ mod error;
 pub mod expr;
 pub mod first_order;
 mod kernels;
+pub mod landscape;
 pub mod line_search;
 pub mod newton;
 pub mod objective;
@@ -46,16 +48,18 @@ pub mod quasi_newton;
 pub mod tour;
 
 pub use bounds::{Bounds, Lbfgsb, ProjectedGradient};
+pub use driver::{CLASSIFY_AUTO_MAX, ClassifyPoint};
 pub use driver::{
     Convergence, Counted, Evaluations, Iterate, Method, Observer, Options, Progress, Report,
     Status, StepOutcome, Trace, minimize, minimize_observed,
 };
 pub use error::{Error, Result};
 pub use first_order::GradientDescent;
+pub use landscape::CriticalPoint;
 pub use newton::{Dogleg, Newton, NewtonCg, SteihaugCg, TrustRegion};
 pub use objective::{
     AutoDiff, DualFunction, GradientCheck, Hessian, HessianMatrix, HessianStructure,
-    HessianVectorProduct, Objective, check_gradient,
+    HessianVectorProduct, Objective, SecondOrder, check_gradient,
 };
 pub use quasi_newton::{Bfgs, Lbfgs};
 

@@ -38,6 +38,7 @@ mod error;
 pub mod expr;
 pub mod first_order;
 mod kernels;
+pub mod landscape;
 pub mod line_search;
 pub mod newton;
 pub mod objective;

@@ -298,7 +298,7 @@ impl Jiggle {
 }
 
 /// Writes a direction uniform on the unit sphere into `u`.
-fn unit_direction(rng: &mut ChaCha8Rng, u: &mut [f64]) {
+pub(super) fn unit_direction(rng: &mut ChaCha8Rng, u: &mut [f64]) {
     loop {
         u.iter_mut().for_each(|ui| *ui = rng.sample(StandardNormal));
         let length = norm(u);

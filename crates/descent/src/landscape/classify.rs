@@ -1,12 +1,12 @@
 //! Classifying a critical point with both tests: curvature when it decides, the jiggle test
 //! when it cannot.
 //!
-//! The Hessian's eigenvalues ([`curvature`]) are the sharper test wherever they are not zero:
-//! they give the index (the number of negative directions) and are not fooled by a narrow cone
-//! of descent directions that k random samples may miss. Where some eigenvalue is zero to
-//! working accuracy the second-order test is silent (the monkey saddle x³ − 3xy² at 0, the
-//! quartic bowl x⁴ + y⁴ at 0), and the jiggle test ([`Jiggle`]), which looks at gradients on a
-//! sphere and so sees third- and fourth-order terms, decides. The rule:
+//! The Hessian's eigenvalues ([`curvature`](super::curvature())) are the sharper test wherever
+//! they are not zero: they give the index (the number of negative directions) and are not
+//! fooled by a narrow cone of descent directions that k random samples may miss. Where some
+//! eigenvalue is zero to working accuracy the second-order test is silent (the monkey saddle
+//! x³ − 3xy² at 0, the quartic bowl x⁴ + y⁴ at 0), and the jiggle test ([`Jiggle`]), which
+//! looks at gradients on a sphere and so sees third- and fourth-order terms, decides. The rule:
 //!
 //! | curvature says | verdict |
 //! |---|---|

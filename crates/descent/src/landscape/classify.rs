@@ -165,6 +165,32 @@ mod tests {
         assert_eq!((c.verdict, c.decided_by), (JiggleVerdict::Minimum, DecidedBy::Jiggle));
     }
 
+    /// Σᵢ₌₁ⁿ⁻¹ xᵢ² − x₀²: a saddle with one negative direction among n − 1 positive ones.
+    struct OneDown(usize);
+
+    impl DualFunction for OneDown {
+        fn dim(&self) -> usize {
+            self.0
+        }
+        fn eval<D: DualNum<Primitive = f64> + Copy>(&self, x: &[D]) -> D {
+            x[1..].iter().fold(-x[0] * x[0], |sum, &xi| sum + xi * xi)
+        }
+    }
+
+    #[test]
+    fn in_twenty_dimensions_the_jiggle_misses_a_saddle_and_curvature_decides() {
+        // Inward needs δ₀² > Σ others: P = P(F(1, 19) > 19) ≈ 3.4e-4 per sample, so 64 samples
+        // see none (with probability 98%; this seed is one of those draws) and the jiggle says
+        // minimum. Curvature finds the negative eigenvalue, and the combined verdict is its.
+        let c = run(&AutoDiff::new(OneDown(20)), &[0.0; 20]);
+        assert_eq!(c.jiggle.verdict, JiggleVerdict::Minimum);
+        assert_eq!(c.curvature.verdict, CriticalPoint::SaddlePoint { negative_directions: 1 });
+        assert_eq!((c.verdict, c.decided_by), (JiggleVerdict::Saddle, DecidedBy::Curvature));
+        // In two dimensions half the samples point inward.
+        let c = run(&AutoDiff::new(OneDown(2)), &[0.0; 2]);
+        assert_eq!(c.jiggle.verdict, JiggleVerdict::Saddle);
+    }
+
     #[test]
     fn a_slope_is_flagged_as_not_stationary() {
         // x² + y² at (1, 0): the Hessian is positive definite, but ∇f = (2, 0).

@@ -10,7 +10,8 @@
 //!    [`Status::NonFinite`], and the report keeps the last finite iterate;
 //! 3. an observer asked to stop → [`Status::Stopped`];
 //! 4. convergence: `gtol`, `gtol_inf`, `gtol_rel`, `ftol`, `ftol_rel`, `xtol` (a tolerance of 0
-//!    is off);
+//!    is off), once [`Method::may_converge`] allows it (perturbed gradient descent: once a kick
+//!    failed);
 //! 5. divergence: f(xₖ) − f(x₀) > `divergence`·max(1, |f(x₀)|) → [`Status::Diverged`];
 //! 6. unboundedness: f(xₖ) ≤ `unbounded_value`, or the ray test below → [`Status::UnboundedBelow`];
 //! 7. limits: `max_iter`, `max_evals`, `time_limit`.
@@ -308,6 +309,15 @@ pub trait Method<O: Objective + ?Sized> {
     fn bounds(&self) -> Option<&Bounds> {
         None
     }
+
+    /// Whether the convergence tests (`gtol`, `gtol_rel`, `ftol`, `ftol_rel`, `xtol`) may end
+    /// the run now (default: always). A method that must first test a stationary point —
+    /// [perturbed gradient descent](crate::landscape::escape), which may stop only once a
+    /// perturbation has failed to lower f — answers `false` until it has; the limits and the
+    /// other rules apply as usual.
+    fn may_converge(&self, _state: &Self::State) -> bool {
+        true
+    }
 }
 
 /// Minimises `objective` from `x0` with `method`, under the stopping rules of `options`.
@@ -382,6 +392,7 @@ where
             Some(Status::Stopped)
         } else {
             gradient_converged(options, grad_norm, grad_inf, g0_norm)
+                .filter(|_| method.may_converge(&state))
         };
 
     let mut iterations = 0;
@@ -425,10 +436,9 @@ where
             .is_break()
         {
             Some(Status::Stopped)
-        } else if let Some(s) = gradient_converged(options, grad_norm, grad_inf, g0_norm) {
-            Some(s)
-        } else if let Some(s) =
-            step_converged(options, previous.value, current.value, along.step_norm)
+        } else if let Some(s) = gradient_converged(options, grad_norm, grad_inf, g0_norm)
+            .or_else(|| step_converged(options, previous.value, current.value, along.step_norm))
+            .filter(|_| method.may_converge(&state))
         {
             Some(s)
         } else if options.divergence > 0.0

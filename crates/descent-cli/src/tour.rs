@@ -4,9 +4,10 @@
 //! narrates, draws the figures, and writes the report (`descent-report/index.html`, with every
 //! figure also as its own SVG and PNG).
 
+use descent::landscape::JiggleVerdict;
 use descent::tour::{
-    self, AdagradChapter, BowlChapter, MomentumChapter, RampChapter, RavineRun, StepCostChapter,
-    StepTiming, ValleyChapter,
+    self, AdagradChapter, BowlChapter, EscapeChapter, EscapeRun, JiggleCase, MomentumChapter,
+    RampChapter, RavineRun, StepCostChapter, StepTiming, ValleyChapter,
 };
 use serde::Serialize;
 
@@ -226,6 +227,8 @@ pub fn run(args: &TourArgs) -> anyhow::Result<()> {
     let bowl = tour::stretched_bowl(dim, condition, start, gtol_rel, max_iter)?;
     let cost = tour::newton_step_cost(&TRIDIAGONAL_SIZES, &DENSE_SIZES, REPETITIONS)?;
     let valley = tour::rosenbrock_valley(LBFGS_MEMORY, VALLEY_GTOL, VALLEY_MAX_ITER)?;
+    let jiggles = tour::jiggle_cases(&descent::landscape::Jiggle::default())?;
+    let escape = tour::saddle_escape(&tour::EscapeSettings::default())?;
     if args.json {
         return print_json(&TourJson {
             ramp: RampJson {
@@ -264,6 +267,7 @@ pub fn run(args: &TourArgs) -> anyhow::Result<()> {
         chapter_momentum(&momentum)?,
         chapter_adagrad(&adagrad)?,
         chapter_newton(&bowl, &cost, &valley)?,
+        chapter_saddles(&jiggles, &escape)?,
     ];
     report::write(TITLE, &sections, &args.out)?;
     report::print(TITLE, &sections, &args.out);
@@ -835,4 +839,246 @@ fn valley_blocks(c: &ValleyChapter) -> anyhow::Result<Vec<Block>> {
     blocks.push(Block::Figure(paths_figure));
     blocks.push(Block::Figure(loss_figure));
     Ok(blocks)
+}
+
+/// The box of the Pringle chip's surface figure: x₁, x₂ ∈ [−1, 1].
+const CHIP_BOX: (f64, f64) = (-1.0, 1.0);
+
+/// f of the rimmed chip, x₁² − x₂² + x₂⁴/4, for the figures.
+fn rimmed_chip(x: f64, y: f64) -> f64 {
+    x * x - y * y + 0.25 * y.powi(4)
+}
+
+/// A verdict of the jiggle test as the tables write it.
+fn jiggle_verdict(v: JiggleVerdict) -> &'static str {
+    match v {
+        JiggleVerdict::Minimum => "minimum",
+        JiggleVerdict::Maximum => "maximum",
+        JiggleVerdict::Saddle => "saddle",
+        JiggleVerdict::Degenerate => "degenerate",
+    }
+}
+
+/// A share as a percentage, to the nearest 0.1 %.
+fn percent(share: f64) -> String {
+    format!("{:.1}%", 100.0 * share)
+}
+
+/// A point as `(a, b)`.
+fn point(x: &[f64]) -> String {
+    let items: Vec<String> = x.iter().map(|&v| number(v)).collect();
+    format!("({})", items.join(", "))
+}
+
+fn chapter_saddles(jiggles: &[JiggleCase], escape: &EscapeChapter) -> anyhow::Result<Section> {
+    let mut blocks = vec![Block::Text(
+        "Every method so far stops where the gradient vanishes, and so far that was always the \
+         bottom. But ∇f = 0 says only that the ground is level: it is as true on a mountain \
+         pass as in a valley. This chapter looks at the pass, the saddle point: how to recognise \
+         one (by the curvature, and by jiggling), and how a descent method gets away from it."
+            .into(),
+    )];
+    blocks.extend(pringle_blocks(jiggles)?);
+    blocks.extend(jiggle_blocks(jiggles)?);
+    blocks.extend(escape_blocks(escape)?);
+    Ok(Section { title: "Chapter 6. Saddles: the Pringle chip".into(), blocks })
+}
+
+fn pringle_blocks(jiggles: &[JiggleCase]) -> anyhow::Result<Vec<Block>> {
+    let chip = jiggles
+        .iter()
+        .find(|c| c.name == "Pringle chip")
+        .ok_or_else(|| anyhow::anyhow!("the jiggle cases lack the Pringle chip"))?;
+    let marks = [plots::Mark { at: chip.point, label: "saddle point".into() }];
+    let caption = "The Pringle chip f = x₁² − x₂²: up along x₁, down along x₂";
+    let figure = Figure::new("saddles-pringle", caption, |format| {
+        plots::surface(caption, &chip.value, CHIP_BOX, CHIP_BOX, &marks, format)
+    })?;
+    Ok(vec![
+        Block::Subheading("The Pringle chip".into()),
+        Block::Text(format!(
+            "f(x) = {}. Its gradient (2x₁, −2x₂) vanishes at {} and nowhere else, and there \
+             the ground is level ({} is ‖∇f‖). Yet it is no minimum: walking along x₁ the \
+             ground rises, walking along x₂ it falls. The surface is a hyperbolic paraboloid, \
+             the shape of a Pringle crisp.",
+            chip.formula,
+            point(&chip.point),
+            number(chip.report.gradient_norm),
+        )),
+        Block::Figure(figure),
+    ])
+}
+
+fn jiggle_blocks(jiggles: &[JiggleCase]) -> anyhow::Result<Vec<Block>> {
+    let header = [
+        "landscape",
+        "at",
+        "jiggle test",
+        "outward",
+        "inward",
+        "samples k",
+        "radius r",
+        "direction spread",
+    ];
+    let rows = jiggles
+        .iter()
+        .map(|c| {
+            vec![
+                format!("{}: {}", c.name, c.formula),
+                point(&c.point),
+                jiggle_verdict(c.report.verdict).to_owned(),
+                percent(c.report.outward_fraction),
+                percent(c.report.inward_fraction),
+                c.report.samples.to_string(),
+                number(c.report.radius),
+                format!("{:.2}", c.report.direction_spread),
+            ]
+        })
+        .collect();
+    let panels: Vec<plots::JigglePanel<'_>> = jiggles
+        .iter()
+        .map(|c| plots::JigglePanel {
+            title: format!(
+                "{}: {} ({} outward)",
+                c.name,
+                jiggle_verdict(c.report.verdict),
+                percent(c.report.outward_fraction)
+            ),
+            f: &c.value,
+            centre: c.point,
+            radius: c.report.radius,
+            samples: c.samples.clone(),
+        })
+        .collect();
+    let caption = "The jiggle test: ∇f at k points on a circle of radius r, red where it points \
+                   outward, blue where it points inward";
+    let figure = Figure::new("saddles-jiggle", caption, |format| {
+        plots::jiggle("The jiggle test at three critical points", &panels, format)
+    })?;
+    let mut blocks = vec![
+        Block::Subheading("The jiggle".into()),
+        Block::Text(
+            "A hiker who cannot see can still tell a pass from a valley: take a small step in \
+             some direction δ and feel which way the ground slopes there. In a valley it rises \
+             in every direction, so the gradient at x + δ points away from x, ∇f(x + δ)·δ > 0; \
+             at a pass it rises in some directions and falls in others. The jiggle test does \
+             this k times, with δ drawn at random on a sphere of radius r (in antithetic pairs \
+             ±δ), and counts outward and inward gradients: all outward, a minimum; all inward, \
+             a maximum; both, a saddle. It needs gradients only."
+                .into(),
+        ),
+        Block::Table(header.iter().map(|h| (*h).to_owned()).collect(), rows),
+    ];
+    if let [bowl, chip, monkey] = jiggles {
+        blocks.push(Block::Text(format!(
+            "In the bowl every one of the k = {} gradients points outward. On the chip {} point \
+             outward, those of the perturbations closer to the x₁ axis than to the x₂ axis \
+             (∇f·δ = 2r²cos 2θ for δ = r(cos θ, sin θ)), and {} inward. The monkey saddle \
+             x₁³ − 3x₁x₂² has three valleys for the legs and one for the tail: its Hessian at \
+             0 is zero, so curvature cannot tell what the point is, but the gradients, \
+             ∇f·δ = 3r³cos 3θ, still turn outward and inward three times around the circle \
+             ({} outward), and the jiggle test says {}.",
+            bowl.report.samples,
+            percent(chip.report.outward_fraction),
+            percent(chip.report.inward_fraction),
+            percent(monkey.report.outward_fraction),
+            jiggle_verdict(monkey.report.verdict),
+        )));
+    }
+    blocks.push(Block::Figure(figure));
+    Ok(blocks)
+}
+
+/// The escape's runs in the order the table shows them.
+fn escape_runs(c: &EscapeChapter) -> [&EscapeRun; 2] {
+    [&c.gradient_descent, &c.heavy_ball]
+}
+
+fn escape_blocks(c: &EscapeChapter) -> anyhow::Result<Vec<Block>> {
+    let s = &c.settings;
+    let header = ["method", "start", "left R after", "iterations", "ends at", "f", "status"];
+    let mut rows = vec![vec![
+        "GD".to_owned(),
+        "the saddle".to_owned(),
+        "never".to_owned(),
+        c.stuck.iterations.to_string(),
+        point(&c.stuck.x),
+        number(c.stuck.value),
+        c.stuck.status.to_string(),
+    ]];
+    for run in escape_runs(c) {
+        rows.push(vec![
+            run.method.to_owned(),
+            format!("saddle + ρ·u₀ (ρ = {})", number(s.perturbation)),
+            run.left_after.map_or("never".to_owned(), |k| k.to_string()),
+            run.report.iterations.to_string(),
+            point(&run.report.x),
+            number(run.report.value),
+            run.report.status.to_string(),
+        ]);
+    }
+    let paths: Vec<(String, Vec<[f64; 2]>)> =
+        escape_runs(c).iter().map(|r| (r.method.to_owned(), r.path.clone())).collect();
+    let minima = descent::tour::RimmedChip::minimizers();
+    // The runs hardly move along x₁: show the chip at least from −1 to 1 across.
+    let (xr, yr) = plots::plot_box(&paths, &minima);
+    let xr = (xr.0.min(-1.0), xr.1.max(1.0));
+    let caption = "Away from the saddle of x₁² − x₂² + x₂⁴/4, to a minimum";
+    let paths_figure = Figure::new("saddles-escape-paths", caption, |format| {
+        plots::paths(caption, &rimmed_chip, xr, yr, &paths, &minima, format)
+    })?;
+    let series: Vec<Series> = escape_runs(c)
+        .iter()
+        .map(|r| Series {
+            name: r.method.to_owned(),
+            points: r.distances.iter().enumerate().map(|(k, &d)| (k as f64, d)).collect(),
+        })
+        .collect();
+    let distance_caption = "Distance from the saddle against the iteration, log scale";
+    let distance_figure = Figure::new("saddles-escape-distance", distance_caption, |format| {
+        plots::lines_annotated(
+            distance_caption,
+            ("iteration", "‖x − x_saddle‖"),
+            &series,
+            plots::LogAxes { x: false, y: true },
+            &[],
+            format,
+        )
+    })?;
+    Ok(vec![
+        Block::Subheading("The escape".into()),
+        Block::Text(format!(
+            "x₁² − x₂² falls for ever along x₂. Give the chip a rim, f = x₁² − x₂² + x₂⁴/4, and \
+             it keeps its saddle at 0 but gains two minima, f = −1 at (0, ±√2). Gradient descent \
+             (η = {}) started exactly at the saddle has nothing to follow: ∇f = 0, and the run \
+             ends where it began, after {} iterations, reporting {}.",
+            number(s.learning_rate),
+            c.stuck.iterations,
+            c.stuck.status,
+        )),
+        Block::Table(header.iter().map(|h| (*h).to_owned()).collect(), rows),
+        Block::Text(format!(
+            "Nudged by ρ = {} in a random direction u, it does leave: along x₂ the distance \
+             grows by 1 + 2η = {} per step, so getting R = {} away takes about \
+             ln(R/ρ)/ln(1 + 2η) ≈ {:.0} iterations. Heavy-ball momentum (γ = {}) feeds each \
+             step into the next; along x₂ its distance grows by the larger root of \
+             z² − (1 + γ + 2η)z + γ = 0, z = {:.2}. Over {} random directions u the median \
+             number of iterations to get R away is {} for gradient descent and {} for heavy \
+             ball.",
+            number(s.perturbation),
+            number(1.0 + 2.0 * s.learning_rate),
+            number(s.neighbourhood),
+            (s.neighbourhood / s.perturbation).ln() / (1.0 + 2.0 * s.learning_rate).ln(),
+            number(s.momentum),
+            {
+                let b = 1.0 + s.momentum + 2.0 * s.learning_rate;
+                (b + (b * b - 4.0 * s.momentum).sqrt()) / 2.0
+            },
+            s.seeds,
+            number(c.gd_median()),
+            number(c.momentum_median()),
+        )),
+        Block::Figure(paths_figure),
+        Block::Figure(distance_figure),
+    ])
 }

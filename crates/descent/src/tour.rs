@@ -12,6 +12,7 @@
 //! | [`rosenbrock_valley`] | down the Rosenbrock valley L-BFGS needs a few dozen iterations, as do BFGS and Newton, where GD with Armijo needs thousands |
 
 use crate::first_order::{FirstOrder, HeavyBall, Nesterov, Preset};
+use crate::landscape::{Jiggle, JiggleReport};
 use crate::problems::{Problem, Ramp, Ravine};
 use crate::{
     GradientDescent, Method, Objective, Options, Report, Result, Trace, minimize_observed,
@@ -685,6 +686,354 @@ pub fn rosenbrock_valley(memory: usize, gtol: f64, max_iter: usize) -> Result<Va
         })?,
     ];
     Ok(ValleyChapter { gtol, memory, runs })
+}
+
+/// The Pringle chip with a rim, f(x₁, x₂) = x₁² − x₂² + x₂⁴/4: near the origin it is the saddle
+/// x₁² − x₂² (Hessian diag(2, −2)), but the quartic term turns the falling x₂ direction back
+/// up, so f is bounded below, f ≥ −1, with its two minima at (0, ±√2) (Hessian diag(2, 4)).
+/// The landscape of the escape: a saddle a run can stop at, and minima it should reach.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RimmedChip;
+
+impl RimmedChip {
+    /// The saddle point, the origin.
+    pub const SADDLE: [f64; 2] = [0.0, 0.0];
+
+    /// The two minimisers (0, ±√2), where f = −1.
+    #[must_use]
+    pub fn minimizers() -> [[f64; 2]; 2] {
+        let root = std::f64::consts::SQRT_2;
+        [[0.0, root], [0.0, -root]]
+    }
+}
+
+impl crate::DualFunction for RimmedChip {
+    fn dim(&self) -> usize {
+        2
+    }
+
+    fn eval<D: num_dual::DualNum<Primitive = f64> + Copy>(&self, x: &[D]) -> D {
+        let y2 = x[1] * x[1];
+        x[0] * x[0] - y2 + y2 * y2 * 0.25
+    }
+
+    fn hessian_structure(&self) -> crate::HessianStructure {
+        crate::HessianStructure::Diagonal
+    }
+}
+
+/// One run away from the saddle of the [`RimmedChip`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct EscapeRun {
+    /// The method, as the tables name it.
+    pub method: &'static str,
+    /// The run's report.
+    pub report: Report,
+    /// (x₁, x₂) at every iteration.
+    pub path: Vec<[f64; 2]>,
+    /// ‖xₖ − x_saddle‖₂ at every iteration.
+    pub distances: Vec<f64>,
+    /// The first iteration with ‖xₖ − x_saddle‖ > the neighbourhood's radius, if any.
+    pub left_after: Option<usize>,
+}
+
+/// Runs `method` on the rimmed chip from `x0`, recording the path and its distance from the
+/// saddle.
+fn escape_run<O, M>(
+    method_name: &'static str,
+    objective: &O,
+    x0: &[f64],
+    method: M,
+    options: &Options,
+    neighbourhood: f64,
+) -> Result<EscapeRun>
+where
+    O: Objective + ?Sized,
+    M: Method<O>,
+{
+    let mut trace = Trace::default();
+    let report = minimize_observed(objective, x0, method, options, &mut trace)?;
+    let path: Vec<[f64; 2]> = trace.rows.iter().map(|row| [row.x[0], row.x[1]]).collect();
+    let distances: Vec<f64> = path
+        .iter()
+        .map(|p| (p[0] - RimmedChip::SADDLE[0]).hypot(p[1] - RimmedChip::SADDLE[1]))
+        .collect();
+    let left_after = distances.iter().position(|&d| d > neighbourhood);
+    Ok(EscapeRun { method: method_name, report, path, distances, left_after })
+}
+
+/// A point at distance `radius` from the origin in a direction drawn uniformly on the circle
+/// from `seed` (ChaCha8, the angle uniform in [0, 2π)).
+#[must_use]
+pub fn perturbation(radius: f64, seed: u64) -> [f64; 2] {
+    use rand::{RngExt as _, SeedableRng as _};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let angle: f64 = rng.random_range(0.0..std::f64::consts::TAU);
+    [radius * angle.cos(), radius * angle.sin()]
+}
+
+/// x₁² + x₂², the bowl: a minimum at the origin, for the jiggle test to compare with.
+#[derive(Debug, Clone, Copy)]
+struct Bowl;
+
+impl crate::DualFunction for Bowl {
+    fn dim(&self) -> usize {
+        2
+    }
+
+    fn eval<D: num_dual::DualNum<Primitive = f64> + Copy>(&self, x: &[D]) -> D {
+        x[0] * x[0] + x[1] * x[1]
+    }
+
+    fn hessian_structure(&self) -> crate::HessianStructure {
+        crate::HessianStructure::Diagonal
+    }
+}
+
+/// An objective that remembers every point where its gradient was asked for, and the gradient
+/// there: how the tour shows the very samples a jiggle test drew.
+struct Recorder<'a, O: ?Sized> {
+    inner: &'a O,
+    calls: std::cell::RefCell<Vec<(Vec<f64>, Vec<f64>)>>,
+}
+
+impl<O: Objective + ?Sized> Objective for Recorder<'_, O> {
+    fn dim(&self) -> usize {
+        self.inner.dim()
+    }
+
+    fn value(&self, x: &[f64]) -> f64 {
+        self.inner.value(x)
+    }
+
+    fn value_grad(&self, x: &[f64], grad: &mut [f64]) -> f64 {
+        let value = self.inner.value_grad(x, grad);
+        self.calls.borrow_mut().push((x.to_vec(), grad.to_vec()));
+        value
+    }
+}
+
+/// The jiggle test at one critical point, with the samples it drew.
+#[derive(Debug, Clone)]
+pub struct JiggleCase {
+    /// What the landscape is called in the tour.
+    pub name: &'static str,
+    /// Its formula.
+    pub formula: &'static str,
+    /// f, for the figures.
+    pub value: fn(f64, f64) -> f64,
+    /// The point tested, a critical point of f.
+    pub point: [f64; 2],
+    /// The test's verdict and evidence.
+    pub report: JiggleReport,
+    /// (δ, ∇f(x + δ)) for each of the test's k perturbations, in the order drawn.
+    pub samples: Vec<([f64; 2], [f64; 2])>,
+}
+
+impl JiggleCase {
+    /// The share of the samples with ∇f(x + δ)·δ > 0, counted from [`Self::samples`].
+    #[must_use]
+    pub fn outward_share(&self) -> f64 {
+        let outward = self.samples.iter().filter(|(d, g)| d[0] * g[0] + d[1] * g[1] > 0.0).count();
+        outward as f64 / self.samples.len().max(1) as f64
+    }
+}
+
+/// Runs `jiggle` on `objective` at `point`, keeping the samples it drew.
+fn jiggle_case<O: Objective + ?Sized>(
+    jiggle: &Jiggle,
+    (name, formula, value): (&'static str, &'static str, fn(f64, f64) -> f64),
+    objective: &O,
+    point: [f64; 2],
+) -> Result<JiggleCase> {
+    let recorder = Recorder { inner: objective, calls: std::cell::RefCell::new(Vec::new()) };
+    let report = jiggle.test(&recorder, &point)?;
+    let calls = recorder.calls.into_inner();
+    // The test's last k evaluations are its samples (before them: x itself, and a pilot pair
+    // when ∇f(x) ≠ 0 and the radius is scaled).
+    let first = calls.len().saturating_sub(report.samples);
+    let samples = calls[first..]
+        .iter()
+        .map(|(x, g)| ([x[0] - point[0], x[1] - point[1]], [g[0], g[1]]))
+        .collect();
+    Ok(JiggleCase { name, formula, value, point, report, samples })
+}
+
+/// The jiggle test, with `jiggle`'s settings, at the origin of the bowl x₁² + x₂² (a minimum),
+/// of the Pringle chip x₁² − x₂² (a saddle) and of the monkey saddle x₁³ − 3x₁x₂² (a saddle
+/// whose Hessian vanishes), in that order.
+///
+/// # Errors
+/// [`Error::InvalidHyperparameter`](crate::Error::InvalidHyperparameter) for invalid settings.
+pub fn jiggle_cases(jiggle: &Jiggle) -> Result<Vec<JiggleCase>> {
+    use crate::problems::{MonkeySaddle, Saddle};
+    let origin = [0.0, 0.0];
+    Ok(vec![
+        jiggle_case(
+            jiggle,
+            ("bowl", "x₁² + x₂²", |x, y| x * x + y * y),
+            &crate::AutoDiff::new(Bowl),
+            origin,
+        )?,
+        jiggle_case(jiggle, ("Pringle chip", "x₁² − x₂²", |x, y| x * x - y * y), &Saddle, origin)?,
+        jiggle_case(
+            jiggle,
+            ("monkey saddle", "x₁³ − 3x₁x₂²", |x, y| x * x * x - 3.0 * x * y * y),
+            &MonkeySaddle,
+            origin,
+        )?,
+    ])
+}
+
+/// The settings of [`saddle_escape`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EscapeSettings {
+    /// η, the step of gradient descent and of heavy ball (default 0.1: stable at the minima,
+    /// whose largest curvature is 4, and at the saddle, whose largest is 2).
+    pub learning_rate: f64,
+    /// γ, heavy ball's momentum (default 0.9).
+    pub momentum: f64,
+    /// ρ, the length of the perturbation from the saddle (default 10⁻⁶).
+    pub perturbation: f64,
+    /// R: a run has left the saddle once ‖x − x_saddle‖ > R (default 0.1).
+    pub neighbourhood: f64,
+    /// The perturbations' seeds are 0, 1, …, `seeds` − 1 (default 20).
+    pub seeds: u64,
+}
+
+impl Default for EscapeSettings {
+    fn default() -> Self {
+        Self {
+            learning_rate: 0.1,
+            momentum: 0.9,
+            perturbation: 1e-6,
+            neighbourhood: 0.1,
+            seeds: 20,
+        }
+    }
+}
+
+/// What the escape section measured on the [`RimmedChip`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct EscapeChapter {
+    /// The settings used.
+    pub settings: EscapeSettings,
+    /// Plain gradient descent started exactly at the saddle.
+    pub stuck: Report,
+    /// Gradient descent from the saddle plus the perturbation of seed 0, to a minimum.
+    pub gradient_descent: EscapeRun,
+    /// Heavy ball from the same start, to a minimum.
+    pub heavy_ball: EscapeRun,
+    /// For each seed, the iterations gradient descent needed to leave the neighbourhood
+    /// (`None`: it had not left within the iteration budget).
+    pub gd_exits: Vec<Option<usize>>,
+    /// The same for heavy ball.
+    pub momentum_exits: Vec<Option<usize>>,
+}
+
+/// The median of `exits`, a run that never left counting as +∞ (so the median is +∞ when at
+/// least half never left); NaN for no runs.
+#[must_use]
+pub fn median_exit(exits: &[Option<usize>]) -> f64 {
+    let mut values: Vec<f64> =
+        exits.iter().map(|e| e.map_or(f64::INFINITY, |k| k as f64)).collect();
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => values[n / 2],
+        n => values[n / 2 - 1] / 2.0 + values[n / 2] / 2.0,
+    }
+}
+
+impl EscapeChapter {
+    /// The median over the seeds of gradient descent's iterations to leave the neighbourhood.
+    #[must_use]
+    pub fn gd_median(&self) -> f64 {
+        median_exit(&self.gd_exits)
+    }
+
+    /// The same for heavy ball.
+    #[must_use]
+    pub fn momentum_median(&self) -> f64 {
+        median_exit(&self.momentum_exits)
+    }
+}
+
+/// The iteration budget of every escape run.
+const ESCAPE_MAX_ITER: usize = 10_000;
+
+/// Gradient descent on the [`RimmedChip`] started exactly at its saddle; then gradient descent
+/// and heavy ball from the saddle nudged by ρ (seed 0) all the way to a minimum; then, for each
+/// seed, the iterations each needs to get R away from the saddle.
+///
+/// # Errors
+/// [`Error::InvalidHyperparameter`](crate::Error::InvalidHyperparameter) for a non-positive
+/// step, ρ or R, a momentum outside [0, 1), ρ ≥ R, or no seeds.
+pub fn saddle_escape(settings: &EscapeSettings) -> Result<EscapeChapter> {
+    use crate::error::positive;
+    let EscapeSettings { learning_rate, momentum, perturbation, neighbourhood, seeds } = *settings;
+    positive("learning_rate", learning_rate)?;
+    positive("perturbation", perturbation)?;
+    positive("neighbourhood", neighbourhood)?;
+    if !(0.0..1.0).contains(&momentum) {
+        return Err(crate::Error::InvalidHyperparameter {
+            name: "momentum",
+            value: momentum,
+            valid: "in [0, 1)",
+        });
+    }
+    if perturbation >= neighbourhood {
+        return Err(crate::Error::InvalidHyperparameter {
+            name: "perturbation",
+            value: perturbation,
+            valid: "smaller than the neighbourhood",
+        });
+    }
+    crate::error::at_least_one("seeds", usize::try_from(seeds).unwrap_or(usize::MAX))?;
+    let chip = crate::AutoDiff::new(RimmedChip);
+    let options = Options { gtol: 1e-8, max_iter: ESCAPE_MAX_ITER, ..Options::default() };
+    let gd = || GradientDescent::new(learning_rate);
+    let hb = || FirstOrder::new(HeavyBall::new(learning_rate, momentum).rule());
+    let stuck = crate::minimize(&chip, &RimmedChip::SADDLE, gd()?, &options)?;
+    let start = |seed| {
+        let [dx, dy] = self::perturbation(perturbation, seed);
+        [RimmedChip::SADDLE[0] + dx, RimmedChip::SADDLE[1] + dy]
+    };
+    let x0 = start(0);
+    let gradient_descent = escape_run("GD", &chip, &x0, gd()?, &options, neighbourhood)?;
+    let heavy_ball = escape_run("heavy ball", &chip, &x0, hb(), &options, neighbourhood)?;
+    // Each seed's run stops as soon as it is R away.
+    let exit = |method: &dyn Fn(&[f64; 2], &mut dyn crate::Observer) -> Result<Report>,
+                seed: u64|
+     -> Result<Option<usize>> {
+        let mut left = None;
+        let mut observer = |p: &crate::Progress<'_>| {
+            let distance = (p.x[0] - RimmedChip::SADDLE[0]).hypot(p.x[1] - RimmedChip::SADDLE[1]);
+            if distance > neighbourhood {
+                left = Some(p.iteration);
+                return std::ops::ControlFlow::Break(());
+            }
+            std::ops::ControlFlow::Continue(())
+        };
+        method(&start(seed), &mut observer)?;
+        Ok(left)
+    };
+    let run_gd = |x0: &[f64; 2], o: &mut dyn crate::Observer| {
+        minimize_observed(&chip, x0, gd()?, &options, o)
+    };
+    let run_hb = |x0: &[f64; 2], o: &mut dyn crate::Observer| {
+        minimize_observed(&chip, x0, hb(), &options, o)
+    };
+    let gd_exits = (0..seeds).map(|seed| exit(&run_gd, seed)).collect::<Result<_>>()?;
+    let momentum_exits = (0..seeds).map(|seed| exit(&run_hb, seed)).collect::<Result<_>>()?;
+    Ok(EscapeChapter {
+        settings: *settings,
+        stuck,
+        gradient_descent,
+        heavy_ball,
+        gd_exits,
+        momentum_exits,
+    })
 }
 
 #[cfg(test)]

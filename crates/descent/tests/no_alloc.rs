@@ -348,3 +348,18 @@ fn bounded_iterations_allocate_nothing_after_set_up() {
         assert_eq!(few, many, "{name}: 35 more iterations allocated {} more times", many - few);
     }
 }
+
+/// Perturbed gradient descent allocates nothing after `init`, kicks included: a threshold that
+/// every gradient meets and a wait of 1 make it kick every other iteration.
+#[test]
+fn perturbed_gradient_descent_iterations_allocate_nothing_after_set_up() {
+    let pgd = descent::landscape::PerturbedGradientDescent {
+        gradient_threshold: 1e9,
+        wait: 1,
+        ..descent::landscape::PerturbedGradientDescent::new(0.005).unwrap()
+    };
+    let few = allocations_of_a_run(&Bowl(100), pgd, 10);
+    let many = allocations_of_a_run(&Bowl(100), pgd, 1000);
+    assert!(few > 0, "set-up allocates its buffers");
+    assert_eq!(few, many, "990 more iterations allocated {} more times", many - few);
+}

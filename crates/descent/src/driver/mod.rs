@@ -257,6 +257,15 @@ pub trait Method<O: Objective + ?Sized> {
     fn bounds(&self) -> Option<&Bounds> {
         None
     }
+
+    /// Whether the convergence tests (`gtol`, `gtol_rel`, `ftol`, `ftol_rel`, `xtol`) may end
+    /// the run now (default: always). A method that must first test a stationary point —
+    /// [perturbed gradient descent](crate::landscape::escape), which may stop only once a
+    /// perturbation has failed to lower f — answers `false` until it has; the limits and the
+    /// other rules apply as usual.
+    fn may_converge(&self, _state: &Self::State) -> bool {
+        true
+    }
 }
 
 /// Minimises `objective` from `x0` with `method`, under the stopping rules of `options`.
@@ -329,7 +338,7 @@ where
         if observer.observe(&current.progress(0, grad_norm, 0.0, f.evaluations())).is_break() {
             Some(Status::Stopped)
         } else {
-            gradient_converged(options, grad_norm, g0_norm)
+            gradient_converged(options, grad_norm, g0_norm).filter(|_| method.may_converge(&state))
         };
 
     let mut iterations = 0;
@@ -372,10 +381,9 @@ where
             .is_break()
         {
             Some(Status::Stopped)
-        } else if let Some(s) = gradient_converged(options, grad_norm, g0_norm) {
-            Some(s)
-        } else if let Some(s) =
-            step_converged(options, previous.value, current.value, along.step_norm)
+        } else if let Some(s) = gradient_converged(options, grad_norm, g0_norm)
+            .or_else(|| step_converged(options, previous.value, current.value, along.step_norm))
+            .filter(|_| method.may_converge(&state))
         {
             Some(s)
         } else if options.divergence > 0.0

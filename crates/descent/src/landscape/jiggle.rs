@@ -158,6 +158,15 @@ pub struct JiggleReport {
     pub gradient_norm: f64,
 }
 
+impl JiggleReport {
+    /// Whether the non-flat gradients all point one way (rule 2 of the module docs: R̄ above
+    /// [`ALIGNED_RESULTANT`] with at most half the samples flat): a slope, not a critical point.
+    #[must_use]
+    pub fn aligned(&self) -> bool {
+        self.flat_fraction <= 0.5 && self.direction_spread < 1.0 - ALIGNED_RESULTANT
+    }
+}
+
 impl Jiggle {
     /// Checks the settings.
     ///
@@ -298,7 +307,7 @@ impl Jiggle {
 }
 
 /// Writes a direction uniform on the unit sphere into `u`.
-fn unit_direction(rng: &mut ChaCha8Rng, u: &mut [f64]) {
+pub(super) fn unit_direction(rng: &mut ChaCha8Rng, u: &mut [f64]) {
     loop {
         u.iter_mut().for_each(|ui| *ui = rng.sample(StandardNormal));
         let length = norm(u);
@@ -405,7 +414,7 @@ mod tests {
         // x² + y² at (1, 0) is on a slope: gradients all point along +x.
         let report = Jiggle::default().test(&quadratic(1.0, 1.0, 0.0), &[1.0, 0.0]).unwrap();
         assert_eq!(report.verdict, JiggleVerdict::Degenerate);
-        assert!(report.direction_spread < 0.1, "{report:?}");
+        assert!(report.direction_spread < 0.1 && report.aligned(), "{report:?}");
         assert_eq!(report.radius, RADIUS_CAP); // κ = 2, 10·2/2 = 10 > cap 0.1·max(1, 1)
     }
 

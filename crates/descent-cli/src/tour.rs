@@ -990,12 +990,13 @@ fn jiggle_blocks(jiggles: &[JiggleCase]) -> anyhow::Result<Vec<Block>> {
 }
 
 /// The escape's runs in the order the table shows them.
-fn escape_runs(c: &EscapeChapter) -> [&EscapeRun; 2] {
-    [&c.gradient_descent, &c.heavy_ball]
+fn escape_runs(c: &EscapeChapter) -> [&EscapeRun; 3] {
+    [&c.perturbed, &c.gradient_descent, &c.heavy_ball]
 }
 
 fn escape_blocks(c: &EscapeChapter) -> anyhow::Result<Vec<Block>> {
     let s = &c.settings;
+    let pgd_radius = descent::landscape::PerturbedGradientDescent::new(s.learning_rate)?.radius;
     let header = ["method", "start", "left R after", "iterations", "ends at", "f", "status"];
     let mut rows = vec![vec![
         "GD".to_owned(),
@@ -1007,9 +1008,14 @@ fn escape_blocks(c: &EscapeChapter) -> anyhow::Result<Vec<Block>> {
         c.stuck.status.to_string(),
     ]];
     for run in escape_runs(c) {
+        let start = if run.path.first() == Some(&descent::tour::RimmedChip::SADDLE) {
+            "the saddle".to_owned()
+        } else {
+            format!("saddle + ρ·u₀ (ρ = {})", number(s.perturbation))
+        };
         rows.push(vec![
             run.method.to_owned(),
-            format!("saddle + ρ·u₀ (ρ = {})", number(s.perturbation)),
+            start,
             run.left_after.map_or("never".to_owned(), |k| k.to_string()),
             run.report.iterations.to_string(),
             point(&run.report.x),
@@ -1027,13 +1033,29 @@ fn escape_blocks(c: &EscapeChapter) -> anyhow::Result<Vec<Block>> {
     let paths_figure = Figure::new("saddles-escape-paths", caption, |format| {
         plots::paths(caption, &rimmed_chip, xr, yr, &paths, &minima, format)
     })?;
-    let series: Vec<Series> = escape_runs(c)
+    // Up to twice the slower exit: after it both runs only settle into their minimum.
+    let shown = 2 * [&c.gradient_descent, &c.heavy_ball]
+        .iter()
+        .map(|r| r.left_after.unwrap_or(r.distances.len()))
+        .max()
+        .unwrap_or(0);
+    let mut series: Vec<Series> = [&c.gradient_descent, &c.heavy_ball]
         .iter()
         .map(|r| Series {
-            name: r.method.to_owned(),
-            points: r.distances.iter().enumerate().map(|(k, &d)| (k as f64, d)).collect(),
+            name: format!("{} from saddle + ρ·u₀", r.method),
+            points: r
+                .distances
+                .iter()
+                .take(shown + 1)
+                .enumerate()
+                .map(|(k, &d)| (k as f64, d))
+                .collect(),
         })
         .collect();
+    series.push(Series {
+        name: format!("R = {}", number(s.neighbourhood)),
+        points: (0..=shown).map(|k| (k as f64, s.neighbourhood)).collect(),
+    });
     let distance_caption = "Distance from the saddle against the iteration, log scale";
     let distance_figure = Figure::new("saddles-escape-distance", distance_caption, |format| {
         plots::lines_annotated(
@@ -1058,13 +1080,25 @@ fn escape_blocks(c: &EscapeChapter) -> anyhow::Result<Vec<Block>> {
         )),
         Block::Table(header.iter().map(|h| (*h).to_owned()).collect(), rows),
         Block::Text(format!(
-            "Nudged by ρ = {} in a random direction u, it does leave: along x₂ the distance \
-             grows by 1 + 2η = {} per step, so getting R = {} away takes about \
-             ln(R/ρ)/ln(1 + 2η) ≈ {:.0} iterations. Heavy-ball momentum (γ = {}) feeds each \
-             step into the next; along x₂ its distance grows by the larger root of \
-             z² − (1 + γ + 2η)z + γ = 0, z = {:.2}. Over {} random directions u the median \
-             number of iterations to get R away is {} for gradient descent and {} for heavy \
-             ball.",
+            "Perturbed gradient descent (Jin, Ge, Netrapalli, Kakade & Jordan 2017) does not \
+             trust a small gradient: whenever ‖∇f‖ is small and it has not done so lately, it \
+             kicks the point to a random spot in a small ball (radius {}), and it may stop only \
+             once a kick has failed to lower f. From the same saddle it ends at {}, f = {}, \
+             after {} iterations.",
+            number(pgd_radius),
+            point(&c.perturbed.report.x),
+            number(c.perturbed.report.value),
+            c.perturbed.report.iterations,
+        )),
+        Block::Text(format!(
+            "Nudged instead by ρ = {} in a random direction u, plain gradient descent leaves \
+             too: along x₂ the distance grows by 1 + 2η = {} per step, so getting R = {} away \
+             takes about ln(R/ρ)/ln(1 + 2η) ≈ {:.0} iterations (a few more where x₂⁴/4 flattens \
+             the slope, or where u points mostly along x₁). Heavy-ball momentum (γ = {}) feeds \
+             each step into the next; along x₂ its distance grows by the larger root of \
+             z² − (1 + γ + 2η)z + γ = 0, z = {:.2} per step. Over {} random directions u the \
+             median number of iterations to get R away is {} for gradient descent and {} for \
+             heavy ball.",
             number(s.perturbation),
             number(1.0 + 2.0 * s.learning_rate),
             number(s.neighbourhood),

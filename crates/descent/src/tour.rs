@@ -12,7 +12,7 @@
 //! | [`rosenbrock_valley`] | down the Rosenbrock valley L-BFGS needs a few dozen iterations, as do BFGS and Newton, where GD with Armijo needs thousands |
 
 use crate::first_order::{FirstOrder, HeavyBall, Nesterov, Preset};
-use crate::landscape::{Jiggle, JiggleReport};
+use crate::landscape::{Jiggle, JiggleReport, escape_iterations};
 use crate::problems::{Problem, Ramp, Ravine};
 use crate::{
     GradientDescent, Method, Objective, Options, Report, Result, Trace, minimize_observed,
@@ -762,14 +762,22 @@ where
     Ok(EscapeRun { method: method_name, report, path, distances, left_after })
 }
 
-/// A point at distance `radius` from the origin in a direction drawn uniformly on the circle
-/// from `seed` (ChaCha8, the angle uniform in [0, 2π)).
+/// A point at distance `radius` from the origin in a direction uniform on the circle: z/‖z‖
+/// with z standard normal (`rand_chacha::ChaCha8Rng::seed_from_u64(seed)`,
+/// `rand_distr::StandardNormal`), the nudge of [`landscape::escape`](crate::landscape::escape)'s
+/// own escape experiment.
 #[must_use]
 pub fn perturbation(radius: f64, seed: u64) -> [f64; 2] {
     use rand::{RngExt as _, SeedableRng as _};
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    let angle: f64 = rng.random_range(0.0..std::f64::consts::TAU);
-    [radius * angle.cos(), radius * angle.sin()]
+    loop {
+        let z: [f64; 2] =
+            [rng.sample(rand_distr::StandardNormal), rng.sample(rand_distr::StandardNormal)];
+        let length = z[0].hypot(z[1]);
+        if length > 0.0 {
+            return [radius * z[0] / length, radius * z[1] / length];
+        }
+    }
 }
 
 /// x₁² + x₂², the bowl: a minimum at the origin, for the jiggle test to compare with.
@@ -895,7 +903,8 @@ pub struct EscapeSettings {
     pub momentum: f64,
     /// ρ, the length of the perturbation from the saddle (default 10⁻⁶).
     pub perturbation: f64,
-    /// R: a run has left the saddle once ‖x − x_saddle‖ > R (default 0.1).
+    /// R: a run has left the saddle once ‖x − x_saddle‖ > R (default 0.5, as in
+    /// [`landscape::escape`](crate::landscape::escape)'s experiment).
     pub neighbourhood: f64,
     /// The perturbations' seeds are 0, 1, …, `seeds` − 1 (default 20).
     pub seeds: u64,
@@ -907,7 +916,7 @@ impl Default for EscapeSettings {
             learning_rate: 0.1,
             momentum: 0.9,
             perturbation: 1e-6,
-            neighbourhood: 0.1,
+            neighbourhood: 0.5,
             seeds: 20,
         }
     }
@@ -920,6 +929,10 @@ pub struct EscapeChapter {
     pub settings: EscapeSettings,
     /// Plain gradient descent started exactly at the saddle.
     pub stuck: Report,
+    /// Perturbed gradient descent (Jin et al. 2017; step η, its other settings the defaults
+    /// of [`PerturbedGradientDescent::new`](crate::landscape::PerturbedGradientDescent::new))
+    /// started exactly at the saddle, to a minimum.
+    pub perturbed: EscapeRun,
     /// Gradient descent from the saddle plus the perturbation of seed 0, to a minimum.
     pub gradient_descent: EscapeRun,
     /// Heavy ball from the same start, to a minimum.
@@ -962,9 +975,10 @@ impl EscapeChapter {
 /// The iteration budget of every escape run.
 const ESCAPE_MAX_ITER: usize = 10_000;
 
-/// Gradient descent on the [`RimmedChip`] started exactly at its saddle; then gradient descent
-/// and heavy ball from the saddle nudged by ρ (seed 0) all the way to a minimum; then, for each
-/// seed, the iterations each needs to get R away from the saddle.
+/// Gradient descent and perturbed gradient descent on the [`RimmedChip`] started exactly at its
+/// saddle; gradient descent and heavy ball from the saddle nudged by ρ (seed 0) all the way to
+/// a minimum; then, for each seed, the iterations each needs to get R away from the saddle
+/// ([`escape_iterations`]).
 ///
 /// # Errors
 /// [`Error::InvalidHyperparameter`](crate::Error::InvalidHyperparameter) for a non-positive
@@ -995,6 +1009,9 @@ pub fn saddle_escape(settings: &EscapeSettings) -> Result<EscapeChapter> {
     let gd = || GradientDescent::new(learning_rate);
     let hb = || FirstOrder::new(HeavyBall::new(learning_rate, momentum).rule());
     let stuck = crate::minimize(&chip, &RimmedChip::SADDLE, gd()?, &options)?;
+    let pgd = crate::landscape::PerturbedGradientDescent::new(learning_rate)?;
+    let perturbed =
+        escape_run("perturbed GD", &chip, &RimmedChip::SADDLE, pgd, &options, neighbourhood)?;
     let start = |seed| {
         let [dx, dy] = self::perturbation(perturbation, seed);
         [RimmedChip::SADDLE[0] + dx, RimmedChip::SADDLE[1] + dy]
@@ -1002,33 +1019,23 @@ pub fn saddle_escape(settings: &EscapeSettings) -> Result<EscapeChapter> {
     let x0 = start(0);
     let gradient_descent = escape_run("GD", &chip, &x0, gd()?, &options, neighbourhood)?;
     let heavy_ball = escape_run("heavy ball", &chip, &x0, hb(), &options, neighbourhood)?;
-    // Each seed's run stops as soon as it is R away.
-    let exit = |method: &dyn Fn(&[f64; 2], &mut dyn crate::Observer) -> Result<Report>,
-                seed: u64|
-     -> Result<Option<usize>> {
-        let mut left = None;
-        let mut observer = |p: &crate::Progress<'_>| {
-            let distance = (p.x[0] - RimmedChip::SADDLE[0]).hypot(p.x[1] - RimmedChip::SADDLE[1]);
-            if distance > neighbourhood {
-                left = Some(p.iteration);
-                return std::ops::ControlFlow::Break(());
-            }
-            std::ops::ControlFlow::Continue(())
-        };
-        method(&start(seed), &mut observer)?;
-        Ok(left)
-    };
-    let run_gd = |x0: &[f64; 2], o: &mut dyn crate::Observer| {
-        minimize_observed(&chip, x0, gd()?, &options, o)
-    };
-    let run_hb = |x0: &[f64; 2], o: &mut dyn crate::Observer| {
-        minimize_observed(&chip, x0, hb(), &options, o)
-    };
-    let gd_exits = (0..seeds).map(|seed| exit(&run_gd, seed)).collect::<Result<_>>()?;
-    let momentum_exits = (0..seeds).map(|seed| exit(&run_hb, seed)).collect::<Result<_>>()?;
+    let saddle = RimmedChip::SADDLE;
+    let gd_exits = (0..seeds)
+        .map(|seed| {
+            let x0 = start(seed);
+            escape_iterations(&chip, &saddle, &x0, gd()?, neighbourhood, ESCAPE_MAX_ITER)
+        })
+        .collect::<Result<_>>()?;
+    let momentum_exits = (0..seeds)
+        .map(|seed| {
+            let x0 = start(seed);
+            escape_iterations(&chip, &saddle, &x0, hb(), neighbourhood, ESCAPE_MAX_ITER)
+        })
+        .collect::<Result<_>>()?;
     Ok(EscapeChapter {
         settings: *settings,
         stuck,
+        perturbed,
         gradient_descent,
         heavy_ball,
         gd_exits,

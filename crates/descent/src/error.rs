@@ -118,6 +118,17 @@ pub enum Error {
         message: String,
     },
 
+    /// The Hessian's eigenvalues could not be computed at a point. Fix: evaluate at a point
+    /// where the Hessian is finite, or raise `lanczos_steps` (see
+    /// [`CurvatureOptions`](crate::landscape::CurvatureOptions)).
+    #[error("curvature ({method}): {reason}")]
+    CurvatureFailed {
+        /// The eigensolver: `"dense"`, `"lanczos"` or `"sturm"`.
+        method: &'static str,
+        /// What went wrong.
+        reason: &'static str,
+    },
+
     /// A variable list did not match an expression (unknown, missing or repeated names).
     #[error("variables: {message}")]
     Variables {

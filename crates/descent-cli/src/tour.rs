@@ -4,10 +4,10 @@
 //! narrates, draws the figures, and writes the report (`descent-report/index.html`, with every
 //! figure also as its own SVG and PNG).
 
-use descent::landscape::JiggleVerdict;
+use descent::landscape::{CriticalPoint, EigenMethod, JiggleVerdict};
 use descent::tour::{
     self, AdagradChapter, BowlChapter, EscapeChapter, EscapeRun, JiggleCase, MomentumChapter,
-    RampChapter, RavineRun, StepCostChapter, StepTiming, ValleyChapter,
+    RampChapter, RavineRun, RimmedChip, StepCostChapter, StepTiming, ValleyChapter,
 };
 use serde::Serialize;
 
@@ -46,6 +46,7 @@ struct TourJson {
     momentum: Vec<TunedJson>,
     adagrad: AdagradJson,
     newton: NewtonJson,
+    saddles: SaddlesJson,
 }
 
 #[derive(Serialize)]
@@ -259,6 +260,7 @@ pub fn run(args: &TourArgs) -> anyhow::Result<()> {
                 ravine_iterations: adagrad.ravine_iterations,
             },
             newton: newton_json(&bowl, &cost, &valley),
+            saddles: saddles_json(&jiggles, &escape)?,
         });
     }
     let sections = vec![
@@ -849,7 +851,7 @@ fn rimmed_chip(x: f64, y: f64) -> f64 {
     x * x - y * y + 0.25 * y.powi(4)
 }
 
-/// A verdict of the jiggle test as the tables write it.
+/// A verdict of the jiggle test as the tables and the JSON write it.
 fn jiggle_verdict(v: JiggleVerdict) -> &'static str {
     match v {
         JiggleVerdict::Minimum => "minimum",
@@ -859,51 +861,246 @@ fn jiggle_verdict(v: JiggleVerdict) -> &'static str {
     }
 }
 
+/// The verdict `descent classify` gives: curvature's when it is decisive, the jiggle test's
+/// when curvature says degenerate.
+fn combined_verdict(c: &JiggleCase) -> &'static str {
+    match c.curvature.verdict {
+        CriticalPoint::Minimum => "minimum",
+        CriticalPoint::Maximum => "maximum",
+        CriticalPoint::SaddlePoint { .. } => "saddle",
+        CriticalPoint::Degenerate => jiggle_verdict(c.report.verdict),
+    }
+}
+
 /// A share as a percentage, to the nearest 0.1 %.
 fn percent(share: f64) -> String {
     format!("{:.1}%", 100.0 * share)
 }
 
-/// A point as `(a, b)`.
+/// A point as `(a, b)`, each coordinate to 9 decimals (what is left of the runs' 10⁻¹⁸ along
+/// x₁ is rounding, not position).
 fn point(x: &[f64]) -> String {
-    let items: Vec<String> = x.iter().map(|&v| number(v)).collect();
+    let items: Vec<String> = x.iter().map(|&v| number((v * 1e9).round() / 1e9)).collect();
     format!("({})", items.join(", "))
+}
+
+/// Eigenvalues as `{a, b}`.
+fn eigenvalues(values: &[f64]) -> String {
+    let items: Vec<String> = values.iter().map(|&v| number(v)).collect();
+    format!("{{{}}}", items.join(", "))
+}
+
+#[derive(Serialize)]
+struct SaddlesJson {
+    pringle: PringleJson,
+    jiggle: Vec<JiggleJson>,
+    escape: EscapeJson,
+}
+
+#[derive(Serialize)]
+struct PringleJson {
+    point: [f64; 2],
+    gradient_norm: f64,
+    eigenvalues: Vec<f64>,
+    index: Option<usize>,
+    verdict: CriticalPoint,
+}
+
+#[derive(Serialize)]
+struct CurvatureJson {
+    verdict: CriticalPoint,
+    eigenvalues: Vec<f64>,
+    index: Option<usize>,
+}
+
+impl CurvatureJson {
+    fn new(c: &descent::landscape::Curvature) -> Self {
+        Self { verdict: c.verdict, eigenvalues: c.eigenvalues.clone(), index: c.index }
+    }
+}
+
+#[derive(Serialize)]
+struct JiggleJson {
+    landscape: &'static str,
+    formula: &'static str,
+    at: [f64; 2],
+    /// `descent classify`'s verdict: curvature's when decisive, else the jiggle test's.
+    verdict: &'static str,
+    jiggle: JiggleReportJson,
+    curvature: CurvatureJson,
+}
+
+#[derive(Serialize)]
+struct JiggleReportJson {
+    verdict: &'static str,
+    outward_fraction: f64,
+    inward_fraction: f64,
+    samples: usize,
+    radius: f64,
+    direction_spread: f64,
+}
+
+#[derive(Serialize)]
+struct EscapeRunJson {
+    method: &'static str,
+    start: Vec<f64>,
+    status: &'static str,
+    iterations: usize,
+    x: Vec<f64>,
+    value: f64,
+    /// The first iteration more than `neighbourhood` from the saddle; `null`: never.
+    left_after: Option<usize>,
+    /// What the point where the run stopped is, by curvature.
+    critical_point: CriticalPoint,
+}
+
+#[derive(Serialize)]
+struct EscapeJson {
+    learning_rate: f64,
+    momentum: f64,
+    perturbation: f64,
+    neighbourhood: f64,
+    seeds: u64,
+    runs: Vec<EscapeRunJson>,
+    /// Per seed, iterations to leave the neighbourhood (`null`: not within the budget).
+    gd_exits: Vec<Option<usize>>,
+    momentum_exits: Vec<Option<usize>>,
+    gd_median: f64,
+    momentum_median: f64,
+}
+
+/// The escape's runs in the order the table shows them.
+fn escape_runs(c: &EscapeChapter) -> [&EscapeRun; 4] {
+    [&c.stuck, &c.perturbed, &c.gradient_descent, &c.heavy_ball]
+}
+
+/// The JSON method name of an escape run.
+fn escape_method(run: &EscapeRun) -> &'static str {
+    match run.method {
+        "GD" => "gd",
+        "perturbed GD" => "perturbed_gd",
+        "heavy ball" => "heavy_ball",
+        other => other,
+    }
+}
+
+fn saddles_json(jiggles: &[JiggleCase], c: &EscapeChapter) -> anyhow::Result<SaddlesJson> {
+    let chip = pringle_case(jiggles)?;
+    let s = &c.settings;
+    Ok(SaddlesJson {
+        pringle: PringleJson {
+            point: chip.point,
+            gradient_norm: chip.report.gradient_norm,
+            eigenvalues: chip.curvature.eigenvalues.clone(),
+            index: chip.curvature.index,
+            verdict: chip.curvature.verdict,
+        },
+        jiggle: jiggles
+            .iter()
+            .map(|j| JiggleJson {
+                landscape: j.name,
+                formula: j.formula,
+                at: j.point,
+                verdict: combined_verdict(j),
+                jiggle: JiggleReportJson {
+                    verdict: jiggle_verdict(j.report.verdict),
+                    outward_fraction: j.report.outward_fraction,
+                    inward_fraction: j.report.inward_fraction,
+                    samples: j.report.samples,
+                    radius: j.report.radius,
+                    direction_spread: j.report.direction_spread,
+                },
+                curvature: CurvatureJson::new(&j.curvature),
+            })
+            .collect(),
+        escape: EscapeJson {
+            learning_rate: s.learning_rate,
+            momentum: s.momentum,
+            perturbation: s.perturbation,
+            neighbourhood: s.neighbourhood,
+            seeds: s.seeds,
+            runs: escape_runs(c)
+                .iter()
+                .map(|r| EscapeRunJson {
+                    method: escape_method(r),
+                    start: r.path.first().map_or_else(Vec::new, |p| p.to_vec()),
+                    status: r.report.status.name(),
+                    iterations: r.report.iterations,
+                    x: r.report.x.clone(),
+                    value: r.report.value,
+                    left_after: r.left_after,
+                    critical_point: r.stopped_at.verdict,
+                })
+                .collect(),
+            gd_exits: c.gd_exits.clone(),
+            momentum_exits: c.momentum_exits.clone(),
+            gd_median: c.gd_median(),
+            momentum_median: c.momentum_median(),
+        },
+    })
+}
+
+fn pringle_case(jiggles: &[JiggleCase]) -> anyhow::Result<&JiggleCase> {
+    jiggles
+        .iter()
+        .find(|c| c.name == "Pringle chip")
+        .ok_or_else(|| anyhow::anyhow!("the jiggle cases lack the Pringle chip"))
 }
 
 fn chapter_saddles(jiggles: &[JiggleCase], escape: &EscapeChapter) -> anyhow::Result<Section> {
     let mut blocks = vec![Block::Text(
-        "Every method so far stops where the gradient vanishes, and so far that was always the \
-         bottom. But ∇f = 0 says only that the ground is level: it is as true on a mountain \
-         pass as in a valley. This chapter looks at the pass, the saddle point: how to recognise \
-         one (by the curvature, and by jiggling), and how a descent method gets away from it."
+        "Every method so far stops where the gradient vanishes, and so far that was always at \
+         the bottom. But ∇f = 0 says only that the ground is level: it is as true on a \
+         mountain pass as in a valley. This chapter looks at the pass, the saddle point: how to \
+         recognise one (by its curvature, and by jiggling), and how a descent method gets \
+         away from it."
             .into(),
     )];
-    blocks.extend(pringle_blocks(jiggles)?);
+    blocks.extend(pringle_blocks(pringle_case(jiggles)?)?);
     blocks.extend(jiggle_blocks(jiggles)?);
     blocks.extend(escape_blocks(escape)?);
     Ok(Section { title: "Chapter 6. Saddles: the Pringle chip".into(), blocks })
 }
 
-fn pringle_blocks(jiggles: &[JiggleCase]) -> anyhow::Result<Vec<Block>> {
-    let chip = jiggles
-        .iter()
-        .find(|c| c.name == "Pringle chip")
-        .ok_or_else(|| anyhow::anyhow!("the jiggle cases lack the Pringle chip"))?;
+fn pringle_blocks(chip: &JiggleCase) -> anyhow::Result<Vec<Block>> {
     let marks = [plots::Mark { at: chip.point, label: "saddle point".into() }];
     let caption = "The Pringle chip f = x₁² − x₂²: up along x₁, down along x₂";
     let figure = Figure::new("saddles-pringle", caption, |format| {
         plots::surface(caption, &chip.value, CHIP_BOX, CHIP_BOX, &marks, format)
     })?;
+    let c = &chip.curvature;
+    let header = ["at", "‖∇f‖", "Hessian eigenvalues", "negative ones", "verdict"];
+    let rows = vec![vec![
+        point(&chip.point),
+        number(chip.report.gradient_norm),
+        eigenvalues(&c.eigenvalues),
+        c.index.map_or("?".to_owned(), |k| k.to_string()),
+        c.verdict.describe(),
+    ]];
+    let direction = c.most_negative.as_deref().map_or("none".to_owned(), |v| point(v));
     Ok(vec![
         Block::Subheading("The Pringle chip".into()),
         Block::Text(format!(
-            "f(x) = {}. Its gradient (2x₁, −2x₂) vanishes at {} and nowhere else, and there \
-             the ground is level ({} is ‖∇f‖). Yet it is no minimum: walking along x₁ the \
+            "f(x) = {}. Its gradient (2x₁, −2x₂) vanishes at {} and nowhere else, so a \
+             gradient-norm test would stop there. Yet it is no minimum: walking along x₁ the \
              ground rises, walking along x₂ it falls. The surface is a hyperbolic paraboloid, \
-             the shape of a Pringle crisp.",
+             the shape of a Pringle crisp. The Hessian says so in numbers: its eigenvalues are \
+             the curvatures along its eigenvectors, and one of them is negative.",
             chip.formula,
             point(&chip.point),
-            number(chip.report.gradient_norm),
+        )),
+        Block::Table(header.iter().map(|h| (*h).to_owned()).collect(), rows),
+        Block::Text(format!(
+            "Eigenvalues {} ({}): one positive, one negative, so a saddle point with {} \
+             direction of descent, along the eigenvector of the negative one, {}.",
+            eigenvalues(&c.eigenvalues),
+            match c.method {
+                EigenMethod::Dense => "a dense eigendecomposition",
+                EigenMethod::Lanczos => "Lanczos on Hessian-vector products",
+                EigenMethod::Sturm => "Sturm counts on the tridiagonal Hessian",
+            },
+            c.index.unwrap_or(0),
+            direction,
         )),
         Block::Figure(figure),
     ])
@@ -912,26 +1109,28 @@ fn pringle_blocks(jiggles: &[JiggleCase]) -> anyhow::Result<Vec<Block>> {
 fn jiggle_blocks(jiggles: &[JiggleCase]) -> anyhow::Result<Vec<Block>> {
     let header = [
         "landscape",
-        "at",
         "jiggle test",
         "outward",
         "inward",
-        "samples k",
-        "radius r",
-        "direction spread",
+        "k",
+        "r",
+        "Hessian eigenvalues",
+        "curvature says",
+        "verdict",
     ];
     let rows = jiggles
         .iter()
         .map(|c| {
             vec![
-                format!("{}: {}", c.name, c.formula),
-                point(&c.point),
+                format!("{}: {} at {}", c.name, c.formula, point(&c.point)),
                 jiggle_verdict(c.report.verdict).to_owned(),
                 percent(c.report.outward_fraction),
                 percent(c.report.inward_fraction),
                 c.report.samples.to_string(),
                 number(c.report.radius),
-                format!("{:.2}", c.report.direction_spread),
+                eigenvalues(&c.curvature.eigenvalues),
+                c.curvature.verdict.describe(),
+                combined_verdict(c).to_owned(),
             ]
         })
         .collect();
@@ -950,8 +1149,8 @@ fn jiggle_blocks(jiggles: &[JiggleCase]) -> anyhow::Result<Vec<Block>> {
             samples: c.samples.clone(),
         })
         .collect();
-    let caption = "The jiggle test: ∇f at k points on a circle of radius r, red where it points \
-                   outward, blue where it points inward";
+    let caption = "The jiggle test: ∇f at k points on a circle of radius r around the critical \
+                   point, red where it points outward, blue where it points inward";
     let figure = Figure::new("saddles-jiggle", caption, |format| {
         plots::jiggle("The jiggle test at three critical points", &panels, format)
     })?;
@@ -964,23 +1163,28 @@ fn jiggle_blocks(jiggles: &[JiggleCase]) -> anyhow::Result<Vec<Block>> {
              at a pass it rises in some directions and falls in others. The jiggle test does \
              this k times, with δ drawn at random on a sphere of radius r (in antithetic pairs \
              ±δ), and counts outward and inward gradients: all outward, a minimum; all inward, \
-             a maximum; both, a saddle. It needs gradients only."
+             a maximum; both, a saddle. It needs gradients only. The last column is the verdict \
+             `descent classify` gives: the curvature's where it is decisive, the jiggle test's \
+             where the curvature says degenerate."
                 .into(),
         ),
         Block::Table(header.iter().map(|h| (*h).to_owned()).collect(), rows),
     ];
     if let [bowl, chip, monkey] = jiggles {
         blocks.push(Block::Text(format!(
-            "In the bowl every one of the k = {} gradients points outward. On the chip {} point \
-             outward, those of the perturbations closer to the x₁ axis than to the x₂ axis \
+            "In the bowl {} of the k = {} gradients point outward. On the chip {} point \
+             outward, those of the perturbations nearer the x₁ axis than the x₂ axis \
              (∇f·δ = 2r²cos 2θ for δ = r(cos θ, sin θ)), and {} inward. The monkey saddle \
-             x₁³ − 3x₁x₂² has three valleys for the legs and one for the tail: its Hessian at \
-             0 is zero, so curvature cannot tell what the point is, but the gradients, \
+             x₁³ − 3x₁x₂² has three valleys, two for the legs and one for the tail: its Hessian \
+             at 0 is zero (eigenvalues {}), so the curvature says {}; but the gradients, with \
              ∇f·δ = 3r³cos 3θ, still turn outward and inward three times around the circle \
-             ({} outward), and the jiggle test says {}.",
+             ({} outward), and the jiggle test says {}. The table reports both.",
+            percent(bowl.report.outward_fraction),
             bowl.report.samples,
             percent(chip.report.outward_fraction),
             percent(chip.report.inward_fraction),
+            eigenvalues(&monkey.curvature.eigenvalues),
+            monkey.curvature.verdict.describe(),
             percent(monkey.report.outward_fraction),
             jiggle_verdict(monkey.report.verdict),
         )));
@@ -989,57 +1193,59 @@ fn jiggle_blocks(jiggles: &[JiggleCase]) -> anyhow::Result<Vec<Block>> {
     Ok(blocks)
 }
 
-/// The escape's runs in the order the table shows them.
-fn escape_runs(c: &EscapeChapter) -> [&EscapeRun; 3] {
-    [&c.perturbed, &c.gradient_descent, &c.heavy_ball]
-}
-
 fn escape_blocks(c: &EscapeChapter) -> anyhow::Result<Vec<Block>> {
     let s = &c.settings;
-    let pgd_radius = descent::landscape::PerturbedGradientDescent::new(s.learning_rate)?.radius;
-    let header = ["method", "start", "left R after", "iterations", "ends at", "f", "status"];
-    let mut rows = vec![vec![
-        "GD".to_owned(),
-        "the saddle".to_owned(),
-        "never".to_owned(),
-        c.stuck.iterations.to_string(),
-        point(&c.stuck.x),
-        number(c.stuck.value),
-        c.stuck.status.to_string(),
-    ]];
-    for run in escape_runs(c) {
-        let start = if run.path.first() == Some(&descent::tour::RimmedChip::SADDLE) {
-            "the saddle".to_owned()
-        } else {
-            format!("saddle + ρ·u₀ (ρ = {})", number(s.perturbation))
-        };
-        rows.push(vec![
-            run.method.to_owned(),
-            start,
-            run.left_after.map_or("never".to_owned(), |k| k.to_string()),
-            run.report.iterations.to_string(),
-            point(&run.report.x),
-            number(run.report.value),
-            run.report.status.to_string(),
-        ]);
-    }
-    let paths: Vec<(String, Vec<[f64; 2]>)> =
-        escape_runs(c).iter().map(|r| (r.method.to_owned(), r.path.clone())).collect();
-    let minima = descent::tour::RimmedChip::minimizers();
-    // The runs hardly move along x₁: show the chip at least from −1 to 1 across.
+    let pgd = descent::landscape::PerturbedGradientDescent::new(s.learning_rate)?;
+    let header = [
+        "method",
+        "start",
+        "iterations to leave R",
+        "iterations",
+        "stopped at",
+        "f",
+        "status",
+        "which is a",
+    ];
+    let rows = escape_runs(c)
+        .iter()
+        .map(|run| {
+            let start = if run.path.first() == Some(&RimmedChip::SADDLE) {
+                "the saddle".to_owned()
+            } else {
+                format!("saddle + ρ·u₀ (ρ = {})", number(s.perturbation))
+            };
+            vec![
+                run.method.to_owned(),
+                start,
+                run.left_after.map_or("never".to_owned(), |k| k.to_string()),
+                run.report.iterations.to_string(),
+                point(&run.report.x),
+                number(run.report.value),
+                run.report.status.to_string(),
+                run.stopped_at.verdict.describe(),
+            ]
+        })
+        .collect();
+    let [flank_gd, flank_hb] = &c.flank;
+    let paths: Vec<(String, Vec<[f64; 2]>)> = vec![
+        ("perturbed GD from the saddle".to_owned(), c.perturbed.path.clone()),
+        (format!("GD from {}", point(&s.flank)), flank_gd.path.clone()),
+        (format!("heavy ball from {}", point(&s.flank)), flank_hb.path.clone()),
+    ];
+    let minima = RimmedChip::minimizers();
+    // The chip from −1 to 1 across at least, the saddle in the middle.
     let (xr, yr) = plots::plot_box(&paths, &minima);
-    let xr = (xr.0.min(-1.0), xr.1.max(1.0));
-    let caption = "Away from the saddle of x₁² − x₂² + x₂⁴/4, to a minimum";
+    let half = xr.0.abs().max(xr.1.abs()).max(1.0);
+    let xr = (-half, half);
+    let caption = "Past the saddle of x₁² − x₂² + x₂⁴/4 to a minimum";
     let paths_figure = Figure::new("saddles-escape-paths", caption, |format| {
         plots::paths(caption, &rimmed_chip, xr, yr, &paths, &minima, format)
     })?;
     // Up to twice the slower exit: after it both runs only settle into their minimum.
-    let shown = 2 * [&c.gradient_descent, &c.heavy_ball]
-        .iter()
-        .map(|r| r.left_after.unwrap_or(r.distances.len()))
-        .max()
-        .unwrap_or(0);
-    let mut series: Vec<Series> = [&c.gradient_descent, &c.heavy_ball]
+    let pair = [&c.gradient_descent, &c.heavy_ball];
+    let shown =
+        2 * pair.iter().map(|r| r.left_after.unwrap_or(r.distances.len())).max().unwrap_or(0);
+    let mut series: Vec<Series> = pair
         .iter()
         .map(|r| Series {
             name: format!("{} from saddle + ρ·u₀", r.method),
@@ -1067,52 +1273,79 @@ fn escape_blocks(c: &EscapeChapter) -> anyhow::Result<Vec<Block>> {
             format,
         )
     })?;
+    let growth_hb = {
+        let b = 1.0 + s.momentum + 2.0 * s.learning_rate;
+        (b + (b * b - 4.0 * s.momentum).sqrt()) / 2.0
+    };
     Ok(vec![
         Block::Subheading("The escape".into()),
         Block::Text(format!(
             "x₁² − x₂² falls for ever along x₂. Give the chip a rim, f = x₁² − x₂² + x₂⁴/4, and \
              it keeps its saddle at 0 but gains two minima, f = −1 at (0, ±√2). Gradient descent \
              (η = {}) started exactly at the saddle has nothing to follow: ∇f = 0, and the run \
-             ends where it began, after {} iterations, reporting {}.",
+             ends where it began after {} iterations, status {}. The status alone would call \
+             that success; the curvature where it stopped says it is a {}.",
             number(s.learning_rate),
-            c.stuck.iterations,
-            c.stuck.status,
+            c.stuck.report.iterations,
+            c.stuck.report.status,
+            c.stuck.stopped_at.verdict.describe(),
         )),
-        Block::Table(header.iter().map(|h| (*h).to_owned()).collect(), rows),
         Block::Text(format!(
             "Perturbed gradient descent (Jin, Ge, Netrapalli, Kakade & Jordan 2017) does not \
-             trust a small gradient: whenever ‖∇f‖ is small and it has not done so lately, it \
-             kicks the point to a random spot in a small ball (radius {}), and it may stop only \
-             once a kick has failed to lower f. From the same saddle it ends at {}, f = {}, \
-             after {} iterations.",
-            number(pgd_radius),
+             trust a small gradient: whenever ‖∇f‖ ≤ {} and it has not kicked for {} steps, it \
+             kicks the point to a random spot in a ball of radius {}, and it may stop only once \
+             a kick has failed to lower f within those {} steps. From the same saddle it is \
+             R = {} away after {} iterations and ends at {}, f = {}, after {}: the rest is the \
+             wait at the minimum that certifies it.",
+            number(pgd.gradient_threshold),
+            pgd.wait,
+            number(pgd.radius),
+            pgd.wait,
+            number(s.neighbourhood),
+            c.perturbed.left_after.map_or("never".to_owned(), |k| k.to_string()),
             point(&c.perturbed.report.x),
             number(c.perturbed.report.value),
             c.perturbed.report.iterations,
         )),
+        Block::Table(header.iter().map(|h| (*h).to_owned()).collect(), rows),
         Block::Text(format!(
             "Nudged instead by ρ = {} in a random direction u, plain gradient descent leaves \
              too: along x₂ the distance grows by 1 + 2η = {} per step, so getting R = {} away \
-             takes about ln(R/ρ)/ln(1 + 2η) ≈ {:.0} iterations (a few more where x₂⁴/4 flattens \
-             the slope, or where u points mostly along x₁). Heavy-ball momentum (γ = {}) feeds \
-             each step into the next; along x₂ its distance grows by the larger root of \
-             z² − (1 + γ + 2η)z + γ = 0, z = {:.2} per step. Over {} random directions u the \
-             median number of iterations to get R away is {} for gradient descent and {} for \
-             heavy ball.",
+             takes about ln(R/ρ)/ln(1 + 2η) ≈ {:.0} iterations (a few more where x₂⁴/4 \
+             flattens the slope, or where u points mostly along x₁). Heavy-ball momentum \
+             (γ = {}) feeds each step into the next; along x₂ its distance grows by the larger \
+             root of z² − (1 + γ + 2η)z + γ = 0, z = {:.2} per step, ≈ {:.0} iterations. Over {} \
+             random directions u the median number of iterations to get R away is {} for \
+             gradient descent and {} for heavy ball.",
             number(s.perturbation),
             number(1.0 + 2.0 * s.learning_rate),
             number(s.neighbourhood),
             (s.neighbourhood / s.perturbation).ln() / (1.0 + 2.0 * s.learning_rate).ln(),
             number(s.momentum),
-            {
-                let b = 1.0 + s.momentum + 2.0 * s.learning_rate;
-                (b + (b * b - 4.0 * s.momentum).sqrt()) / 2.0
-            },
+            growth_hb,
+            (s.neighbourhood / s.perturbation).ln() / growth_hb.ln(),
             s.seeds,
             number(c.gd_median()),
             number(c.momentum_median()),
         )),
-        Block::Figure(paths_figure),
         Block::Figure(distance_figure),
+        Block::Text(format!(
+            "A run need not start at a saddle to meet one. From {} on the chip's flank, just \
+             off the line x₂ = 0 that leads straight into the saddle, gradient descent slides \
+             down to the pass (x₁ shrinks by 1 − 2η per step) and comes within {:.1e} of it at \
+             iteration {} before x₂, grown by 1 + 2η per step, carries it off; it reaches the \
+             minimum after {} iterations. Heavy ball swings through the pass, never nearer than \
+             {:.1e}, and gets out sooner, R away from the saddle again at iteration {} against \
+             gradient descent's {}. Perturbed gradient descent, from the saddle itself, takes \
+             the straight way down.",
+            point(&s.flank),
+            flank_gd.closest().0,
+            flank_gd.closest().1,
+            flank_gd.report.iterations,
+            flank_hb.closest().0,
+            flank_hb.left_again(s.neighbourhood).map_or("—".to_owned(), |k| k.to_string()),
+            flank_gd.left_again(s.neighbourhood).map_or("—".to_owned(), |k| k.to_string()),
+        )),
+        Block::Figure(paths_figure),
     ])
 }

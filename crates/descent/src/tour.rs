@@ -12,11 +12,14 @@
 //! | [`rosenbrock_valley`] | down the Rosenbrock valley L-BFGS needs a few dozen iterations, as do BFGS and Newton, where GD with Armijo needs thousands |
 
 use crate::first_order::{FirstOrder, HeavyBall, Nesterov, Preset};
-use crate::landscape::{Jiggle, JiggleReport, escape_iterations};
+use crate::landscape::{
+    Curvature, CurvatureOptions, Jiggle, JiggleReport, curvature, escape_iterations,
+};
 use crate::problems::{Problem, Ramp, Ravine};
 use crate::{
     GradientDescent, Method, Objective, Options, Report, Result, Trace, minimize_observed,
 };
+use crate::{Hessian, HessianVectorProduct};
 
 /// What the ramp chapter measured.
 #[derive(Debug, Clone, PartialEq)]
@@ -735,10 +738,31 @@ pub struct EscapeRun {
     pub distances: Vec<f64>,
     /// The first iteration with ‖xₖ − x_saddle‖ > the neighbourhood's radius, if any.
     pub left_after: Option<usize>,
+    /// The curvature where the run ended: what kind of point it stopped at.
+    pub stopped_at: Curvature,
+}
+
+impl EscapeRun {
+    /// The least ‖xₖ − x_saddle‖ over the run, and the iteration where the run was there.
+    #[must_use]
+    pub fn closest(&self) -> (f64, usize) {
+        self.distances
+            .iter()
+            .enumerate()
+            .fold((f64::INFINITY, 0), |best, (k, &d)| if d < best.0 { (d, k) } else { best })
+    }
+
+    /// The first iteration after the closest approach at which the run is more than `radius`
+    /// from the saddle: when a run that came to the saddle had left it again.
+    #[must_use]
+    pub fn left_again(&self, radius: f64) -> Option<usize> {
+        let (_, closest) = self.closest();
+        self.distances.iter().skip(closest).position(|&d| d > radius).map(|k| k + closest)
+    }
 }
 
 /// Runs `method` on the rimmed chip from `x0`, recording the path and its distance from the
-/// saddle.
+/// saddle, and classifies the point where it stopped.
 fn escape_run<O, M>(
     method_name: &'static str,
     objective: &O,
@@ -748,7 +772,7 @@ fn escape_run<O, M>(
     neighbourhood: f64,
 ) -> Result<EscapeRun>
 where
-    O: Objective + ?Sized,
+    O: Hessian + HessianVectorProduct + ?Sized,
     M: Method<O>,
 {
     let mut trace = Trace::default();
@@ -759,7 +783,8 @@ where
         .map(|p| (p[0] - RimmedChip::SADDLE[0]).hypot(p[1] - RimmedChip::SADDLE[1]))
         .collect();
     let left_after = distances.iter().position(|&d| d > neighbourhood);
-    Ok(EscapeRun { method: method_name, report, path, distances, left_after })
+    let stopped_at = curvature(objective, &report.x, &CurvatureOptions::default())?;
+    Ok(EscapeRun { method: method_name, report, path, distances, left_after, stopped_at })
 }
 
 /// A point at distance `radius` from the origin in a direction uniform on the circle: z/‖z‖
@@ -834,6 +859,8 @@ pub struct JiggleCase {
     pub point: [f64; 2],
     /// The test's verdict and evidence.
     pub report: JiggleReport,
+    /// The Hessian's eigenvalues there and their verdict.
+    pub curvature: Curvature,
     /// (δ, ∇f(x + δ)) for each of the test's k perturbations, in the order drawn.
     pub samples: Vec<([f64; 2], [f64; 2])>,
 }
@@ -847,8 +874,9 @@ impl JiggleCase {
     }
 }
 
-/// Runs `jiggle` on `objective` at `point`, keeping the samples it drew.
-fn jiggle_case<O: Objective + ?Sized>(
+/// Runs `jiggle` on `objective` at `point`, keeping the samples it drew, and classifies the
+/// point by its curvature too.
+fn jiggle_case<O: Hessian + HessianVectorProduct + ?Sized>(
     jiggle: &Jiggle,
     (name, formula, value): (&'static str, &'static str, fn(f64, f64) -> f64),
     objective: &O,
@@ -864,12 +892,14 @@ fn jiggle_case<O: Objective + ?Sized>(
         .iter()
         .map(|(x, g)| ([x[0] - point[0], x[1] - point[1]], [g[0], g[1]]))
         .collect();
-    Ok(JiggleCase { name, formula, value, point, report, samples })
+    let curvature = curvature(objective, &point, &CurvatureOptions::default())?;
+    Ok(JiggleCase { name, formula, value, point, report, curvature, samples })
 }
 
-/// The jiggle test, with `jiggle`'s settings, at the origin of the bowl x₁² + x₂² (a minimum),
-/// of the Pringle chip x₁² − x₂² (a saddle) and of the monkey saddle x₁³ − 3x₁x₂² (a saddle
-/// whose Hessian vanishes), in that order.
+/// The jiggle test, with `jiggle`'s settings, and the Hessian's eigenvalues
+/// ([`curvature`] with its defaults) at the origin of the bowl x₁² + x₂² (a minimum), of the
+/// Pringle chip x₁² − x₂² (a saddle) and of the monkey saddle x₁³ − 3x₁x₂² (a saddle whose
+/// Hessian vanishes), in that order.
 ///
 /// # Errors
 /// [`Error::InvalidHyperparameter`](crate::Error::InvalidHyperparameter) for invalid settings.
@@ -908,6 +938,9 @@ pub struct EscapeSettings {
     pub neighbourhood: f64,
     /// The perturbations' seeds are 0, 1, …, `seeds` − 1 (default 20).
     pub seeds: u64,
+    /// A start on the flank of the chip, near the line x₂ = 0 that leads into the saddle
+    /// (default (1, 10⁻³)).
+    pub flank: [f64; 2],
 }
 
 impl Default for EscapeSettings {
@@ -918,6 +951,7 @@ impl Default for EscapeSettings {
             perturbation: 1e-6,
             neighbourhood: 0.5,
             seeds: 20,
+            flank: [1.0, 1e-3],
         }
     }
 }
@@ -928,7 +962,7 @@ pub struct EscapeChapter {
     /// The settings used.
     pub settings: EscapeSettings,
     /// Plain gradient descent started exactly at the saddle.
-    pub stuck: Report,
+    pub stuck: EscapeRun,
     /// Perturbed gradient descent (Jin et al. 2017; step η, its other settings the defaults
     /// of [`PerturbedGradientDescent::new`](crate::landscape::PerturbedGradientDescent::new))
     /// started exactly at the saddle, to a minimum.
@@ -937,6 +971,8 @@ pub struct EscapeChapter {
     pub gradient_descent: EscapeRun,
     /// Heavy ball from the same start, to a minimum.
     pub heavy_ball: EscapeRun,
+    /// Gradient descent and heavy ball from the flank start, to a minimum.
+    pub flank: [EscapeRun; 2],
     /// For each seed, the iterations gradient descent needed to leave the neighbourhood
     /// (`None`: it had not left within the iteration budget).
     pub gd_exits: Vec<Option<usize>>,
@@ -977,15 +1013,17 @@ const ESCAPE_MAX_ITER: usize = 10_000;
 
 /// Gradient descent and perturbed gradient descent on the [`RimmedChip`] started exactly at its
 /// saddle; gradient descent and heavy ball from the saddle nudged by ρ (seed 0) all the way to
-/// a minimum; then, for each seed, the iterations each needs to get R away from the saddle
-/// ([`escape_iterations`]).
+/// a minimum; both also from a start on the flank; then, for each seed, the iterations each
+/// needs to get R away from the saddle ([`escape_iterations`]).
 ///
 /// # Errors
 /// [`Error::InvalidHyperparameter`](crate::Error::InvalidHyperparameter) for a non-positive
-/// step, ρ or R, a momentum outside [0, 1), ρ ≥ R, or no seeds.
+/// step, ρ or R, a momentum outside [0, 1), ρ ≥ R, no seeds, or a flank start that is not
+/// finite.
 pub fn saddle_escape(settings: &EscapeSettings) -> Result<EscapeChapter> {
     use crate::error::positive;
-    let EscapeSettings { learning_rate, momentum, perturbation, neighbourhood, seeds } = *settings;
+    let EscapeSettings { learning_rate, momentum, perturbation, neighbourhood, seeds, flank } =
+        *settings;
     positive("learning_rate", learning_rate)?;
     positive("perturbation", perturbation)?;
     positive("neighbourhood", neighbourhood)?;
@@ -1004,11 +1042,14 @@ pub fn saddle_escape(settings: &EscapeSettings) -> Result<EscapeChapter> {
         });
     }
     crate::error::at_least_one("seeds", usize::try_from(seeds).unwrap_or(usize::MAX))?;
+    if let Some(&value) = flank.iter().find(|v| !v.is_finite()) {
+        return Err(crate::Error::InvalidHyperparameter { name: "flank", value, valid: "finite" });
+    }
     let chip = crate::AutoDiff::new(RimmedChip);
     let options = Options { gtol: 1e-8, max_iter: ESCAPE_MAX_ITER, ..Options::default() };
     let gd = || GradientDescent::new(learning_rate);
     let hb = || FirstOrder::new(HeavyBall::new(learning_rate, momentum).rule());
-    let stuck = crate::minimize(&chip, &RimmedChip::SADDLE, gd()?, &options)?;
+    let stuck = escape_run("GD", &chip, &RimmedChip::SADDLE, gd()?, &options, neighbourhood)?;
     let pgd = crate::landscape::PerturbedGradientDescent::new(learning_rate)?;
     let perturbed =
         escape_run("perturbed GD", &chip, &RimmedChip::SADDLE, pgd, &options, neighbourhood)?;
@@ -1019,6 +1060,10 @@ pub fn saddle_escape(settings: &EscapeSettings) -> Result<EscapeChapter> {
     let x0 = start(0);
     let gradient_descent = escape_run("GD", &chip, &x0, gd()?, &options, neighbourhood)?;
     let heavy_ball = escape_run("heavy ball", &chip, &x0, hb(), &options, neighbourhood)?;
+    let flank = [
+        escape_run("GD", &chip, &flank, gd()?, &options, neighbourhood)?,
+        escape_run("heavy ball", &chip, &flank, hb(), &options, neighbourhood)?,
+    ];
     let saddle = RimmedChip::SADDLE;
     let gd_exits = (0..seeds)
         .map(|seed| {
@@ -1038,6 +1083,7 @@ pub fn saddle_escape(settings: &EscapeSettings) -> Result<EscapeChapter> {
         perturbed,
         gradient_descent,
         heavy_ball,
+        flank,
         gd_exits,
         momentum_exits,
     })

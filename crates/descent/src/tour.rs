@@ -10,6 +10,8 @@
 //! | [`stretched_bowl`] | on a rotated quadratic with κ = 10⁶ one Newton step lands on the minimiser (to ≈ κ·ε), where GD with Armijo stalls and tuned momentum needs thousands of iterations |
 //! | [`newton_step_cost`] | the Newton step costs O(n) with a tridiagonal Hessian (LDLᵀ) and O(n³) with the same Hessian stored dense (Cholesky): fitted exponents ≈ 1 and ≈ 3 |
 //! | [`rosenbrock_valley`] | down the Rosenbrock valley L-BFGS needs a few dozen iterations, as do BFGS and Newton, where GD with Armijo needs thousands |
+//! | [`jiggle_cases`] | the Pringle chip x₁² − x₂² has Hessian eigenvalues {−2, 2} at 0; the jiggle test finds gradients pointing outward and inward there (a saddle), only outward in the bowl x₁² + x₂², and says saddle at the monkey saddle, where the zero Hessian leaves curvature "degenerate" |
+//! | [`saddle_escape`] | on the chip with a rim, x₁² − x₂² + x₂⁴/4, GD started exactly at the saddle stops there (curvature: a saddle point), perturbed GD reaches a minimum, and heavy ball leaves a 10⁻⁶ nudge's neighbourhood in fewer iterations than GD (median over 20 seeds) |
 
 use crate::first_order::{FirstOrder, HeavyBall, Nesterov, Preset};
 use crate::landscape::{
@@ -1093,6 +1095,129 @@ pub fn saddle_escape(settings: &EscapeSettings) -> Result<EscapeChapter> {
 mod tests {
     use super::*;
     use crate::Status;
+
+    #[test]
+    fn the_pringle_chip_is_a_saddle_by_curvature_and_by_jiggling() {
+        let cases = jiggle_cases(&Jiggle::default()).unwrap();
+        let [bowl, chip, monkey] = cases.as_slice() else { panic!("three cases") };
+        use crate::landscape::{CriticalPoint, JiggleVerdict};
+        for case in &cases {
+            assert_eq!(case.samples.len(), case.report.samples, "{}", case.name);
+            // The figure shows the test's own samples: on the sphere, and they add up to its
+            // fractions.
+            for (d, _) in &case.samples {
+                assert!((d[0].hypot(d[1]) - case.report.radius).abs() <= 1e-15, "{}", case.name);
+            }
+            assert_eq!(case.outward_share(), case.report.outward_fraction, "{}", case.name);
+        }
+        // The bowl x₁² + x₂²: Hessian 2I, every gradient outward.
+        assert_eq!(bowl.report.verdict, JiggleVerdict::Minimum);
+        assert_eq!(bowl.report.outward_fraction, 1.0);
+        assert_eq!(bowl.curvature.verdict, CriticalPoint::Minimum);
+        // The chip x₁² − x₂²: eigenvalues {−2, 2}; ∇f(δ)·δ = 2(δ₁² − δ₂²), outward exactly
+        // where |δ₁| > |δ₂|.
+        let c = &chip.curvature;
+        assert_eq!(c.verdict, CriticalPoint::SaddlePoint { negative_directions: 1 });
+        assert_eq!(c.index, Some(1));
+        assert_eq!(c.eigenvalues.len(), 2);
+        assert!((c.eigenvalues[0] + 2.0).abs() < 1e-12 && (c.eigenvalues[1] - 2.0).abs() < 1e-12);
+        assert_eq!(chip.report.verdict, JiggleVerdict::Saddle);
+        for (d, g) in &chip.samples {
+            let outward = g[0] * d[0] + g[1] * d[1] > 0.0;
+            assert_eq!(outward, d[0].abs() > d[1].abs(), "{d:?}");
+        }
+        // The monkey saddle x₁³ − 3x₁x₂²: zero Hessian, so curvature says degenerate, while
+        // ∇f(δ)·δ = 3r³cos 3θ changes sign six times around the circle: a saddle.
+        assert_eq!(monkey.curvature.verdict, CriticalPoint::Degenerate);
+        assert!(monkey.curvature.eigenvalues.iter().all(|l| l.abs() < 1e-12));
+        assert_eq!(monkey.report.verdict, JiggleVerdict::Saddle);
+        for (d, g) in &monkey.samples {
+            let theta = d[1].atan2(d[0]);
+            let outward = g[0] * d[0] + g[1] * d[1] > 0.0;
+            assert_eq!(outward, (3.0 * theta).cos() > 0.0, "{d:?}");
+        }
+    }
+
+    /// The distance from `x` to the nearer minimiser of the rimmed chip.
+    fn to_nearest_minimum(x: &[f64]) -> f64 {
+        RimmedChip::minimizers()
+            .iter()
+            .map(|m| (x[0] - m[0]).hypot(x[1] - m[1]))
+            .fold(f64::INFINITY, f64::min)
+    }
+
+    #[test]
+    fn gd_stays_at_the_saddle_and_perturbed_gd_escapes_to_a_minimum() {
+        use crate::landscape::CriticalPoint;
+        let c = saddle_escape(&EscapeSettings::default()).unwrap();
+        // Exactly at the saddle ∇f = 0: GD stops at once, and the curvature says where.
+        assert_eq!(c.stuck.report.iterations, 0);
+        assert!(c.stuck.report.status.is_converged());
+        assert_eq!(c.stuck.report.x, RimmedChip::SADDLE);
+        assert_eq!(c.stuck.left_after, None);
+        assert_eq!(
+            c.stuck.stopped_at.verdict,
+            CriticalPoint::SaddlePoint { negative_directions: 1 }
+        );
+        // PGD from the same point, and GD and heavy ball from a nudge, end at a minimum.
+        for run in [&c.perturbed, &c.gradient_descent, &c.heavy_ball, &c.flank[0], &c.flank[1]] {
+            assert!(run.report.status.is_converged(), "{}", run.method);
+            assert!(to_nearest_minimum(&run.report.x) < 1e-6, "{}: {:?}", run.method, run.report.x);
+            assert!((run.report.value + 1.0).abs() < 1e-12, "{}", run.method);
+            assert_eq!(run.stopped_at.verdict, CriticalPoint::Minimum, "{}", run.method);
+            assert!(run.left_after.is_some(), "{}", run.method);
+        }
+        assert_eq!(c.perturbed.path[0], RimmedChip::SADDLE);
+        // From the flank GD is drawn to the pass (x₁ shrinks by 0.8 a step, x₂ grows by 1.2:
+        // they meet near ‖x‖ ≈ 0.03) and heavy ball leaves it again first.
+        let [gd, hb] = &c.flank;
+        assert!(gd.closest().0 < 0.05, "{:?}", gd.closest());
+        assert!(hb.left_again(0.5).unwrap() < gd.left_again(0.5).unwrap());
+    }
+
+    #[test]
+    fn heavy_ball_leaves_the_saddle_sooner_than_gd_over_20_seeds() {
+        let settings = EscapeSettings::default();
+        let c = saddle_escape(&settings).unwrap();
+        assert_eq!(c.gd_exits.len(), 20);
+        assert!(c.gd_exits.iter().chain(&c.momentum_exits).all(Option::is_some));
+        let (gd, hb) = (c.gd_median(), c.momentum_median());
+        assert!(hb < gd, "heavy ball {hb}, GD {gd}");
+        // The rates along x₂: 1 + 2η = 1.2 per step for GD, the larger root of
+        // z² − 2.1z + 0.9 = 0, z = 1.5, for heavy ball; from ρ = 10⁻⁶ to R = 0.5 that is
+        // ln(5·10⁵)/ln z steps, plus a few where x₂⁴/4 flattens the slope and where the nudge
+        // points mostly along x₁.
+        let steps = |z: f64| (settings.neighbourhood / settings.perturbation).ln() / z.ln();
+        assert!((steps(1.2)..steps(1.2) + 10.0).contains(&gd), "{gd} vs {}", steps(1.2));
+        assert!((steps(1.5)..steps(1.5) + 8.0).contains(&hb), "{hb} vs {}", steps(1.5));
+        // Seed by seed, too.
+        for (g, h) in c.gd_exits.iter().zip(&c.momentum_exits) {
+            assert!(h < g);
+        }
+    }
+
+    #[test]
+    fn the_escape_refuses_bad_settings_and_medians_count_stayers_as_infinite() {
+        let bad = |change: fn(&mut EscapeSettings)| {
+            let mut settings = EscapeSettings::default();
+            change(&mut settings);
+            saddle_escape(&settings).is_err()
+        };
+        assert!(bad(|s| s.learning_rate = 0.0));
+        assert!(bad(|s| s.momentum = 1.0));
+        assert!(bad(|s| s.perturbation = 1.0));
+        assert!(bad(|s| s.neighbourhood = f64::NAN));
+        assert!(bad(|s| s.seeds = 0));
+        assert!(bad(|s| s.flank = [f64::INFINITY, 0.0]));
+        assert_eq!(median_exit(&[Some(3), None, Some(1)]), 3.0);
+        assert_eq!(median_exit(&[Some(1), Some(4)]), 2.5);
+        assert_eq!(median_exit(&[None, Some(1), None]), f64::INFINITY);
+        assert!(median_exit(&[]).is_nan());
+        let p = perturbation(1e-6, 7);
+        assert!((p[0].hypot(p[1]) - 1e-6).abs() < 1e-21);
+        assert_eq!(p, perturbation(1e-6, 7));
+        assert_ne!(p, perturbation(1e-6, 8));
+    }
 
     #[test]
     fn adagrad_depends_on_the_parametrisation_and_gd_does_not() {

@@ -990,7 +990,7 @@ const SURFACE_CELLS: usize = 32;
 /// Size of [`surface`] figures.
 const SIZE_SURFACE: (u32, u32) = (800, 640);
 /// Size of one panel of a [`jiggle`] figure.
-const SIZE_JIGGLE_PANEL: (u32, u32) = (420, 470);
+const SIZE_JIGGLE_PANEL: (u32, u32) = (440, 480);
 /// A [`jiggle`] panel shows the box centre ± this many radii.
 const JIGGLE_BOX: f64 = 1.7;
 /// The longest gradient arrow of a [`jiggle`] panel, in radii.
@@ -1232,6 +1232,9 @@ pub fn jiggle(title: &str, panels: &[JigglePanel<'_>], format: Format) -> anyhow
     render(&JiggleFigure { title, panels: drawn }, (width, SIZE_JIGGLE_PANEL.1), format)
 }
 
+/// From x + δ to the arrow's tip, and whether it points outward.
+type Arrow = ((f64, f64), (f64, f64), bool);
+
 struct JigglePanelDrawn<'a> {
     title: &'a str,
     x_range: (f64, f64),
@@ -1239,8 +1242,7 @@ struct JigglePanelDrawn<'a> {
     contours: Vec<Polyline>,
     centre: (f64, f64),
     radius: f64,
-    /// From x + δ to the arrow's tip, and whether it points outward.
-    arrows: Vec<((f64, f64), (f64, f64), bool)>,
+    arrows: Vec<Arrow>,
 }
 
 struct JiggleFigure<'a> {
@@ -1251,7 +1253,7 @@ struct JiggleFigure<'a> {
 impl Figure for JiggleFigure<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn<DB> {
         root.fill(&WHITE)?;
-        let body = root.titled(self.title, font(24))?;
+        let body = root.titled(self.title, font(28))?;
         if self.panels.is_empty() {
             let style = font(16).pos(Pos::new(HPos::Center, VPos::Center));
             let (w, h) = body.dim_in_pixel();
@@ -1261,7 +1263,8 @@ impl Figure for JiggleFigure<'_> {
         for (k, (panel, area)) in
             self.panels.iter().zip(body.split_evenly((1, self.panels.len()))).enumerate()
         {
-            panel.draw(&area, k == 0)?;
+            // The legend once, on the middle panel: at a saddle the corners are empty.
+            panel.draw(&area, k == self.panels.len() / 2)?;
         }
         Ok(())
     }
@@ -1270,21 +1273,22 @@ impl Figure for JiggleFigure<'_> {
 impl JigglePanelDrawn<'_> {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, legend: bool) -> Drawn<DB> {
         let (x, y) = (self.x_range, self.y_range);
+        // Three panels share the width of one figure in the report: large type.
         let mut chart = ChartBuilder::on(area)
-            .caption(self.title, font(17))
-            .margin(10)
-            .x_label_area_size(36)
-            .y_label_area_size(52)
+            .caption(self.title, font(21))
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(64)
             .build_cartesian_2d(Axis::linear(x), Axis::linear(y))?;
         chart
             .configure_mesh()
             .disable_mesh()
-            .x_labels(5)
-            .y_labels(5)
+            .x_labels(3)
+            .y_labels(3)
             .x_desc("x₁")
             .y_desc("x₂")
-            .label_style(font(12))
-            .axis_desc_style(font(14))
+            .label_style(font(16))
+            .axis_desc_style(font(18))
             .draw()?;
         chart.draw_series(
             self.contours.iter().map(|c| PathElement::new(c.clone(), CONTOUR.stroke_width(1))),
@@ -1337,7 +1341,7 @@ impl JigglePanelDrawn<'_> {
                 .position(SeriesLabelPosition::LowerLeft)
                 .background_style(WHITE.mix(0.85))
                 .border_style(BLACK)
-                .label_font(font(12))
+                .label_font(font(16))
                 .draw()?;
         }
         Ok(())
@@ -1561,10 +1565,6 @@ mod tests {
         let marks = [Mark { at: [0.0, 0.0], label: "saddle".into() }];
         let (x, y) = ((-1.0, 1.0), (-1.0, 1.0));
         let svg = surface("x² − y²", &pringle, x, y, &marks, Format::Svg).unwrap();
-        if let Ok(dir) = std::env::var("DESCENT_FIGURES") {
-            let png = surface("x² − y²", &pringle, x, y, &marks, Format::Png).unwrap();
-            std::fs::write(format!("{dir}/surface.png"), png).unwrap();
-        }
         let text = String::from_utf8(svg.clone()).unwrap();
         let document = roxmltree::Document::parse(&text).unwrap();
         let polygons = document.descendants().filter(|n| n.has_tag_name("polygon")).count();
@@ -1614,10 +1614,6 @@ mod tests {
             },
         ];
         let svg = jiggle("jiggle", &panels, Format::Svg).unwrap();
-        if let Ok(dir) = std::env::var("DESCENT_FIGURES") {
-            let png = jiggle("jiggle", &panels, Format::Png).unwrap();
-            std::fs::write(format!("{dir}/jiggle.png"), png).unwrap();
-        }
         let dots = |color: RGBColor| {
             let text = std::str::from_utf8(&svg).unwrap();
             let document = roxmltree::Document::parse(text).unwrap();

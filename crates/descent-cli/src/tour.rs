@@ -1077,7 +1077,7 @@ fn pringle_blocks(chip: &JiggleCase) -> anyhow::Result<Vec<Block>> {
         c.index.map_or("?".to_owned(), |k| k.to_string()),
         c.verdict.describe(),
     ]];
-    let direction = c.most_negative.as_deref().map_or("none".to_owned(), |v| point(v));
+    let direction = c.most_negative.as_deref().map_or("none".to_owned(), point);
     Ok(vec![
         Block::Subheading("The Pringle chip".into()),
         Block::Text(format!(
@@ -1137,12 +1137,7 @@ fn jiggle_blocks(jiggles: &[JiggleCase]) -> anyhow::Result<Vec<Block>> {
     let panels: Vec<plots::JigglePanel<'_>> = jiggles
         .iter()
         .map(|c| plots::JigglePanel {
-            title: format!(
-                "{}: {} ({} outward)",
-                c.name,
-                jiggle_verdict(c.report.verdict),
-                percent(c.report.outward_fraction)
-            ),
+            title: format!("{}: {}", c.name, jiggle_verdict(c.report.verdict)),
             f: &c.value,
             centre: c.point,
             radius: c.report.radius,

@@ -899,7 +899,7 @@ fn jiggle_case<O: Hessian + HessianVectorProduct + ?Sized>(
 }
 
 /// The jiggle test, with `jiggle`'s settings, and the Hessian's eigenvalues
-/// ([`curvature`] with its defaults) at the origin of the bowl x₁² + x₂² (a minimum), of the
+/// ([`curvature()`] with its defaults) at the origin of the bowl x₁² + x₂² (a minimum), of the
 /// Pringle chip x₁² − x₂² (a saddle) and of the monkey saddle x₁³ − 3x₁x₂² (a saddle whose
 /// Hessian vanishes), in that order.
 ///

@@ -508,6 +508,7 @@ impl StoppingArgs {
             divergence: self.divergence,
             unbounded_value: self.unbounded_value,
             unbounded_window: self.unbounded_window,
+            ..Options::default()
         };
         options.validate()?;
         Ok(options)

@@ -48,16 +48,18 @@ pub mod quasi_newton;
 pub mod tour;
 
 pub use bounds::{Bounds, Lbfgsb, ProjectedGradient};
+pub use driver::{CLASSIFY_AUTO_MAX, ClassifyPoint};
 pub use driver::{
     Convergence, Counted, Evaluations, Iterate, Method, Observer, Options, Progress, Report,
     Status, StepOutcome, Trace, minimize, minimize_observed,
 };
 pub use error::{Error, Result};
 pub use first_order::GradientDescent;
+pub use landscape::CriticalPoint;
 pub use newton::{Dogleg, Newton, NewtonCg, SteihaugCg, TrustRegion};
 pub use objective::{
     AutoDiff, DualFunction, GradientCheck, Hessian, HessianMatrix, HessianStructure,
-    HessianVectorProduct, Objective, check_gradient,
+    HessianVectorProduct, Objective, SecondOrder, check_gradient,
 };
 pub use quasi_newton::{Bfgs, Lbfgs};
 

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::landscape::CriticalPoint;
+
 /// Which convergence test fired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -170,4 +172,9 @@ pub struct Report {
     pub status: Status,
     /// Wall time of the run.
     pub elapsed: Duration,
+    /// What kind of point the run stopped at, by the Hessian's eigenvalues: `Some` when the run
+    /// converged and the check ran, `None` otherwise (see
+    /// [`Options::classify`](crate::Options::classify) and the [driver docs](crate::driver)).
+    #[serde(default)]
+    pub critical_point: Option<CriticalPoint>,
 }

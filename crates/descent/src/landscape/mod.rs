@@ -7,6 +7,7 @@
 //! |---|---|
 //! | [`CriticalPoint`] | the verdict: minimum, maximum, saddle point (with its number of negative directions) or degenerate |
 //! | [`mod@curvature`] | Hessian eigenvalues: dense (faer) for small n, Lanczos on Hessian-vector products for large n, Sturm counts for tridiagonal Hessians; the index and the most negative direction |
+//! | [`negative_curvature`] | the escape step along the most negative direction ([`negative_curvature::escape_step`]) and [`negative_curvature::minimize_escaping`]: a run that does not stop at a saddle point |
 //!
 //! **The decision rule** ([`mod@curvature`] module docs): with the eigenvalues λᵢ of ∇²f(x) and
 //! τ = max(tolerance, n·ε)·max|λᵢ|, all λ > τ is a minimum, all λ < −τ a maximum, some λ < −τ a
@@ -14,12 +15,18 @@
 //! direction and none negative) is degenerate: the second-order test cannot decide (the monkey
 //! saddle x³ − 3xy² at 0).
 //!
+//! The driver uses it for **honest stopping**: when a run converges and the objective offers
+//! its curvature ([`Objective::curvature_oracle`](crate::Objective::curvature_oracle)), the
+//! [`Report`](crate::Report) says what kind of point the run stopped at
+//! ([`Options::classify`](crate::Options::classify), [`Report::critical_point`](crate::Report::critical_point)).
+//!
 //! Reference: J. Nocedal and S. J. Wright (2006), *Numerical Optimization*, 2nd ed., §2.1
 //! (Thms. 2.3–2.4: second-order necessary and sufficient conditions).
 
 pub mod curvature;
 pub mod escape;
 pub mod jiggle;
+pub mod negative_curvature;
 
 pub use curvature::{Curvature, CurvatureOptions, EigenMethod, curvature};
 pub use escape::{PerturbedGradientDescent, escape_iterations};

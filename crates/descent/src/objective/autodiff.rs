@@ -138,6 +138,10 @@ impl<F: DualFunction> Objective for AutoDiff<F> {
         }
         value
     }
+
+    fn curvature_oracle(&self) -> Option<&dyn super::SecondOrder> {
+        Some(self)
+    }
 }
 
 impl<F: DualFunction> Hessian for AutoDiff<F> {

@@ -5,6 +5,8 @@
 //! * [`Hessian`] adds the second derivative, returned as a [`HessianMatrix`] whose structure
 //!   (dense, tridiagonal, banded, diagonal) decides how a Newton step is solved.
 //! * [`HessianVectorProduct`] adds H(x)·v without forming H (Newton-CG, Lanczos).
+//! * [`SecondOrder`] is both at once, as a trait object; [`Objective::curvature_oracle`] hands
+//!   it to the driver, which classifies the point where a run converged.
 //! * [`DualFunction`] + [`AutoDiff`]: write f once, generic over a dual number, and get exact
 //!   gradients, Hessians and Hessian-vector products from [`num_dual`].
 //! * [`check_gradient`] compares a hand-written gradient with central differences.
@@ -24,6 +26,11 @@ pub use hessian::{HessianMatrix, HessianStructure};
 /// Implementations must not allocate in [`value_grad`](Objective::value_grad) if they want the
 /// solvers' zero-allocation iterations; a NaN or infinite return is reported by the driver as a
 /// [`Status`](crate::Status), never a panic.
+///
+/// An objective that also implements [`Hessian`] and [`HessianVectorProduct`] should override
+/// [`curvature_oracle`](Objective::curvature_oracle) with `Some(self)`, so that
+/// [`minimize`](crate::minimize) can tell whether a run stopped at a minimum or at a saddle
+/// point (see [`crate::landscape`]).
 pub trait Objective {
     /// The number of variables n.
     fn dim(&self) -> usize;
@@ -33,7 +40,25 @@ pub trait Objective {
 
     /// f(x), and ∇f(x) written into `grad` (`grad.len() == self.dim()`), in one call.
     fn value_grad(&self, x: &[f64], grad: &mut [f64]) -> f64;
+
+    /// This objective's second derivatives, if it has them: `Some(self)` for an objective that
+    /// implements [`Hessian`] and [`HessianVectorProduct`], `None` (the default) otherwise.
+    ///
+    /// [`minimize`](crate::minimize) is generic over `O: Objective` and cannot ask for more
+    /// traits without changing its signature; this provided method is how it finds out, at run
+    /// time and without specialisation, whether it can classify the point where a run converged
+    /// ([`Options::classify`](crate::Options::classify)). Every built-in problem and
+    /// [`AutoDiff`] (so every `--expr` objective) returns `Some(self)`. Override it in your own
+    /// objective as `fn curvature_oracle(&self) -> Option<&dyn SecondOrder> { Some(self) }`.
+    fn curvature_oracle(&self) -> Option<&dyn SecondOrder> {
+        None
+    }
 }
+
+/// An objective with a Hessian and Hessian-vector products: the object-safe umbrella trait
+/// that [`Objective::curvature_oracle`] returns (also [`crate::problems::SecondOrder`]).
+pub trait SecondOrder: Objective + Hessian + HessianVectorProduct {}
+impl<T: Objective + Hessian + HessianVectorProduct + ?Sized> SecondOrder for T {}
 
 /// An objective that can give its Hessian ∇²f(x).
 pub trait Hessian: Objective {
@@ -61,6 +86,9 @@ impl<O: Objective + ?Sized> Objective for &O {
     fn value_grad(&self, x: &[f64], grad: &mut [f64]) -> f64 {
         (**self).value_grad(x, grad)
     }
+    fn curvature_oracle(&self) -> Option<&dyn SecondOrder> {
+        (**self).curvature_oracle()
+    }
 }
 
 impl<O: Objective + ?Sized> Objective for Box<O> {
@@ -72,5 +100,8 @@ impl<O: Objective + ?Sized> Objective for Box<O> {
     }
     fn value_grad(&self, x: &[f64], grad: &mut [f64]) -> f64 {
         (**self).value_grad(x, grad)
+    }
+    fn curvature_oracle(&self) -> Option<&dyn SecondOrder> {
+        (**self).curvature_oracle()
     }
 }

@@ -81,6 +81,10 @@ impl Objective for Beale {
         grad.copy_from_slice(&g);
         f
     }
+
+    fn curvature_oracle(&self) -> Option<&dyn SecondOrder> {
+        Some(self)
+    }
 }
 
 impl Hessian for Beale {

@@ -54,6 +54,10 @@ impl Objective for Booth {
         grad[1] = 4.0 * a + 2.0 * b;
         a * a + b * b
     }
+
+    fn curvature_oracle(&self) -> Option<&dyn SecondOrder> {
+        Some(self)
+    }
 }
 
 impl Hessian for Booth {

@@ -68,6 +68,10 @@ impl Objective for Himmelblau {
         grad[1] = 2.0 * a + 4.0 * y * b;
         a * a + b * b
     }
+
+    fn curvature_oracle(&self) -> Option<&dyn SecondOrder> {
+        Some(self)
+    }
 }
 
 impl Hessian for Himmelblau {

@@ -39,8 +39,7 @@ pub trait Problem: Objective + Hessian + HessianVectorProduct + Send + Sync {
 }
 
 /// An objective with a Hessian and Hessian-vector products (object-safe umbrella trait).
-pub trait SecondOrder: Objective + Hessian + HessianVectorProduct {}
-impl<T: Objective + Hessian + HessianVectorProduct + ?Sized> SecondOrder for T {}
+pub use crate::objective::SecondOrder;
 
 /// Parameters a problem may take. [`build`] rejects a parameter the problem does not have, so
 /// that `--condition` given to `rosenbrock` is an error, not silently ignored.

@@ -53,6 +53,10 @@ impl Objective for MonkeySaddle {
         grad[1] = -6.0 * x * y;
         x * x * x - 3.0 * x * y * y
     }
+
+    fn curvature_oracle(&self) -> Option<&dyn SecondOrder> {
+        Some(self)
+    }
 }
 
 impl Hessian for MonkeySaddle {

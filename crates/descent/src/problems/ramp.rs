@@ -69,6 +69,10 @@ impl Objective for Ramp {
         grad.fill(self.slope);
         self.value(x)
     }
+
+    fn curvature_oracle(&self) -> Option<&dyn SecondOrder> {
+        Some(self)
+    }
 }
 
 impl Hessian for Ramp {

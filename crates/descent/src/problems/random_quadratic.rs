@@ -171,6 +171,10 @@ impl Objective for RandomQuadratic {
     fn value_grad(&self, x: &[f64], grad: &mut [f64]) -> f64 {
         self.apply(|i| x[i] - self.x_star[i], grad)
     }
+
+    fn curvature_oracle(&self) -> Option<&dyn SecondOrder> {
+        Some(self)
+    }
 }
 
 impl Hessian for RandomQuadratic {

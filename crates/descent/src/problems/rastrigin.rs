@@ -69,6 +69,10 @@ impl Objective for Rastrigin {
         }
         value
     }
+
+    fn curvature_oracle(&self) -> Option<&dyn SecondOrder> {
+        Some(self)
+    }
 }
 
 impl Hessian for Rastrigin {

@@ -77,6 +77,10 @@ impl Objective for Ravine {
         grad[1] = self.beta * x[1];
         self.value(x)
     }
+
+    fn curvature_oracle(&self) -> Option<&dyn SecondOrder> {
+        Some(self)
+    }
 }
 
 impl Hessian for Ravine {

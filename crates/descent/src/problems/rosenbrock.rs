@@ -83,6 +83,10 @@ impl Objective for Rosenbrock {
         }
         value
     }
+
+    fn curvature_oracle(&self) -> Option<&dyn SecondOrder> {
+        Some(self)
+    }
 }
 
 impl Hessian for Rosenbrock {

@@ -49,6 +49,10 @@ impl Objective for Saddle {
         grad[1] = -2.0 * x[1];
         self.value(x)
     }
+
+    fn curvature_oracle(&self) -> Option<&dyn SecondOrder> {
+        Some(self)
+    }
 }
 
 impl Hessian for Saddle {

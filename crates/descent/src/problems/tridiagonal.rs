@@ -82,6 +82,10 @@ impl Objective for Tridiagonal {
         }
         value
     }
+
+    fn curvature_oracle(&self) -> Option<&dyn SecondOrder> {
+        Some(self)
+    }
 }
 
 impl Hessian for Tridiagonal {

@@ -32,6 +32,8 @@ pub enum Command {
     Compare(Box<CompareArgs>),
     /// List the built-in problems.
     Problems(ProblemsArgs),
+    /// Say what kind of critical point a point is: Hessian curvature and the jiggle test.
+    Classify(Box<ClassifyArgs>),
 }
 
 /// `descent tour`.
@@ -288,6 +290,65 @@ pub struct MinimizeArgs {
     /// Write every iterate to this CSV file.
     #[arg(long, value_name = "FILE.csv")]
     pub trace: Option<PathBuf>,
+}
+
+/// `descent classify`: the target as in [`TargetArgs`], minus the start, plus the point and the
+/// jiggle test's settings.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("target").required(true).args(["problem", "expr"]))]
+pub struct ClassifyArgs {
+    /// A built-in problem (see `descent problems`).
+    #[arg(long)]
+    pub problem: Option<String>,
+    /// An expression in the variables, e.g. "x^3-3*x*y^2".
+    #[arg(long, allow_hyphen_values = true)]
+    pub expr: Option<String>,
+    /// The order of the expression's variables (default: order of first appearance).
+    #[arg(long, requires = "expr", value_delimiter = ',')]
+    pub vars: Option<Vec<String>>,
+    /// The problem's dimension (default: the problem's own).
+    #[arg(long, requires = "problem")]
+    pub dim: Option<usize>,
+    /// Condition number κ of `ravine` and `random_quadratic`.
+    #[arg(long, requires = "problem", allow_hyphen_values = true)]
+    pub condition: Option<f64>,
+    /// Slope c of `ramp`.
+    #[arg(long, requires = "problem", allow_hyphen_values = true)]
+    pub slope: Option<f64>,
+    /// Seed of `random_quadratic` (`--seed` seeds the tests here).
+    #[arg(long, requires = "problem")]
+    pub problem_seed: Option<u64>,
+    /// The point to classify, comma separated.
+    #[arg(long, required = true, allow_hyphen_values = true, value_parser = parse_vector)]
+    pub at: Coordinates,
+    /// The jiggle test's number of perturbations k.
+    #[arg(long, default_value_t = descent::landscape::jiggle::DEFAULT_SAMPLES)]
+    pub samples: usize,
+    /// The jiggle test's radius r (default: scaled to the point and its gradient).
+    #[arg(long, allow_hyphen_values = true)]
+    pub radius: Option<f64>,
+    /// Seeds the jiggle's directions and the Lanczos start vector.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Print one JSON object on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl ClassifyArgs {
+    /// The target part, as `minimize` reads it.
+    pub fn target(&self) -> TargetArgs {
+        TargetArgs {
+            problem: self.problem.clone(),
+            expr: self.expr.clone(),
+            vars: self.vars.clone(),
+            dim: self.dim,
+            condition: self.condition,
+            slope: self.slope,
+            seed: self.problem_seed,
+            x0: None,
+        }
+    }
 }
 
 /// `descent compare`.

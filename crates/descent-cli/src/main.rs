@@ -5,6 +5,7 @@
 //! from the command line or the library, becomes one line on stderr and exit code 2.
 
 mod args;
+mod classify;
 mod compare;
 mod methods;
 mod minimize;
@@ -50,6 +51,7 @@ fn main() -> ExitCode {
         Command::Minimize(args) => minimize::run(&args),
         Command::Compare(args) => compare::run(&args),
         Command::Problems(args) => problems::run(&args),
+        Command::Classify(args) => classify::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

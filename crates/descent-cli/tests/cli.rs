@@ -703,3 +703,75 @@ fn malformed_bounds_are_one_line_naming_the_pair() {
         "--line-search does not apply to --method lbfgsb",
     );
 }
+
+#[test]
+fn classify_reports_both_tests_and_the_combined_verdict() {
+    // The monkey saddle: zero Hessian, so curvature is degenerate and the jiggle test decides.
+    let v = json(&["classify", "--expr", "x^3-3*x*y^2", "--at", "0,0"]);
+    assert_eq!(v["verdict"], "saddle", "{v}");
+    assert_eq!(v["decided_by"], "jiggle");
+    assert_eq!(v["jiggle"]["verdict"], "saddle");
+    assert_eq!(v["curvature"]["verdict"], "degenerate");
+    assert_eq!(v["jiggle"]["samples"], 64);
+    assert_eq!(v["jiggle"]["outward_fraction"], 0.5); // s = 3f(δ) is odd: each ± pair splits
+    assert!(v["jiggle"]["radius"].as_f64().unwrap() > 0.0);
+    // x² − y²: a saddle by curvature, eigenvalues {−2, 2}, index 1.
+    let v = json(&["classify", "--expr", "x^2-y^2", "--at", "0,0"]);
+    assert_eq!((&v["verdict"], &v["decided_by"]), (&"saddle".into(), &"curvature".into()));
+    assert_eq!(
+        v["curvature"]["verdict"],
+        serde_json::json!({"saddle_point": {"negative_directions": 1}})
+    );
+    assert_eq!(v["curvature"]["index"], 1);
+    let eigenvalues: Vec<f64> =
+        serde_json::from_value(v["curvature"]["eigenvalues"].clone()).unwrap();
+    assert!((eigenvalues[0] + 2.0).abs() < 1e-12 && (eigenvalues[1] - 2.0).abs() < 1e-12);
+    assert_eq!(v["stationary"], true);
+    // The flags reach the jiggle test; a built-in problem works the same way.
+    let v = json(&[
+        "classify",
+        "--problem",
+        "saddle",
+        "--at",
+        "0,0",
+        "--samples",
+        "16",
+        "--radius",
+        "0.01",
+        "--seed",
+        "3",
+    ]);
+    assert_eq!(
+        (v["jiggle"]["samples"].as_u64(), v["jiggle"]["radius"].as_f64()),
+        (Some(16), Some(0.01))
+    );
+    assert_eq!(v["problem"], "saddle");
+    // Himmelblau's local maximum, to six digits: curvature says maximum.
+    let v = json(&["classify", "--problem", "himmelblau", "--at", "-0.270845,-0.923039"]);
+    assert_eq!(v["verdict"], "maximum", "{v}");
+}
+
+#[test]
+fn classify_prints_a_short_table_and_rejects_a_point_of_the_wrong_dimension() {
+    let out =
+        descent().args(["classify", "--expr", "x^3-3*x*y^2", "--at", "0,0"]).output().unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    for needle in ["saddle (by the jiggle test", "curvature", "degenerate", "jiggle", "50% outward"]
+    {
+        assert!(stdout.contains(needle), "{needle:?} missing from:\n{stdout}");
+    }
+    for (args, expected) in [
+        (&["classify", "--problem", "booth", "--at", "1,2,3"][..], "--at has 3 coordinates"),
+        (&["classify", "--problem", "booth"][..], "--at"),
+        (&["classify", "--problem", "booth", "--at", "1,zz"][..], "element 2"),
+        (&["classify", "--problem", "booth", "--at", "1,3", "--samples", "1"][..], "samples"),
+    ] {
+        let out = descent().args(args).arg("--json").output().unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr:?}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr:?} lacks {expected:?}");
+        assert!(out.stdout.is_empty());
+    }
+}

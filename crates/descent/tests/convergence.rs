@@ -122,3 +122,30 @@ fn newton_cg_and_trust_regions_on_every_problem() {
         }
     }
 }
+
+#[test]
+fn perturbed_gradient_descent_at_one_over_lambda_max_and_from_an_exact_saddle() {
+    use descent::landscape::{CriticalPoint, PerturbedGradientDescent};
+    // Fixed-step gradient descent until ‖∇f‖ ≤ 1e-3, then a kick that fails to lower f
+    // certifies the minimum and the driver's gtol ends the run.
+    for (name, lambda_max) in [("ravine", 10.0), ("booth", 18.0), ("random_quadratic", 100.0)] {
+        let problem = build(name, &ProblemConfig::default()).unwrap();
+        let pgd = PerturbedGradientDescent::new(1.0 / lambda_max).unwrap();
+        let options = Options { max_iter: 100_000, ..Options::default() };
+        let report = minimize(problem.as_ref(), &problem.start(), pgd, &options).unwrap();
+        let distance = problem
+            .minimizers()
+            .iter()
+            .map(|m| m.iter().zip(&report.x).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt())
+            .min_by(f64::total_cmp);
+        check(name, "perturbed gd", &report, Expect::Minimizer(1e-5), distance);
+        assert_eq!(report.critical_point, Some(CriticalPoint::Minimum), "{name}");
+        assert!(report.iterations >= pgd.wait, "{name}: converged before judging its kick");
+    }
+    // x² − y² started exactly at its saddle: plain gradient descent reports convergence there,
+    // the kick sends PGD down the −y² side, which has no bottom.
+    let saddle = build("saddle", &ProblemConfig::default()).unwrap();
+    let pgd = PerturbedGradientDescent::new(0.1).unwrap();
+    let report = minimize(saddle.as_ref(), &[0.0, 0.0], pgd, &Options::default()).unwrap();
+    check("saddle", "perturbed gd", &report, Expect::Unbounded, None);
+}

@@ -9,7 +9,8 @@
 //! 2. the new value is −∞ → [`Status::UnboundedBelow`]; NaN/+∞ in the value or gradient →
 //!    [`Status::NonFinite`], and the report keeps the last finite iterate;
 //! 3. an observer asked to stop → [`Status::Stopped`];
-//! 4. convergence: `gtol`, `gtol_rel`, `ftol`, `ftol_rel`, `xtol` (a tolerance of 0 is off);
+//! 4. convergence: `gtol`, `gtol_rel`, `ftol`, `ftol_rel`, `xtol` (a tolerance of 0 is off),
+//!    once [`Method::may_converge`] allows it (perturbed gradient descent: once a kick failed);
 //! 5. divergence: f(xₖ) − f(x₀) > `divergence`·max(1, |f(x₀)|) → [`Status::Diverged`];
 //! 6. unboundedness: f(xₖ) ≤ `unbounded_value`, or the ray test below → [`Status::UnboundedBelow`];
 //! 7. limits: `max_iter`, `max_evals`, `time_limit`.

@@ -337,6 +337,7 @@ mod tests {
 
     use super::*;
     use crate::first_order::{FirstOrder, HeavyBall};
+    use crate::landscape::CriticalPoint;
     use crate::{AutoDiff, DualFunction, GradientDescent, minimize};
 
     /// x² − y² + y⁴/4: a saddle at 0 (Hessian diag(2, −2)), minima −1 at (0, ±√2).
@@ -362,6 +363,9 @@ mod tests {
         let report = minimize(&f, &[0.0, 0.0], gd, &Options::default()).unwrap();
         assert_eq!((report.iterations, report.x.as_slice()), (0, &[0.0, 0.0][..]));
         assert!(report.status.is_converged());
+        // ... and the report says where it stopped (honest stopping).
+        let saddle = CriticalPoint::SaddlePoint { negative_directions: 1 };
+        assert_eq!(report.critical_point, Some(saddle));
         let options = Options { gtol: 0.0, max_iter: 500, ..Options::default() };
         let report = minimize(&f, &[0.0, 0.0], gd, &options).unwrap();
         assert_eq!((report.status, report.x), (Status::MaxIterations, vec![0.0, 0.0]));
@@ -377,6 +381,7 @@ mod tests {
             assert!(report.x[0].abs() < 1e-6, "seed {seed}: {:?}", report.x);
             assert!((report.x[1].abs() - SQRT2).abs() < 1e-6, "seed {seed}: {:?}", report.x);
             assert!((report.value + 1.0).abs() < 1e-12);
+            assert_eq!(report.critical_point, Some(CriticalPoint::Minimum));
             // It converged only after a second kick at the minimum failed to lower f: at least
             // the first wait, the escape and the second wait.
             assert!(report.iterations > 2 * pgd.wait, "{} ≤ 2·{}", report.iterations, pgd.wait);

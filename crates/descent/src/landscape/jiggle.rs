@@ -55,9 +55,13 @@
 //! Rule 3 is the theory's: at a strict minimum *every* sᵢ > 0 once r is small enough, so a
 //! single inward sample is evidence of a descent direction. A saddle whose negative curvature
 //! is tiny beside its positive curvature (λ₋/λ₊ = ε) shows inward samples only in a cone of
-//! width ~√ε, so k must grow like 1/√ε to see it; Hessian curvature
-//! ([`crate::landscape`]'s `curvature`) is the sharper tool there, the jiggle test the one that
-//! still works where the Hessian vanishes.
+//! width ~√ε, so k must grow like 1/√ε to see it. The same happens with dimension: with one
+//! negative eigenvalue among n − 1 positive ones of equal size, δ is inward only when δ₁²
+//! exceeds the sum of the other n − 1 squares, a share of the sphere that falls exponentially
+//! in n (an F(1, n − 1) tail: 1.5% at n = 10, 0.03% at n = 20), so at large n the jiggle test with k = 64 calls such a saddle a
+//! minimum. Hessian curvature ([`curvature`](super::curvature())) is the sharper tool there,
+//! and [`classify`](super::classify()) lets it decide whenever it can; the jiggle test is the
+//! one that still works where the Hessian vanishes.
 //!
 //! **Cost:** k gradient evaluations (+1 at x, +2 for the pilot), O(n) memory, allocated once.
 //!

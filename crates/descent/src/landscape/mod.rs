@@ -23,11 +23,13 @@
 //! Reference: J. Nocedal and S. J. Wright (2006), *Numerical Optimization*, 2nd ed., §2.1
 //! (Thms. 2.3–2.4: second-order necessary and sufficient conditions).
 
+pub mod classify;
 pub mod curvature;
 pub mod escape;
 pub mod jiggle;
 pub mod negative_curvature;
 
+pub use classify::{Classification, DecidedBy, classify};
 pub use curvature::{Curvature, CurvatureOptions, EigenMethod, curvature};
 pub use escape::{PerturbedGradientDescent, escape_iterations};
 pub use jiggle::{Jiggle, JiggleReport, JiggleVerdict};

@@ -861,17 +861,6 @@ fn jiggle_verdict(v: JiggleVerdict) -> &'static str {
     }
 }
 
-/// The verdict `descent classify` gives: curvature's when it is decisive, the jiggle test's
-/// when curvature says degenerate.
-fn combined_verdict(c: &JiggleCase) -> &'static str {
-    match c.curvature.verdict {
-        CriticalPoint::Minimum => "minimum",
-        CriticalPoint::Maximum => "maximum",
-        CriticalPoint::SaddlePoint { .. } => "saddle",
-        CriticalPoint::Degenerate => jiggle_verdict(c.report.verdict),
-    }
-}
-
 /// A share as a percentage, to the nearest 0.1 %.
 fn percent(share: f64) -> String {
     format!("{:.1}%", 100.0 * share)
@@ -950,8 +939,9 @@ struct EscapeRunJson {
     value: f64,
     /// The first iteration more than `neighbourhood` from the saddle; `null`: never.
     left_after: Option<usize>,
-    /// What the point where the run stopped is, by curvature.
-    critical_point: CriticalPoint,
+    /// What the point where the run stopped is, by curvature: the report's own
+    /// `critical_point` (`null`: not checked).
+    critical_point: Option<CriticalPoint>,
 }
 
 #[derive(Serialize)]
@@ -1001,7 +991,7 @@ fn saddles_json(jiggles: &[JiggleCase], c: &EscapeChapter) -> anyhow::Result<Sad
                 landscape: j.name,
                 formula: j.formula,
                 at: j.point,
-                verdict: combined_verdict(j),
+                verdict: jiggle_verdict(j.verdict),
                 jiggle: JiggleReportJson {
                     verdict: jiggle_verdict(j.report.verdict),
                     outward_fraction: j.report.outward_fraction,
@@ -1029,7 +1019,7 @@ fn saddles_json(jiggles: &[JiggleCase], c: &EscapeChapter) -> anyhow::Result<Sad
                     x: r.report.x.clone(),
                     value: r.report.value,
                     left_after: r.left_after,
-                    critical_point: r.stopped_at.verdict,
+                    critical_point: r.report.critical_point,
                 })
                 .collect(),
             gd_exits: c.gd_exits.clone(),
@@ -1130,7 +1120,7 @@ fn jiggle_blocks(jiggles: &[JiggleCase]) -> anyhow::Result<Vec<Block>> {
                 number(c.report.radius),
                 eigenvalues(&c.curvature.eigenvalues),
                 c.curvature.verdict.describe(),
-                combined_verdict(c).to_owned(),
+                jiggle_verdict(c.verdict).to_owned(),
             ]
         })
         .collect();
@@ -1217,7 +1207,7 @@ fn escape_blocks(c: &EscapeChapter) -> anyhow::Result<Vec<Block>> {
                 point(&run.report.x),
                 number(run.report.value),
                 run.report.status.to_string(),
-                run.stopped_at.verdict.describe(),
+                run.report.critical_point.map_or("not checked".to_owned(), CriticalPoint::describe),
             ]
         })
         .collect();
@@ -1279,11 +1269,13 @@ fn escape_blocks(c: &EscapeChapter) -> anyhow::Result<Vec<Block>> {
              it keeps its saddle at 0 but gains two minima, f = −1 at (0, ±√2). Gradient descent \
              (η = {}) started exactly at the saddle has nothing to follow: ∇f = 0, and the run \
              ends where it began after {} iterations, status {}. The status alone would call \
-             that success; the curvature where it stopped says it is a {}.",
+             that success. But where a run converges the driver now looks at the Hessian there \
+             (eigenvalues {}), and the report says what the point is: {}.",
             number(s.learning_rate),
             c.stuck.report.iterations,
             c.stuck.report.status,
-            c.stuck.stopped_at.verdict.describe(),
+            eigenvalues(&c.stuck.stopped_at.eigenvalues),
+            c.stuck.report.critical_point.map_or("not checked".to_owned(), CriticalPoint::describe),
         )),
         Block::Text(format!(
             "Perturbed gradient descent (Jin, Ge, Netrapalli, Kakade & Jordan 2017) does not \

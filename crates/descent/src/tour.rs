@@ -15,7 +15,8 @@
 
 use crate::first_order::{FirstOrder, HeavyBall, Nesterov, Preset};
 use crate::landscape::{
-    Curvature, CurvatureOptions, Jiggle, JiggleReport, curvature, escape_iterations,
+    Curvature, CurvatureOptions, DecidedBy, Jiggle, JiggleReport, JiggleVerdict, classify,
+    curvature, escape_iterations,
 };
 use crate::problems::{Problem, Ramp, Ravine};
 use crate::{
@@ -424,7 +425,14 @@ pub fn stretched_bowl(
     }
     let x_star = problem.minimizers().swap_remove(0);
     let x0 = vec![start; dim];
-    let options = Options { gtol: 0.0, gtol_rel, max_iter, ..Options::default() };
+    // The tables count each method's own Hessians: no classification of the end point.
+    let options = Options {
+        gtol: 0.0,
+        gtol_rel,
+        max_iter,
+        classify: crate::ClassifyPoint::Never,
+        ..Options::default()
+    };
     let newton = bowl_run("Newton", &problem, &x0, &x_star, crate::Newton::new(), &options)?;
     let gradient_descent =
         bowl_run("GD + Armijo", &problem, &x0, &x_star, GradientDescent::armijo(), &options)?;
@@ -673,7 +681,9 @@ pub fn rosenbrock_valley(memory: usize, gtol: f64, max_iter: usize) -> Result<Va
     let lbfgs = crate::Lbfgs::new(memory)?.with_line_search(MoreThuente::default());
     let problem = Rosenbrock::new(2)?;
     let start = Problem::start(&problem);
-    let options = Options { gtol, max_iter, ..Options::default() };
+    // The tables count each method's own Hessians: no classification of the end point.
+    let options =
+        Options { gtol, max_iter, classify: crate::ClassifyPoint::Never, ..Options::default() };
     let run = |method_name: &'static str, method: &dyn Fn(&mut Trace) -> Result<Report>| {
         let mut trace = Trace::default();
         let report = method(&mut trace)?;
@@ -848,6 +858,22 @@ impl<O: Objective + ?Sized> Objective for Recorder<'_, O> {
     }
 }
 
+impl<O: Hessian + ?Sized> Hessian for Recorder<'_, O> {
+    fn hessian_structure(&self) -> crate::HessianStructure {
+        self.inner.hessian_structure()
+    }
+
+    fn hessian(&self, x: &[f64], hessian: &mut crate::HessianMatrix) {
+        self.inner.hessian(x, hessian);
+    }
+}
+
+impl<O: HessianVectorProduct + ?Sized> HessianVectorProduct for Recorder<'_, O> {
+    fn hessian_vector_product(&self, x: &[f64], v: &[f64], hv: &mut [f64]) {
+        self.inner.hessian_vector_product(x, v, hv);
+    }
+}
+
 /// The jiggle test at one critical point, with the samples it drew.
 #[derive(Debug, Clone)]
 pub struct JiggleCase {
@@ -863,6 +889,11 @@ pub struct JiggleCase {
     pub report: JiggleReport,
     /// The Hessian's eigenvalues there and their verdict.
     pub curvature: Curvature,
+    /// The combined verdict of [`classify`] (what `descent classify` says): curvature's when
+    /// decisive, else the jiggle test's.
+    pub verdict: JiggleVerdict,
+    /// Which test gave [`Self::verdict`].
+    pub decided_by: DecidedBy,
     /// (δ, ∇f(x + δ)) for each of the test's k perturbations, in the order drawn.
     pub samples: Vec<([f64; 2], [f64; 2])>,
 }
@@ -876,8 +907,8 @@ impl JiggleCase {
     }
 }
 
-/// Runs `jiggle` on `objective` at `point`, keeping the samples it drew, and classifies the
-/// point by its curvature too.
+/// Classifies `point` with [`classify`] (the jiggle test with `jiggle`'s settings, and the
+/// curvature with its defaults), keeping the samples the jiggle test drew.
 fn jiggle_case<O: Hessian + HessianVectorProduct + ?Sized>(
     jiggle: &Jiggle,
     (name, formula, value): (&'static str, &'static str, fn(f64, f64) -> f64),
@@ -885,7 +916,8 @@ fn jiggle_case<O: Hessian + HessianVectorProduct + ?Sized>(
     point: [f64; 2],
 ) -> Result<JiggleCase> {
     let recorder = Recorder { inner: objective, calls: std::cell::RefCell::new(Vec::new()) };
-    let report = jiggle.test(&recorder, &point)?;
+    let classification = classify(&recorder, &point, jiggle, &CurvatureOptions::default())?;
+    let report = classification.jiggle;
     let calls = recorder.calls.into_inner();
     // The test's last k evaluations are its samples (before them: x itself, and a pilot pair
     // when ∇f(x) ≠ 0 and the radius is scaled).
@@ -894,11 +926,20 @@ fn jiggle_case<O: Hessian + HessianVectorProduct + ?Sized>(
         .iter()
         .map(|(x, g)| ([x[0] - point[0], x[1] - point[1]], [g[0], g[1]]))
         .collect();
-    let curvature = curvature(objective, &point, &CurvatureOptions::default())?;
-    Ok(JiggleCase { name, formula, value, point, report, curvature, samples })
+    Ok(JiggleCase {
+        name,
+        formula,
+        value,
+        point,
+        report,
+        curvature: classification.curvature,
+        verdict: classification.verdict,
+        decided_by: classification.decided_by,
+        samples,
+    })
 }
 
-/// The jiggle test, with `jiggle`'s settings, and the Hessian's eigenvalues
+/// [`classify`]: the jiggle test, with `jiggle`'s settings, and the Hessian's eigenvalues
 /// ([`curvature()`] with its defaults) at the origin of the bowl x₁² + x₂² (a minimum), of the
 /// Pringle chip x₁² − x₂² (a saddle) and of the monkey saddle x₁³ − 3x₁x₂² (a saddle whose
 /// Hessian vanishes), in that order.
@@ -1100,7 +1141,7 @@ mod tests {
     fn the_pringle_chip_is_a_saddle_by_curvature_and_by_jiggling() {
         let cases = jiggle_cases(&Jiggle::default()).unwrap();
         let [bowl, chip, monkey] = cases.as_slice() else { panic!("three cases") };
-        use crate::landscape::{CriticalPoint, JiggleVerdict};
+        use crate::landscape::CriticalPoint;
         for case in &cases {
             assert_eq!(case.samples.len(), case.report.samples, "{}", case.name);
             // The figure shows the test's own samples: on the sphere, and they add up to its
@@ -1131,6 +1172,9 @@ mod tests {
         assert_eq!(monkey.curvature.verdict, CriticalPoint::Degenerate);
         assert!(monkey.curvature.eigenvalues.iter().all(|l| l.abs() < 1e-12));
         assert_eq!(monkey.report.verdict, JiggleVerdict::Saddle);
+        assert_eq!((monkey.verdict, monkey.decided_by), (JiggleVerdict::Saddle, DecidedBy::Jiggle));
+        assert_eq!((chip.verdict, chip.decided_by), (JiggleVerdict::Saddle, DecidedBy::Curvature));
+        assert_eq!(bowl.verdict, JiggleVerdict::Minimum);
         for (d, g) in &monkey.samples {
             let theta = d[1].atan2(d[0]);
             let outward = g[0] * d[0] + g[1] * d[1] > 0.0;
@@ -1155,16 +1199,17 @@ mod tests {
         assert!(c.stuck.report.status.is_converged());
         assert_eq!(c.stuck.report.x, RimmedChip::SADDLE);
         assert_eq!(c.stuck.left_after, None);
-        assert_eq!(
-            c.stuck.stopped_at.verdict,
-            CriticalPoint::SaddlePoint { negative_directions: 1 }
-        );
+        let saddle = CriticalPoint::SaddlePoint { negative_directions: 1 };
+        assert_eq!(c.stuck.stopped_at.verdict, saddle);
+        // The driver's honest stopping says so in the report itself.
+        assert_eq!(c.stuck.report.critical_point, Some(saddle));
         // PGD from the same point, and GD and heavy ball from a nudge, end at a minimum.
         for run in [&c.perturbed, &c.gradient_descent, &c.heavy_ball, &c.flank[0], &c.flank[1]] {
             assert!(run.report.status.is_converged(), "{}", run.method);
             assert!(to_nearest_minimum(&run.report.x) < 1e-6, "{}: {:?}", run.method, run.report.x);
             assert!((run.report.value + 1.0).abs() < 1e-12, "{}", run.method);
             assert_eq!(run.stopped_at.verdict, CriticalPoint::Minimum, "{}", run.method);
+            assert_eq!(run.report.critical_point, Some(CriticalPoint::Minimum), "{}", run.method);
             assert!(run.left_after.is_some(), "{}", run.method);
         }
         assert_eq!(c.perturbed.path[0], RimmedChip::SADDLE);

@@ -889,7 +889,7 @@ pub struct JiggleCase {
     pub report: JiggleReport,
     /// The Hessian's eigenvalues there and their verdict.
     pub curvature: Curvature,
-    /// The combined verdict of [`classify`] (what `descent classify` says): curvature's when
+    /// The combined verdict of [`classify()`] (what `descent classify` says): curvature's when
     /// decisive, else the jiggle test's.
     pub verdict: JiggleVerdict,
     /// Which test gave [`Self::verdict`].
@@ -907,7 +907,7 @@ impl JiggleCase {
     }
 }
 
-/// Classifies `point` with [`classify`] (the jiggle test with `jiggle`'s settings, and the
+/// Classifies `point` with [`classify()`] (the jiggle test with `jiggle`'s settings, and the
 /// curvature with its defaults), keeping the samples the jiggle test drew.
 fn jiggle_case<O: Hessian + HessianVectorProduct + ?Sized>(
     jiggle: &Jiggle,
@@ -939,7 +939,7 @@ fn jiggle_case<O: Hessian + HessianVectorProduct + ?Sized>(
     })
 }
 
-/// [`classify`]: the jiggle test, with `jiggle`'s settings, and the Hessian's eigenvalues
+/// [`classify()`]: the jiggle test, with `jiggle`'s settings, and the Hessian's eigenvalues
 /// ([`curvature()`] with its defaults) at the origin of the bowl x₁² + x₂² (a minimum), of the
 /// Pringle chip x₁² − x₂² (a saddle) and of the monkey saddle x₁³ − 3x₁x₂² (a saddle whose
 /// Hessian vanishes), in that order.

@@ -290,6 +290,13 @@ pub struct MinimizeArgs {
     /// Write every iterate to this CSV file.
     #[arg(long, value_name = "FILE.csv")]
     pub trace: Option<PathBuf>,
+    /// When the run converges at a saddle point, step along the most negative curvature
+    /// direction and continue (descent::landscape::negative_curvature).
+    #[arg(long)]
+    pub escape_saddles: bool,
+    /// Most escapes with --escape-saddles.
+    #[arg(long, value_name = "N", default_value_t = 10, requires = "escape_saddles")]
+    pub max_escapes: usize,
 }
 
 /// `descent classify`: the target as in [`TargetArgs`], minus the start, plus the point and the

@@ -60,6 +60,8 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
         max_iter: usize::MAX,
         max_evals: args.budget,
         gtol: args.gtol,
+        // The race prints no verdicts: no eigensolver inside the learning-rate grid.
+        classify: descent::ClassifyPoint::Never,
         ..Options::default()
     };
     options.validate()?;

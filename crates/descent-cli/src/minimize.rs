@@ -3,6 +3,8 @@
 use anyhow::bail;
 use descent::driver::{NoObserver, Observer};
 use descent::expr::Expression;
+use descent::landscape::CriticalPoint;
+use descent::landscape::negative_curvature::{Escape, escape_saddles};
 use descent::problems::{self, Problem, ProblemConfig};
 use descent::{AutoDiff, Evaluations, Objective, Trace};
 use serde::Serialize;
@@ -120,6 +122,13 @@ struct RunJson<'a> {
     /// Coordinates at a bound of `--bounds` (bounded methods only).
     #[serde(skip_serializing_if = "Option::is_none")]
     active_bounds: Option<usize>,
+    /// The verdict at x when the run converged and the check ran, else `null`.
+    critical_point: Option<CriticalPoint>,
+    /// Hessian evaluations the verdict spent (not in `evaluations`).
+    critical_point_hessians: usize,
+    /// Escapes taken (with `--escape-saddles` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    escapes: Option<usize>,
 }
 
 /// Runs `descent minimize`.
@@ -137,10 +146,38 @@ pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
     let total = u64::try_from(options.max_iter).ok().filter(|&n| n < u64::MAX).unwrap_or(0);
     let mut with_bar = WithBar { bar: Bar::new(total, "minimize"), inner: observer };
     let observer: &mut dyn Observer = &mut with_bar;
-    let (report, summary) = match &target {
-        Target::Problem(p) => methods::solve(p.as_ref(), &x0, &args.method, &options, observer)?,
-        Target::Expression(e) => methods::solve(e, &x0, &args.method, &options, observer)?,
+    // Without --escape-saddles: no escape, one leg, the plain run.
+    let escape = Escape {
+        max_escapes: if args.escape_saddles { args.max_escapes } else { 0 },
+        curvature: options.curvature.clone(),
+        ..Escape::default()
     };
+    let mut summary = None;
+    let escaped = match &target {
+        Target::Problem(p) => escape_saddles(
+            p.as_ref(),
+            &x0,
+            |x| {
+                let (report, s) = methods::solve(p.as_ref(), x, &args.method, &options, observer)?;
+                summary.get_or_insert(s);
+                Ok::<_, anyhow::Error>(report)
+            },
+            &escape,
+        )?,
+        Target::Expression(e) => escape_saddles(
+            e,
+            &x0,
+            |x| {
+                let (report, s) = methods::solve(e, x, &args.method, &options, observer)?;
+                summary.get_or_insert(s);
+                Ok::<_, anyhow::Error>(report)
+            },
+            &escape,
+        )?,
+    };
+    let summary = summary.ok_or_else(|| anyhow::anyhow!("the run did not start"))?;
+    let report = escaped.report;
+    let escapes = args.escape_saddles.then_some(escaped.escapes);
     with_bar.bar.finish();
     if let Some(file) = trace_file {
         file.commit(trace_csv(&trace, target.variables(), x0.len()).as_bytes())?;
@@ -185,6 +222,9 @@ pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
             hyperparameters: &summary.hyperparameters,
             distance_to_minimizer: target.distance_to_minimizer(&report.x),
             active_bounds,
+            critical_point: report.critical_point,
+            critical_point_hessians: report.critical_point_hessians,
+            escapes,
         });
     }
     let x = match target.variables() {
@@ -215,6 +255,14 @@ pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
     }
     if let Some(active) = active_bounds {
         rows.push(("active bounds", format!("{active} of {} coordinates", x0.len())));
+    }
+    let verdict = report.critical_point.map_or_else(
+        || "not checked".into(),
+        |c| format!("{}; {} Hessian evaluation(s)", c.describe(), report.critical_point_hessians),
+    );
+    rows.push(("critical point", verdict));
+    if let Some(n) = escapes {
+        rows.push(("escapes", format!("{n} saddle point(s) escaped")));
     }
     rows.push(("elapsed", format!("{:.3} ms", report.elapsed.as_secs_f64() * 1e3)));
     print_fields(&rows);

@@ -1009,8 +1009,10 @@ fn saddles_json(jiggles: &[JiggleCase], c: &EscapeChapter) -> anyhow::Result<Sad
             perturbation: s.perturbation,
             neighbourhood: s.neighbourhood,
             seeds: s.seeds,
+            // The table's runs, then the two from the flank.
             runs: escape_runs(c)
-                .iter()
+                .into_iter()
+                .chain(&c.flank)
                 .map(|r| EscapeRunJson {
                     method: escape_method(r),
                     start: r.path.first().map_or_else(Vec::new, |p| p.to_vec()),

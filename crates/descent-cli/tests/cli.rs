@@ -775,3 +775,39 @@ fn classify_prints_a_short_table_and_rejects_a_point_of_the_wrong_dimension() {
         assert!(out.stdout.is_empty());
     }
 }
+
+#[test]
+fn a_run_says_what_it_stopped_at_and_escape_saddles_leaves_the_saddle() {
+    // x² − y² + y⁴/4: a saddle at 0 (Hessian eigenvalues ±2), minima at (0, ±√2), f = −1.
+    let expr = ["minimize", "--expr", "x^2 - y^2 + y^4/4", "--x0", "0,0"];
+    let gd = ["--method", "gd", "--line-search", "armijo"];
+    let stuck = json(&[&expr[..], &gd[..]].concat());
+    assert_eq!(
+        (stuck["status"].as_str(), stuck["iterations"].as_u64()),
+        (Some("converged"), Some(0))
+    );
+    assert_eq!(
+        stuck["critical_point"],
+        serde_json::json!({"saddle_point": {"negative_directions": 1}})
+    );
+    assert!(stuck.get("escapes").is_none(), "only with --escape-saddles");
+    let escaped = json(&[&expr[..], &gd[..], &["--escape-saddles"][..]].concat());
+    assert_eq!(escaped["status"], "converged");
+    assert_eq!(escaped["critical_point"], "minimum");
+    assert_eq!(escaped["escapes"], 1);
+    assert!((escaped["value"].as_f64().unwrap() + 1.0).abs() < 1e-9, "{escaped}");
+    let y = escaped["x"][1].as_f64().unwrap();
+    assert!((y.abs() - 2f64.sqrt()).abs() < 1e-6, "{escaped}");
+    // A run that does not converge is not classified: null.
+    let short = json(&["minimize", "--problem", "rosenbrock", "--max-iter", "3"]);
+    assert!(short["critical_point"].is_null());
+    let done = json(&["minimize", "--problem", "rosenbrock", "--method", "lbfgs"]);
+    assert_eq!(
+        (done["status"].as_str(), done["critical_point"].as_str()),
+        (Some("converged"), Some("minimum"))
+    );
+    // The table has the row.
+    let out = descent().args(expr).args(gd).output().unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(table.contains("critical point  saddle point (1 negative); 1 Hessian"), "{table}");
+}

@@ -425,14 +425,7 @@ pub fn stretched_bowl(
     }
     let x_star = problem.minimizers().swap_remove(0);
     let x0 = vec![start; dim];
-    // The tables count each method's own Hessians: no classification of the end point.
-    let options = Options {
-        gtol: 0.0,
-        gtol_rel,
-        max_iter,
-        classify: crate::ClassifyPoint::Never,
-        ..Options::default()
-    };
+    let options = Options { gtol: 0.0, gtol_rel, max_iter, ..Options::default() };
     let newton = bowl_run("Newton", &problem, &x0, &x_star, crate::Newton::new(), &options)?;
     let gradient_descent =
         bowl_run("GD + Armijo", &problem, &x0, &x_star, GradientDescent::armijo(), &options)?;
@@ -681,9 +674,7 @@ pub fn rosenbrock_valley(memory: usize, gtol: f64, max_iter: usize) -> Result<Va
     let lbfgs = crate::Lbfgs::new(memory)?.with_line_search(MoreThuente::default());
     let problem = Rosenbrock::new(2)?;
     let start = Problem::start(&problem);
-    // The tables count each method's own Hessians: no classification of the end point.
-    let options =
-        Options { gtol, max_iter, classify: crate::ClassifyPoint::Never, ..Options::default() };
+    let options = Options { gtol, max_iter, ..Options::default() };
     let run = |method_name: &'static str, method: &dyn Fn(&mut Trace) -> Result<Report>| {
         let mut trace = Trace::default();
         let report = method(&mut trace)?;

@@ -177,4 +177,10 @@ pub struct Report {
     /// [`Options::classify`](crate::Options::classify) and the [driver docs](crate::driver)).
     #[serde(default)]
     pub critical_point: Option<CriticalPoint>,
+    /// Hessian evaluations (Hessians, or Hessian-vector products for Lanczos) spent on
+    /// `critical_point`. Kept out of [`evaluations`](Report::evaluations), which counts the
+    /// method's own work: the numbers compared with scipy, argmin and Optim.jl (Newton on a
+    /// quadratic: one step, one Hessian).
+    #[serde(default)]
+    pub critical_point_hessians: usize,
 }

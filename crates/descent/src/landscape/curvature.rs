@@ -43,7 +43,11 @@
 //! computed without another product. **Convergence test:** every 10 steps (and at the end), the
 //! smallest and the largest Ritz pairs are converged when both residuals are
 //! ≤ `tolerance`·max(|θ₁|, |θⱼ|). Then |θ − λ| ≤ residual ≤ τ, so the signs the verdict reads
-//! are right. A breakdown βⱼ ≤ n·ε·max|θ| means the Krylov space is invariant: the Ritz values are
+//! are right. When m steps pass without that (a clustered spectrum: the relative gap at the end
+//! is tiny), the result still stands if it **proves a saddle point**: θ₁ < −τ and θₘ > τ
+//! (interlacing below: then λ₁ < −τ and λₙ > τ); `smallest` and `largest` are then only
+//! bounds (λ₁ ≤ θ₁, λₙ ≥ θₘ), with [`Curvature::residual`] saying how far they may be from
+//! eigenvalues. A minimum or a maximum needs convergence; otherwise [`Error::CurvatureFailed`]. A breakdown βⱼ ≤ n·ε·max|θ| means the Krylov space is invariant: the Ritz values are
 //! exact eigenvalues (for a random start, all the distinct ones). By Cauchy interlacing the i-th
 //! smallest Ritz value is ≥ λᵢ, so the number of Ritz values below −τ is a **lower bound** on the
 //! index: [`Curvature::index`] is `None` for Lanczos, and `negative_directions` counts the
@@ -149,8 +153,8 @@ pub enum EigenMethod {
 pub struct Curvature {
     /// Minimum, maximum, saddle point (with its number of negative directions) or degenerate.
     pub verdict: CriticalPoint,
-    /// Ascending: all n eigenvalues (dense); the converged Ritz values (Lanczos); λ₁ and λₙ
-    /// (Sturm).
+    /// Ascending: all n eigenvalues (dense); the extreme Ritz values and every other converged one
+    /// (Lanczos); λ₁ and λₙ (Sturm).
     pub eigenvalues: Vec<f64>,
     /// The number of eigenvalues below −τ when it is known exactly (dense, Sturm); `None` from
     /// Lanczos, whose count of negative Ritz values is only a lower bound.
@@ -169,6 +173,10 @@ pub struct Curvature {
     /// Hessian evaluations spent: 1 for dense and Sturm, the number of Hessian-vector products
     /// for Lanczos.
     pub hessian_evaluations: usize,
+    /// Lanczos: the larger residual ‖H·y − θ·y‖ of the two extreme Ritz pairs, a bound on how far
+    /// `smallest` and `largest` may lie from eigenvalues; ≤ `tolerance`·max|θ| when converged.
+    /// 0 for dense and Sturm.
+    pub residual: f64,
 }
 
 /// Classifies the critical point x of `f` by the eigenvalues of ∇²f(x) (see the
@@ -276,6 +284,7 @@ fn dense(h: &HessianMatrix, options: &CurvatureOptions) -> Result<Curvature> {
         method: EigenMethod::Dense,
         threshold: tau,
         hessian_evaluations: 1,
+        residual: 0.0,
     })
 }
 
@@ -354,6 +363,7 @@ fn sturm(diag: &[f64], off: &[f64], options: &CurvatureOptions) -> Result<Curvat
         method: EigenMethod::Sturm,
         threshold: tau,
         hessian_evaluations: 1,
+        residual: 0.0,
     })
 }
 
@@ -456,15 +466,16 @@ pub fn lanczos(
             // Residual of Ritz pair i: βⱼ·|s_{j,i}| (GVL Thm. 10.1.1).
             let residual = |i: usize| if breakdown { 0.0 } else { b * s[(steps - 1, i)].abs() };
             let converged = residual(0) <= tol && residual(steps - 1) <= tol;
-            if converged || last {
-                if !converged {
-                    return Err(failed(
-                        "lanczos",
-                        "the extreme Ritz values did not converge within lanczos_steps",
-                    ));
-                }
+            if converged || (last && signs_decided(&theta, n, options)) {
                 let q = &done[..steps * n];
                 return Ok(lanczos_result(&theta, &s, q, n, options, evaluations, &residual));
+            }
+            if last {
+                return Err(failed(
+                    "lanczos",
+                    "within lanczos_steps the extreme Ritz values neither converged nor proved \
+                     a saddle point",
+                ));
             }
         }
         beta.push(b);
@@ -472,6 +483,15 @@ pub fn lanczos(
         rest[..n].copy_from_slice(&w);
         j += 1;
     }
+}
+
+/// Whether the extreme Ritz values, though not converged, prove a saddle point: θ₁ ≥ λ₁ and
+/// θₘ ≤ λₙ (interlacing), so θ₁ < −τ < τ < θₘ means λ₁ < −τ and λₙ > τ. Nothing short of
+/// convergence proves a minimum or a maximum.
+fn signs_decided(theta: &[f64], n: usize, options: &CurvatureOptions) -> bool {
+    let (low, high) = (theta[0], theta[theta.len() - 1]);
+    let tau = threshold(options.tolerance, n, low.abs().max(high.abs()));
+    low < -tau && high > tau
 }
 
 fn lanczos_result(
@@ -487,8 +507,11 @@ fn lanczos_result(
     let (smallest, largest) = (theta[0], theta[steps - 1]);
     let big = smallest.abs().max(largest.abs());
     let tau = threshold(options.tolerance, n, big);
-    let eigenvalues: Vec<f64> =
-        (0..steps).filter(|&i| residual(i) <= options.tolerance * big).map(|i| theta[i]).collect();
+    let last = steps - 1;
+    let eigenvalues: Vec<f64> = (0..steps)
+        .filter(|&i| i == 0 || i == last || residual(i) <= options.tolerance * big)
+        .map(|i| theta[i])
+        .collect();
     // Interlacing: each Ritz value below −τ proves one eigenvalue below −τ.
     let negative = theta.iter().filter(|&&t| t < -tau).count();
     let verdict = if smallest > tau {
@@ -520,6 +543,7 @@ fn lanczos_result(
         method: EigenMethod::Lanczos,
         threshold: tau,
         hessian_evaluations: evaluations,
+        residual: residual(0).max(residual(last)),
     }
 }
 
@@ -936,13 +960,20 @@ mod tests {
             curvature(&f, &[f64::NAN, 0.0], &CurvatureOptions::default()),
             Err(Error::NonFiniteInput { index: 0, .. })
         ));
-        // Lanczos that cannot converge in 3 steps on 50 spread eigenvalues says so.
-        let g = Indefinite::new(50, 3, 1);
+        // Lanczos that cannot converge in 3 steps on 50 spread positive eigenvalues says so
+        // (nothing short of convergence proves a minimum) ...
         let short =
             CurvatureOptions { dense_max: 0, lanczos_steps: 3, ..CurvatureOptions::default() };
+        let g = Indefinite::new(50, 0, 1);
         assert!(matches!(
             curvature(&g, &vec![0.0; 50], &short),
             Err(Error::CurvatureFailed { method: "lanczos", .. })
         ));
+        // ... but 3 steps that find Ritz values of both signs prove a saddle point.
+        let g = Indefinite::new(50, 25, 1);
+        let c = curvature(&g, &vec![0.0; 50], &short).unwrap();
+        let lambda_min = g.lambda.iter().copied().fold(f64::INFINITY, f64::min);
+        assert!(matches!(c.verdict, CriticalPoint::SaddlePoint { .. }), "{c:?}");
+        assert!(c.residual > 0.0 && c.smallest >= lambda_min && c.hessian_evaluations == 3);
     }
 }

@@ -22,7 +22,9 @@
 //! the curvature again ([`curvature()`], which also gives v), take the escape step, and start
 //! the method again from the new point, up to `max_escapes` times (default 10: each escape
 //! lowers f, so ten saddles in a row would be a landscape made of saddles). The final report
-//! adds up the iterations, evaluations and time of every leg and of the escapes.
+//! adds up the iterations, evaluations and time of every leg and of the escapes (the escape's
+//! curvature and search count in `evaluations`; the verdicts' Hessians in
+//! `critical_point_hessians`).
 //!
 //! | symbol | meaning | default |
 //! |---|---|---|
@@ -263,6 +265,7 @@ where
     report.iterations = total.iterations;
     report.evaluations = total.evaluations;
     report.elapsed = total.elapsed;
+    report.critical_point_hessians = total.verdict_hessians;
     Ok(Escaped { report, escapes: saddles.len(), saddles })
 }
 
@@ -288,6 +291,7 @@ struct Totals {
     iterations: usize,
     evaluations: Evaluations,
     elapsed: std::time::Duration,
+    verdict_hessians: usize,
 }
 
 impl Totals {
@@ -296,6 +300,7 @@ impl Totals {
             iterations: report.iterations,
             evaluations: report.evaluations,
             elapsed: report.elapsed,
+            verdict_hessians: report.critical_point_hessians,
         }
     }
 
@@ -305,6 +310,7 @@ impl Totals {
         self.evaluations.gradient += report.evaluations.gradient;
         self.evaluations.hessian += report.evaluations.hessian;
         self.elapsed += report.elapsed;
+        self.verdict_hessians += report.critical_point_hessians;
     }
 }
 
@@ -339,8 +345,8 @@ mod tests {
             report.critical_point,
             Some(CriticalPoint::SaddlePoint { negative_directions: 1 })
         );
-        // One Hessian spent on the verdict, and counted.
-        assert_eq!(report.evaluations.hessian, 1);
+        // One Hessian spent on the verdict, counted apart from the method's (none).
+        assert_eq!((report.critical_point_hessians, report.evaluations.hessian), (1, 0));
         // The same on x² − y² itself, a built-in problem (hand-written Hessian).
         let report =
             minimize(&Saddle::new(), &[0.0, 0.0], GradientDescent::armijo(), &Options::default())
@@ -361,7 +367,7 @@ mod tests {
         // Never: no verdict, no Hessian.
         let never = Options { classify: crate::ClassifyPoint::Never, ..Options::default() };
         let report = minimize(&f, &[1.0, 1.0], GradientDescent::armijo(), &never).unwrap();
-        assert_eq!((report.critical_point, report.evaluations.hessian), (None, 0));
+        assert_eq!((report.critical_point, report.critical_point_hessians), (None, 0));
         // A run that does not converge is not classified.
         let short = Options { max_iter: 2, ..Options::default() };
         let report = minimize(&f, &[1.0, 1.0], GradientDescent::armijo(), &short).unwrap();
@@ -399,8 +405,10 @@ mod tests {
         assert!(run.report.status.is_converged());
         assert!(run.report.x[0].abs() < 1e-6 && (run.report.x[1].abs() - 2f64.sqrt()).abs() < 1e-6);
         assert!((run.report.value + 1.0).abs() < 1e-10);
-        // Hessians: the verdict at the saddle, the curvature for the escape, the final verdict.
-        assert_eq!(run.report.evaluations.hessian, 3);
+        // Hessians: the curvature for the escape (the method's work); the verdicts at the saddle
+        // and at the minimum are counted apart.
+        assert_eq!(run.report.evaluations.hessian, 1);
+        assert_eq!(run.report.critical_point_hessians, 2);
         // max_escapes = 0 is plain minimize.
         let none = Escape { max_escapes: 0, ..Escape::default() };
         let run = minimize_escaping(

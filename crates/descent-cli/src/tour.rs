@@ -1260,8 +1260,13 @@ fn escape_blocks(c: &EscapeChapter) -> anyhow::Result<Vec<Block>> {
             format,
         )
     })?;
+    // The growth rates along the escape direction, from the measured curvature there:
+    // λ₁ = −2 at the saddle, so 1 − ηλ₁ = 1 + 2η for GD, and the larger root of
+    // z² − (1 + γ − ηλ₁)z + γ = 0 for heavy ball.
+    let lambda = c.stuck.stopped_at.smallest;
+    let growth_gd = 1.0 - s.learning_rate * lambda;
     let growth_hb = {
-        let b = 1.0 + s.momentum + 2.0 * s.learning_rate;
+        let b = 1.0 + s.momentum - s.learning_rate * lambda;
         (b + (b * b - 4.0 * s.momentum).sqrt()) / 2.0
     };
     Ok(vec![
@@ -1299,17 +1304,19 @@ fn escape_blocks(c: &EscapeChapter) -> anyhow::Result<Vec<Block>> {
         Block::Table(header.iter().map(|h| (*h).to_owned()).collect(), rows),
         Block::Text(format!(
             "Nudged instead by ρ = {} in a random direction u, plain gradient descent leaves \
-             too: along x₂ the distance grows by 1 + 2η = {} per step, so getting R = {} away \
-             takes about ln(R/ρ)/ln(1 + 2η) ≈ {:.0} iterations (a few more where x₂⁴/4 \
-             flattens the slope, or where u points mostly along x₁). Heavy-ball momentum \
-             (γ = {}) feeds each step into the next; along x₂ its distance grows by the larger \
-             root of z² − (1 + γ + 2η)z + γ = 0, z = {:.2} per step, ≈ {:.0} iterations. Over {} \
-             random directions u the median number of iterations to get R away is {} for \
-             gradient descent and {} for heavy ball.",
+             too: along x₂, the eigenvector of the Hessian's negative eigenvalue λ₁ = {}, the \
+             distance grows by 1 − ηλ₁ = {} per step, so getting R = {} away takes about \
+             ln(R/ρ)/ln(1 − ηλ₁) ≈ {:.0} iterations (a few more where x₂⁴/4 flattens the slope, \
+             or where u points mostly along x₁). Heavy-ball momentum (γ = {}) feeds each step \
+             into the next; along x₂ its distance grows by the larger root of \
+             z² − (1 + γ − ηλ₁)z + γ = 0, z = {:.2} per step, ≈ {:.0} iterations. Over {} random \
+             directions u the median number of iterations to get R away is {} for gradient \
+             descent and {} for heavy ball.",
             number(s.perturbation),
-            number(1.0 + 2.0 * s.learning_rate),
+            number(lambda),
+            number(growth_gd),
             number(s.neighbourhood),
-            (s.neighbourhood / s.perturbation).ln() / (1.0 + 2.0 * s.learning_rate).ln(),
+            (s.neighbourhood / s.perturbation).ln() / growth_gd.ln(),
             number(s.momentum),
             growth_hb,
             (s.neighbourhood / s.perturbation).ln() / growth_hb.ln(),

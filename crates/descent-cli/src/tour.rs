@@ -1151,7 +1151,7 @@ fn jiggle_blocks(jiggles: &[JiggleCase]) -> anyhow::Result<Vec<Block>> {
              this k times, with δ drawn at random on a sphere of radius r (in antithetic pairs \
              ±δ), and counts outward and inward gradients: all outward, a minimum; all inward, \
              a maximum; both, a saddle. It needs gradients only. The last column is the verdict \
-             `descent classify` gives: the curvature's where it is decisive, the jiggle test's \
+             of the classify command: the curvature's where it is decisive, the jiggle test's \
              where the curvature says degenerate."
                 .into(),
         ),

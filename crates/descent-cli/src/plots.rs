@@ -6,6 +6,8 @@
 //! | [`lines`] | any number of series, linear or log-10 y axis |
 //! | [`lines_annotated`] | series on linear or log-10 x and y axes, sparse series dotted, with text notes |
 //! | [`loss_curves`] | two panels from [`Trace`]s: f(x) and ‖∇f(x)‖ (log) against iterations or evaluations |
+//! | [`surface`] | a 3-D view of the surface f(x₁, x₂), coloured by height, with marked points |
+//! | [`jiggle`] | the jiggle test: perturbations on a circle, the gradient at each, outward red, inward blue |
 //! | [`plot_box`] | a box that holds the given paths and minima, for [`paths`] |
 //! | [`write`] | writes a figure atomically |
 //!
@@ -983,6 +985,369 @@ fn march(
     lines
 }
 
+/// Cells per side of a [`surface`] mesh.
+const SURFACE_CELLS: usize = 32;
+/// Size of [`surface`] figures.
+const SIZE_SURFACE: (u32, u32) = (800, 640);
+/// Size of one panel of a [`jiggle`] figure.
+const SIZE_JIGGLE_PANEL: (u32, u32) = (440, 480);
+/// A [`jiggle`] panel shows the box centre ± this many radii.
+const JIGGLE_BOX: f64 = 1.7;
+/// The longest gradient arrow of a [`jiggle`] panel, in radii.
+const LONGEST_ARROW: f64 = 0.55;
+/// Colours of gradients that point away from the centre (∇f·δ > 0) and towards it.
+const OUTWARD: RGBColor = PALETTE[3];
+const INWARD: RGBColor = PALETTE[0];
+
+/// A point marked on a [`surface`]: (x₁, x₂) and a label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mark {
+    /// Where, in the (x₁, x₂) plane; drawn on the surface at f(x₁, x₂).
+    pub at: [f64; 2],
+    /// The text beside it.
+    pub label: String,
+}
+
+/// A 3-D picture of the surface z = f(x₁, x₂) over `x_range` × `y_range`: a mesh of
+/// [`SURFACE_CELLS`]² quadrilaterals, coloured by height (blue low, red high, white halfway)
+/// and shaded by their tilt, drawn back to front; each mark a black dot on the surface.
+///
+/// Non-finite values of f leave holes in the mesh.
+///
+/// # Errors
+/// A box that is not finite and of positive width and height, or an f with no finite value
+/// over it; a drawing or encoding failure.
+pub fn surface(
+    title: &str,
+    f: &dyn Fn(f64, f64) -> f64,
+    x_range: (f64, f64),
+    y_range: (f64, f64),
+    marks: &[Mark],
+    format: Format,
+) -> anyhow::Result<Vec<u8>> {
+    for (axis, (lo, hi)) in [("x", x_range), ("y", y_range)] {
+        ensure!(
+            lo < hi && (hi - lo).is_finite(),
+            "the {axis} range of a surface must be increasing and of finite width, got {lo}..{hi}"
+        );
+    }
+    let n = SURFACE_CELLS;
+    let at = |i: usize, r: (f64, f64)| r.0 + (r.1 - r.0) * i as f64 / n as f64;
+    let mut cells = Vec::with_capacity(n * n);
+    for j in 0..n {
+        for i in 0..n {
+            let corner = |i: usize, j: usize| {
+                let (x, y) = (at(i, x_range), at(j, y_range));
+                (x, f(x, y), y)
+            };
+            let quad = [corner(i, j), corner(i + 1, j), corner(i + 1, j + 1), corner(i, j + 1)];
+            if quad.iter().all(|c| c.1.is_finite()) {
+                cells.push(quad);
+            }
+        }
+    }
+    let (lo, hi) = cells
+        .iter()
+        .flatten()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), c| (lo.min(c.1), hi.max(c.1)));
+    ensure!(lo.is_finite() && hi.is_finite(), "f has no finite value over the box of {title:?}");
+    let figure = SurfaceFigure {
+        title,
+        x_range,
+        y_range,
+        z_range: axis_range(lo, hi, 0.02),
+        cells,
+        marks: marks
+            .iter()
+            .map(|m| ((m.at[0], f(m.at[0], m.at[1]), m.at[1]), m.label.as_str()))
+            .filter(|((x, z, y), _)| z.is_finite() && is_finite([*x, *y]))
+            .collect(),
+    };
+    render(&figure, SIZE_SURFACE, format)
+}
+
+/// A point in the 3-D chart: (x₁, f, x₂), f being plotters' vertical axis.
+type Point3 = (f64, f64, f64);
+
+struct SurfaceFigure<'a> {
+    title: &'a str,
+    x_range: (f64, f64),
+    y_range: (f64, f64),
+    z_range: (f64, f64),
+    cells: Vec<[Point3; 4]>,
+    marks: Vec<(Point3, &'a str)>,
+}
+
+/// Blue (t = 0) through white (t = ½) to red (t = 1), dimmed by `light` ∈ [0, 1].
+fn diverging(t: f64, light: f64) -> RGBColor {
+    let (cold, warm, mid) = ([0x3b, 0x4c, 0xc0], [0xb4, 0x04, 0x26], [0xf2, 0xf2, 0xf2]);
+    let t = t.clamp(0.0, 1.0);
+    let (from, to, s) = if t < 0.5 { (cold, mid, 2.0 * t) } else { (mid, warm, 2.0 * t - 1.0) };
+    let channel = |k: usize| {
+        let v = f64::from(from[k]) + s * (f64::from(to[k]) - f64::from(from[k]));
+        (v * light).round().clamp(0.0, 255.0) as u8
+    };
+    RGBColor(channel(0), channel(1), channel(2))
+}
+
+impl Figure for SurfaceFigure<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn<DB> {
+        root.fill(&WHITE)?;
+        let (x, y, z) = (self.x_range, self.y_range, self.z_range);
+        let mut chart = ChartBuilder::on(root)
+            .caption(self.title, font(24))
+            .margin(24)
+            .build_cartesian_3d(x.0..x.1, z.0..z.1, y.0..y.1)?;
+        chart.with_projection(|mut p| {
+            p.yaw = 0.65;
+            p.pitch = 0.45;
+            p.scale = 0.85;
+            p.into_matrix()
+        });
+        let three_digits = |v: &f64| number((v * 1e3).round() / 1e3);
+        chart
+            .configure_axes()
+            .light_grid_style(MESH)
+            .max_light_lines(1)
+            .label_style(font(13))
+            .x_formatter(&three_digits)
+            .y_formatter(&three_digits)
+            .z_formatter(&three_digits)
+            .draw()?;
+        // Painter's algorithm: the farthest cell first (plotters' depth grows away from the
+        // viewer), so nearer cells cover it.
+        let spec = chart.as_coord_spec();
+        let depth = |&(a, b, c): &Point3| spec.projected_depth(&a, &b, &c);
+        let mut order: Vec<(i32, usize)> = self
+            .cells
+            .iter()
+            .enumerate()
+            .map(|(k, cell)| (cell.iter().map(depth).sum::<i32>() / 4, k))
+            .collect();
+        order.sort_unstable_by(|a, b| b.cmp(a));
+        let unit = |v: f64, r: (f64, f64)| v / (r.1 - r.0);
+        let area = chart.plotting_area();
+        for &(_, k) in &order {
+            let cell = &self.cells[k];
+            let height = cell.iter().map(|c| c.1).sum::<f64>() / 4.0;
+            // Lambert shading with light from above: |n_f| of the unit normal, the cell's
+            // slopes measured in box units so that the picture's proportions decide.
+            let (dx, dz) = (
+                unit(cell[1].1 - cell[0].1, z) / unit(cell[1].0 - cell[0].0, x),
+                unit(cell[3].1 - cell[0].1, z) / unit(cell[3].2 - cell[0].2, y),
+            );
+            let light = 0.55 + 0.45 / (1.0 + dx * dx + dz * dz).sqrt();
+            let color = diverging(unit(height - z.0, z), light);
+            area.draw(&Polygon::new(cell.to_vec(), color.filled()))?;
+            let mut outline = cell.to_vec();
+            outline.push(cell[0]);
+            area.draw(&PathElement::new(outline, RGBColor(0x60, 0x60, 0x60).stroke_width(1)))?;
+        }
+        // The axes' names, beside the tick labels plotters draws.
+        let mid = |r: (f64, f64)| r.0 / 2.0 + r.1 / 2.0;
+        for (at, offset, text) in [
+            ((mid(x), z.0, y.1), (-30, 36), "x₁"),
+            ((x.1, z.0, mid(y)), (40, 20), "x₂"),
+            ((x.0, z.1, y.1), (-30, -24), "f(x₁, x₂)"),
+        ] {
+            let style = font(16).pos(Pos::new(HPos::Center, VPos::Center));
+            area.draw(&(EmptyElement::at(at) + Text::new(text, offset, style)))?;
+        }
+        for &(point, label) in &self.marks {
+            area.draw(&Circle::new(point, 6, BLACK.filled()))?;
+            let style = font(16).pos(Pos::new(HPos::Left, VPos::Bottom));
+            area.draw(&(EmptyElement::at(point) + Text::new(label.to_owned(), (10, -8), style)))?;
+        }
+        Ok(())
+    }
+}
+
+/// One panel of a [`jiggle`] figure: the perturbations δ around a point x and the gradient
+/// ∇f(x + δ) at each.
+pub struct JigglePanel<'a> {
+    /// The panel's title.
+    pub title: String,
+    /// f, drawn as contour lines under the samples.
+    pub f: &'a dyn Fn(f64, f64) -> f64,
+    /// x, the point tested.
+    pub centre: [f64; 2],
+    /// r, the radius of the perturbations.
+    pub radius: f64,
+    /// (δ, ∇f(x + δ)) for each sample.
+    pub samples: Vec<([f64; 2], [f64; 2])>,
+}
+
+/// The jiggle test drawn: panels side by side, each with the contour lines of f around x, the
+/// circle of radius r, and at each sample x + δ an arrow along ∇f(x + δ), red where it points
+/// away from x (∇f·δ > 0, f rises outward) and blue where it points towards x. Arrows are
+/// scaled per panel, the longest [`LONGEST_ARROW`]·r, so their lengths compare within a panel.
+///
+/// # Errors
+/// A panel whose centre or radius is not finite or whose radius is not positive; a drawing
+/// or encoding failure.
+pub fn jiggle(title: &str, panels: &[JigglePanel<'_>], format: Format) -> anyhow::Result<Vec<u8>> {
+    for panel in panels {
+        ensure!(
+            is_finite(panel.centre) && panel.radius.is_finite() && panel.radius > 0.0,
+            "a jiggle panel needs a finite centre and a positive radius, got {:?} and {}",
+            panel.centre,
+            panel.radius
+        );
+    }
+    let drawn = panels
+        .iter()
+        .map(|p| {
+            let [cx, cy] = p.centre;
+            let half = JIGGLE_BOX * p.radius;
+            let (xr, yr) = ((cx - half, cx + half), (cy - half, cy + half));
+            let longest = p
+                .samples
+                .iter()
+                .map(|(_, g)| g[0].hypot(g[1]))
+                .filter(|g| g.is_finite())
+                .fold(0.0, f64::max);
+            let scale = if longest > 0.0 { LONGEST_ARROW * p.radius / longest } else { 0.0 };
+            let arrows = p
+                .samples
+                .iter()
+                .filter(|(d, g)| is_finite(*d) && is_finite(*g))
+                .map(|&([dx, dy], [gx, gy])| {
+                    let from = (cx + dx, cy + dy);
+                    let to = (from.0 + scale * gx, from.1 + scale * gy);
+                    (from, to, gx * dx + gy * dy > 0.0)
+                })
+                .collect();
+            JigglePanelDrawn {
+                title: p.title.as_str(),
+                x_range: xr,
+                y_range: yr,
+                contours: contours(p.f, xr, yr),
+                centre: (cx, cy),
+                radius: p.radius,
+                arrows,
+            }
+        })
+        .collect();
+    let width = SIZE_JIGGLE_PANEL.0 * u32::try_from(panels.len().max(1)).unwrap_or(1);
+    render(&JiggleFigure { title, panels: drawn }, (width, SIZE_JIGGLE_PANEL.1), format)
+}
+
+/// From x + δ to the arrow's tip, and whether it points outward.
+type Arrow = ((f64, f64), (f64, f64), bool);
+
+struct JigglePanelDrawn<'a> {
+    title: &'a str,
+    x_range: (f64, f64),
+    y_range: (f64, f64),
+    contours: Vec<Polyline>,
+    centre: (f64, f64),
+    radius: f64,
+    arrows: Vec<Arrow>,
+}
+
+struct JiggleFigure<'a> {
+    title: &'a str,
+    panels: Vec<JigglePanelDrawn<'a>>,
+}
+
+impl Figure for JiggleFigure<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn<DB> {
+        root.fill(&WHITE)?;
+        let body = root.titled(self.title, font(28))?;
+        if self.panels.is_empty() {
+            let style = font(16).pos(Pos::new(HPos::Center, VPos::Center));
+            let (w, h) = body.dim_in_pixel();
+            let centre = (i32::try_from(w / 2).unwrap_or(0), i32::try_from(h / 2).unwrap_or(0));
+            return body.draw(&Text::new("no panels to show", centre, style));
+        }
+        for (k, (panel, area)) in
+            self.panels.iter().zip(body.split_evenly((1, self.panels.len()))).enumerate()
+        {
+            // The legend once, on the middle panel: at a saddle the corners are empty.
+            panel.draw(&area, k == self.panels.len() / 2)?;
+        }
+        Ok(())
+    }
+}
+
+impl JigglePanelDrawn<'_> {
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, legend: bool) -> Drawn<DB> {
+        let (x, y) = (self.x_range, self.y_range);
+        // Three panels share the width of one figure in the report: large type.
+        let mut chart = ChartBuilder::on(area)
+            .caption(self.title, font(21))
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(64)
+            .build_cartesian_2d(Axis::linear(x), Axis::linear(y))?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_labels(3)
+            .y_labels(3)
+            .x_desc("x₁")
+            .y_desc("x₂")
+            .label_style(font(16))
+            .axis_desc_style(font(18))
+            .draw()?;
+        chart.draw_series(
+            self.contours.iter().map(|c| PathElement::new(c.clone(), CONTOUR.stroke_width(1))),
+        )?;
+        let (cx, cy) = self.centre;
+        let circle: Polyline = (0..=120)
+            .map(|k| {
+                let t = std::f64::consts::TAU * f64::from(k) / 120.0;
+                (cx + self.radius * t.cos(), cy + self.radius * t.sin())
+            })
+            .collect();
+        let ring = RGBColor(0x33, 0x33, 0x33);
+        chart.draw_series(std::iter::once(PathElement::new(circle, ring.stroke_width(2))))?;
+        let head = 0.1 * self.radius;
+        for outward in [true, false] {
+            let color = if outward { OUTWARD } else { INWARD };
+            let mut shafts = Vec::new();
+            for &(from, to, _) in self.arrows.iter().filter(|a| a.2 == outward) {
+                shafts.push(vec![from, to]);
+                let (dx, dy) = (to.0 - from.0, to.1 - from.1);
+                let length = dx.hypot(dy);
+                if length > 0.0 {
+                    // Two barbs at ±25° from the shaft, back from the tip.
+                    let (ux, uy) = (dx / length, dy / length);
+                    let barb = head.min(0.35 * length);
+                    for angle in [0.44_f64, -0.44] {
+                        let (s, c) = angle.sin_cos();
+                        let (bx, by) = (ux * c - uy * s, ux * s + uy * c);
+                        shafts.push(vec![to, (to.0 - barb * bx, to.1 - barb * by)]);
+                    }
+                }
+            }
+            let dots: Vec<(f64, f64)> =
+                self.arrows.iter().filter(|a| a.2 == outward).map(|a| a.0).collect();
+            let series = chart.draw_series(
+                shafts.into_iter().map(|s| PathElement::new(s, color.stroke_width(1))),
+            )?;
+            if legend {
+                let label = if outward { "∇f·δ > 0: outward" } else { "∇f·δ < 0: inward" };
+                series.label(label).legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 4), (x + 18, y + 4)], color.filled())
+                });
+            }
+            chart.draw_series(dots.into_iter().map(|p| Circle::new(p, 2, color.filled())))?;
+        }
+        chart.draw_series(std::iter::once(Cross::new(self.centre, 6, BLACK.stroke_width(2))))?;
+        if legend {
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::LowerLeft)
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK)
+                .label_font(font(16))
+                .draw()?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -1192,6 +1557,86 @@ mod tests {
         assert_eq!(counts.get(&hex(PALETTE[1])), Some(&1));
         let png = lines_annotated("t", ("n", "s"), &[], log, &notes, Format::Png).unwrap();
         assert!(png.starts_with(b"\x89PNG"));
+    }
+
+    #[test]
+    fn a_surface_is_a_mesh_of_cells_with_its_marks() {
+        let pringle = |x: f64, y: f64| x * x - y * y;
+        let marks = [Mark { at: [0.0, 0.0], label: "saddle".into() }];
+        let (x, y) = ((-1.0, 1.0), (-1.0, 1.0));
+        let svg = surface("x² − y²", &pringle, x, y, &marks, Format::Svg).unwrap();
+        let text = String::from_utf8(svg.clone()).unwrap();
+        let document = roxmltree::Document::parse(&text).unwrap();
+        let polygons = document.descendants().filter(|n| n.has_tag_name("polygon")).count();
+        // One polygon per cell, and the three back panels of the axes.
+        assert_eq!(polygons, SURFACE_CELLS * SURFACE_CELLS + 3);
+        assert!(text.contains("saddle"));
+        assert!(svg == surface("x² − y²", &pringle, x, y, &marks, Format::Svg).unwrap());
+        let png = surface("x² − y²", &pringle, x, y, &marks, Format::Png).unwrap();
+        let reader = png::Decoder::new(std::io::Cursor::new(&png)).read_info().unwrap();
+        assert_eq!((reader.info().width, reader.info().height), SIZE_SURFACE);
+        // Holes where f is not finite; an f with no finite value, or a flat box, is refused.
+        let hole = |x: f64, y: f64| if x > 0.0 { f64::NAN } else { x * x - y * y };
+        let svg = surface("hole", &hole, x, y, &[], Format::Svg).unwrap();
+        let polygons = String::from_utf8(svg).unwrap().matches("<polygon").count();
+        assert_eq!(polygons, SURFACE_CELLS * SURFACE_CELLS / 2 + 3);
+        assert!(surface("nan", &|_, _| f64::NAN, x, y, &[], Format::Svg).is_err());
+        assert!(surface("flat box", &pringle, (1.0, 1.0), y, &[], Format::Svg).is_err());
+    }
+
+    #[test]
+    fn the_jiggle_figure_colours_each_gradient_by_its_direction() {
+        let pringle = |x: f64, y: f64| x * x - y * y;
+        let bowl = |x: f64, y: f64| x * x + y * y;
+        let samples = |sign: f64| {
+            (0..8)
+                .map(|k| {
+                    let t = std::f64::consts::TAU * (f64::from(k) + 0.5) / 8.0;
+                    let d = [0.1 * t.cos(), 0.1 * t.sin()];
+                    (d, [2.0 * d[0], 2.0 * sign * d[1]])
+                })
+                .collect::<Vec<_>>()
+        };
+        let panels = [
+            JigglePanel {
+                title: "saddle".into(),
+                f: &pringle,
+                centre: [0.0, 0.0],
+                radius: 0.1,
+                samples: samples(-1.0),
+            },
+            JigglePanel {
+                title: "minimum".into(),
+                f: &bowl,
+                centre: [1.0, 2.0],
+                radius: 0.1,
+                samples: samples(1.0),
+            },
+        ];
+        let svg = jiggle("jiggle", &panels, Format::Svg).unwrap();
+        let dots = |color: RGBColor| {
+            let text = std::str::from_utf8(&svg).unwrap();
+            let document = roxmltree::Document::parse(text).unwrap();
+            document
+                .descendants()
+                .filter(|n| n.has_tag_name("circle") && n.attribute("fill") == Some(&hex(color)))
+                .count()
+        };
+        // The saddle: 4 of 8 outward (|δ₁| > |δ₂|) and 4 inward; the bowl: all 8 outward.
+        assert_eq!(dots(OUTWARD), 4 + 8);
+        assert_eq!(dots(INWARD), 4);
+        let png = jiggle("jiggle", &panels, Format::Png).unwrap();
+        let reader = png::Decoder::new(std::io::Cursor::new(&png)).read_info().unwrap();
+        assert_eq!(reader.info().width, 2 * SIZE_JIGGLE_PANEL.0);
+        jiggle("none", &[], Format::Svg).unwrap();
+        let bad = [JigglePanel {
+            title: "bad".into(),
+            f: &pringle,
+            centre: [0.0, 0.0],
+            radius: 0.0,
+            samples: Vec::new(),
+        }];
+        assert!(jiggle("bad", &bad, Format::Svg).is_err());
     }
 
     #[test]

@@ -4,9 +4,10 @@
 //! narrates, draws the figures, and writes the report (`descent-report/index.html`, with every
 //! figure also as its own SVG and PNG).
 
+use descent::landscape::{CriticalPoint, EigenMethod, JiggleVerdict};
 use descent::tour::{
-    self, AdagradChapter, BowlChapter, MomentumChapter, RampChapter, RavineRun, StepCostChapter,
-    StepTiming, ValleyChapter,
+    self, AdagradChapter, BowlChapter, EscapeChapter, EscapeRun, JiggleCase, MomentumChapter,
+    RampChapter, RavineRun, RimmedChip, StepCostChapter, StepTiming, ValleyChapter,
 };
 use serde::Serialize;
 
@@ -45,6 +46,7 @@ struct TourJson {
     momentum: Vec<TunedJson>,
     adagrad: AdagradJson,
     newton: NewtonJson,
+    saddles: SaddlesJson,
 }
 
 #[derive(Serialize)]
@@ -226,6 +228,8 @@ pub fn run(args: &TourArgs) -> anyhow::Result<()> {
     let bowl = tour::stretched_bowl(dim, condition, start, gtol_rel, max_iter)?;
     let cost = tour::newton_step_cost(&TRIDIAGONAL_SIZES, &DENSE_SIZES, REPETITIONS)?;
     let valley = tour::rosenbrock_valley(LBFGS_MEMORY, VALLEY_GTOL, VALLEY_MAX_ITER)?;
+    let jiggles = tour::jiggle_cases(&descent::landscape::Jiggle::default())?;
+    let escape = tour::saddle_escape(&tour::EscapeSettings::default())?;
     if args.json {
         return print_json(&TourJson {
             ramp: RampJson {
@@ -256,6 +260,7 @@ pub fn run(args: &TourArgs) -> anyhow::Result<()> {
                 ravine_iterations: adagrad.ravine_iterations,
             },
             newton: newton_json(&bowl, &cost, &valley),
+            saddles: saddles_json(&jiggles, &escape)?,
         });
     }
     let sections = vec![
@@ -264,6 +269,7 @@ pub fn run(args: &TourArgs) -> anyhow::Result<()> {
         chapter_momentum(&momentum)?,
         chapter_adagrad(&adagrad)?,
         chapter_newton(&bowl, &cost, &valley)?,
+        chapter_saddles(&jiggles, &escape)?,
     ];
     report::write(TITLE, &sections, &args.out)?;
     report::print(TITLE, &sections, &args.out);
@@ -835,4 +841,507 @@ fn valley_blocks(c: &ValleyChapter) -> anyhow::Result<Vec<Block>> {
     blocks.push(Block::Figure(paths_figure));
     blocks.push(Block::Figure(loss_figure));
     Ok(blocks)
+}
+
+/// The box of the Pringle chip's surface figure: x₁, x₂ ∈ [−1, 1].
+const CHIP_BOX: (f64, f64) = (-1.0, 1.0);
+
+/// f of the rimmed chip, x₁² − x₂² + x₂⁴/4, for the figures.
+fn rimmed_chip(x: f64, y: f64) -> f64 {
+    x * x - y * y + 0.25 * y.powi(4)
+}
+
+/// A verdict of the jiggle test as the tables and the JSON write it.
+fn jiggle_verdict(v: JiggleVerdict) -> &'static str {
+    match v {
+        JiggleVerdict::Minimum => "minimum",
+        JiggleVerdict::Maximum => "maximum",
+        JiggleVerdict::Saddle => "saddle",
+        JiggleVerdict::Degenerate => "degenerate",
+    }
+}
+
+/// A share as a percentage, to the nearest 0.1 %.
+fn percent(share: f64) -> String {
+    format!("{:.1}%", 100.0 * share)
+}
+
+/// A point as `(a, b)`, each coordinate to 9 decimals (what is left of the runs' 10⁻¹⁸ along
+/// x₁ is rounding, not position).
+fn point(x: &[f64]) -> String {
+    let items: Vec<String> = x.iter().map(|&v| number((v * 1e9).round() / 1e9)).collect();
+    format!("({})", items.join(", "))
+}
+
+/// Eigenvalues as `{a, b}`.
+fn eigenvalues(values: &[f64]) -> String {
+    let items: Vec<String> = values.iter().map(|&v| number(v)).collect();
+    format!("{{{}}}", items.join(", "))
+}
+
+#[derive(Serialize)]
+struct SaddlesJson {
+    pringle: PringleJson,
+    jiggle: Vec<JiggleJson>,
+    escape: EscapeJson,
+}
+
+#[derive(Serialize)]
+struct PringleJson {
+    point: [f64; 2],
+    gradient_norm: f64,
+    eigenvalues: Vec<f64>,
+    index: Option<usize>,
+    verdict: CriticalPoint,
+}
+
+#[derive(Serialize)]
+struct CurvatureJson {
+    verdict: CriticalPoint,
+    eigenvalues: Vec<f64>,
+    index: Option<usize>,
+}
+
+impl CurvatureJson {
+    fn new(c: &descent::landscape::Curvature) -> Self {
+        Self { verdict: c.verdict, eigenvalues: c.eigenvalues.clone(), index: c.index }
+    }
+}
+
+#[derive(Serialize)]
+struct JiggleJson {
+    landscape: &'static str,
+    formula: &'static str,
+    at: [f64; 2],
+    /// `descent classify`'s verdict: curvature's when decisive, else the jiggle test's.
+    verdict: &'static str,
+    jiggle: JiggleReportJson,
+    curvature: CurvatureJson,
+}
+
+#[derive(Serialize)]
+struct JiggleReportJson {
+    verdict: &'static str,
+    outward_fraction: f64,
+    inward_fraction: f64,
+    samples: usize,
+    radius: f64,
+    direction_spread: f64,
+}
+
+#[derive(Serialize)]
+struct EscapeRunJson {
+    method: &'static str,
+    start: Vec<f64>,
+    status: &'static str,
+    iterations: usize,
+    x: Vec<f64>,
+    value: f64,
+    /// The first iteration more than `neighbourhood` from the saddle; `null`: never.
+    left_after: Option<usize>,
+    /// What the point where the run stopped is, by curvature: the report's own
+    /// `critical_point` (`null`: not checked).
+    critical_point: Option<CriticalPoint>,
+}
+
+#[derive(Serialize)]
+struct EscapeJson {
+    learning_rate: f64,
+    momentum: f64,
+    perturbation: f64,
+    neighbourhood: f64,
+    seeds: u64,
+    runs: Vec<EscapeRunJson>,
+    /// Per seed, iterations to leave the neighbourhood (`null`: not within the budget).
+    gd_exits: Vec<Option<usize>>,
+    momentum_exits: Vec<Option<usize>>,
+    gd_median: f64,
+    momentum_median: f64,
+}
+
+/// The escape's runs in the order the table shows them.
+fn escape_runs(c: &EscapeChapter) -> [&EscapeRun; 4] {
+    [&c.stuck, &c.perturbed, &c.gradient_descent, &c.heavy_ball]
+}
+
+/// The JSON method name of an escape run.
+fn escape_method(run: &EscapeRun) -> &'static str {
+    match run.method {
+        "GD" => "gd",
+        "perturbed GD" => "perturbed_gd",
+        "heavy ball" => "heavy_ball",
+        other => other,
+    }
+}
+
+fn saddles_json(jiggles: &[JiggleCase], c: &EscapeChapter) -> anyhow::Result<SaddlesJson> {
+    let chip = pringle_case(jiggles)?;
+    let s = &c.settings;
+    Ok(SaddlesJson {
+        pringle: PringleJson {
+            point: chip.point,
+            gradient_norm: chip.report.gradient_norm,
+            eigenvalues: chip.curvature.eigenvalues.clone(),
+            index: chip.curvature.index,
+            verdict: chip.curvature.verdict,
+        },
+        jiggle: jiggles
+            .iter()
+            .map(|j| JiggleJson {
+                landscape: j.name,
+                formula: j.formula,
+                at: j.point,
+                verdict: jiggle_verdict(j.verdict),
+                jiggle: JiggleReportJson {
+                    verdict: jiggle_verdict(j.report.verdict),
+                    outward_fraction: j.report.outward_fraction,
+                    inward_fraction: j.report.inward_fraction,
+                    samples: j.report.samples,
+                    radius: j.report.radius,
+                    direction_spread: j.report.direction_spread,
+                },
+                curvature: CurvatureJson::new(&j.curvature),
+            })
+            .collect(),
+        escape: EscapeJson {
+            learning_rate: s.learning_rate,
+            momentum: s.momentum,
+            perturbation: s.perturbation,
+            neighbourhood: s.neighbourhood,
+            seeds: s.seeds,
+            // The table's runs, then the two from the flank.
+            runs: escape_runs(c)
+                .into_iter()
+                .chain(&c.flank)
+                .map(|r| EscapeRunJson {
+                    method: escape_method(r),
+                    start: r.path.first().map_or_else(Vec::new, |p| p.to_vec()),
+                    status: r.report.status.name(),
+                    iterations: r.report.iterations,
+                    x: r.report.x.clone(),
+                    value: r.report.value,
+                    left_after: r.left_after,
+                    critical_point: r.report.critical_point,
+                })
+                .collect(),
+            gd_exits: c.gd_exits.clone(),
+            momentum_exits: c.momentum_exits.clone(),
+            gd_median: c.gd_median(),
+            momentum_median: c.momentum_median(),
+        },
+    })
+}
+
+fn pringle_case(jiggles: &[JiggleCase]) -> anyhow::Result<&JiggleCase> {
+    jiggles
+        .iter()
+        .find(|c| c.name == "Pringle chip")
+        .ok_or_else(|| anyhow::anyhow!("the jiggle cases lack the Pringle chip"))
+}
+
+fn chapter_saddles(jiggles: &[JiggleCase], escape: &EscapeChapter) -> anyhow::Result<Section> {
+    let mut blocks = vec![Block::Text(
+        "Every method so far stops where the gradient vanishes, and so far that was always at \
+         the bottom. But ∇f = 0 says only that the ground is level: it is as true on a \
+         mountain pass as in a valley. This chapter looks at the pass, the saddle point: how to \
+         recognise one (by its curvature, and by jiggling), and how a descent method gets \
+         away from it."
+            .into(),
+    )];
+    blocks.extend(pringle_blocks(pringle_case(jiggles)?)?);
+    blocks.extend(jiggle_blocks(jiggles)?);
+    blocks.extend(escape_blocks(escape)?);
+    Ok(Section { title: "Chapter 6. Saddles: the Pringle chip".into(), blocks })
+}
+
+fn pringle_blocks(chip: &JiggleCase) -> anyhow::Result<Vec<Block>> {
+    let marks = [plots::Mark { at: chip.point, label: "saddle point".into() }];
+    let caption = "The Pringle chip f = x₁² − x₂²: up along x₁, down along x₂";
+    let figure = Figure::new("saddles-pringle", caption, |format| {
+        plots::surface(caption, &chip.value, CHIP_BOX, CHIP_BOX, &marks, format)
+    })?;
+    let c = &chip.curvature;
+    let header = ["at", "‖∇f‖", "Hessian eigenvalues", "negative ones", "verdict"];
+    let rows = vec![vec![
+        point(&chip.point),
+        number(chip.report.gradient_norm),
+        eigenvalues(&c.eigenvalues),
+        c.index.map_or("?".to_owned(), |k| k.to_string()),
+        c.verdict.describe(),
+    ]];
+    let direction = c.most_negative.as_deref().map_or("none".to_owned(), point);
+    Ok(vec![
+        Block::Subheading("The Pringle chip".into()),
+        Block::Text(format!(
+            "f(x) = {}. Its gradient (2x₁, −2x₂) vanishes at {} and nowhere else, so a \
+             gradient-norm test would stop there. Yet it is no minimum: walking along x₁ the \
+             ground rises, walking along x₂ it falls. The surface is a hyperbolic paraboloid, \
+             the shape of a Pringle crisp. The Hessian says so in numbers: its eigenvalues are \
+             the curvatures along its eigenvectors, and one of them is negative.",
+            chip.formula,
+            point(&chip.point),
+        )),
+        Block::Table(header.iter().map(|h| (*h).to_owned()).collect(), rows),
+        Block::Text(format!(
+            "Eigenvalues {} ({}): one positive, one negative, so a saddle point with {} \
+             direction of descent, along the eigenvector of the negative one, {}.",
+            eigenvalues(&c.eigenvalues),
+            match c.method {
+                EigenMethod::Dense => "a dense eigendecomposition",
+                EigenMethod::Lanczos => "Lanczos on Hessian-vector products",
+                EigenMethod::Sturm => "Sturm counts on the tridiagonal Hessian",
+            },
+            c.index.unwrap_or(0),
+            direction,
+        )),
+        Block::Figure(figure),
+    ])
+}
+
+fn jiggle_blocks(jiggles: &[JiggleCase]) -> anyhow::Result<Vec<Block>> {
+    let header = [
+        "landscape",
+        "jiggle test",
+        "outward",
+        "inward",
+        "k",
+        "r",
+        "Hessian eigenvalues",
+        "curvature says",
+        "verdict",
+    ];
+    let rows = jiggles
+        .iter()
+        .map(|c| {
+            vec![
+                format!("{}: {} at {}", c.name, c.formula, point(&c.point)),
+                jiggle_verdict(c.report.verdict).to_owned(),
+                percent(c.report.outward_fraction),
+                percent(c.report.inward_fraction),
+                c.report.samples.to_string(),
+                number(c.report.radius),
+                eigenvalues(&c.curvature.eigenvalues),
+                c.curvature.verdict.describe(),
+                jiggle_verdict(c.verdict).to_owned(),
+            ]
+        })
+        .collect();
+    let panels: Vec<plots::JigglePanel<'_>> = jiggles
+        .iter()
+        .map(|c| plots::JigglePanel {
+            title: format!("{}: {}", c.name, jiggle_verdict(c.report.verdict)),
+            f: &c.value,
+            centre: c.point,
+            radius: c.report.radius,
+            samples: c.samples.clone(),
+        })
+        .collect();
+    let caption = "The jiggle test: ∇f at k points on a circle of radius r around the critical \
+                   point, red where it points outward, blue where it points inward";
+    let figure = Figure::new("saddles-jiggle", caption, |format| {
+        plots::jiggle("The jiggle test at three critical points", &panels, format)
+    })?;
+    let mut blocks = vec![
+        Block::Subheading("The jiggle".into()),
+        Block::Text(
+            "A hiker who cannot see can still tell a pass from a valley: take a small step in \
+             some direction δ and feel which way the ground slopes there. In a valley it rises \
+             in every direction, so the gradient at x + δ points away from x, ∇f(x + δ)·δ > 0; \
+             at a pass it rises in some directions and falls in others. The jiggle test does \
+             this k times, with δ drawn at random on a sphere of radius r (in antithetic pairs \
+             ±δ), and counts outward and inward gradients: all outward, a minimum; all inward, \
+             a maximum; both, a saddle. It needs gradients only. The last column is the verdict \
+             of the classify command: the curvature's where it is decisive, the jiggle test's \
+             where the curvature says degenerate."
+                .into(),
+        ),
+        Block::Table(header.iter().map(|h| (*h).to_owned()).collect(), rows),
+    ];
+    if let [bowl, chip, monkey] = jiggles {
+        blocks.push(Block::Text(format!(
+            "In the bowl {} of the k = {} gradients point outward. On the chip {} point \
+             outward, those of the perturbations nearer the x₁ axis than the x₂ axis \
+             (∇f·δ = 2r²cos 2θ for δ = r(cos θ, sin θ)), and {} inward. The monkey saddle \
+             x₁³ − 3x₁x₂² has three valleys, two for the legs and one for the tail: its Hessian \
+             at 0 is zero (eigenvalues {}), so the curvature says {}; but the gradients, with \
+             ∇f·δ = 3r³cos 3θ, still turn outward and inward three times around the circle \
+             ({} outward), and the jiggle test says {}. The table reports both.",
+            percent(bowl.report.outward_fraction),
+            bowl.report.samples,
+            percent(chip.report.outward_fraction),
+            percent(chip.report.inward_fraction),
+            eigenvalues(&monkey.curvature.eigenvalues),
+            monkey.curvature.verdict.describe(),
+            percent(monkey.report.outward_fraction),
+            jiggle_verdict(monkey.report.verdict),
+        )));
+    }
+    blocks.push(Block::Figure(figure));
+    Ok(blocks)
+}
+
+fn escape_blocks(c: &EscapeChapter) -> anyhow::Result<Vec<Block>> {
+    let s = &c.settings;
+    let pgd = descent::landscape::PerturbedGradientDescent::new(s.learning_rate)?;
+    let header = [
+        "method",
+        "start",
+        "iterations to leave R",
+        "iterations",
+        "stopped at",
+        "f",
+        "status",
+        "which is a",
+    ];
+    let rows = escape_runs(c)
+        .iter()
+        .map(|run| {
+            let start = if run.path.first() == Some(&RimmedChip::SADDLE) {
+                "the saddle".to_owned()
+            } else {
+                format!("saddle + ρ·u₀ (ρ = {})", number(s.perturbation))
+            };
+            vec![
+                run.method.to_owned(),
+                start,
+                run.left_after.map_or("never".to_owned(), |k| k.to_string()),
+                run.report.iterations.to_string(),
+                point(&run.report.x),
+                number(run.report.value),
+                run.report.status.to_string(),
+                run.report.critical_point.map_or("not checked".to_owned(), CriticalPoint::describe),
+            ]
+        })
+        .collect();
+    let [flank_gd, flank_hb] = &c.flank;
+    let paths: Vec<(String, Vec<[f64; 2]>)> = vec![
+        ("perturbed GD from the saddle".to_owned(), c.perturbed.path.clone()),
+        (format!("GD from {}", point(&s.flank)), flank_gd.path.clone()),
+        (format!("heavy ball from {}", point(&s.flank)), flank_hb.path.clone()),
+    ];
+    let minima = RimmedChip::minimizers();
+    // The chip from −1 to 1 across at least, the saddle in the middle.
+    let (xr, yr) = plots::plot_box(&paths, &minima);
+    let half = xr.0.abs().max(xr.1.abs()).max(1.0);
+    let xr = (-half, half);
+    let caption = "Past the saddle of x₁² − x₂² + x₂⁴/4 to a minimum";
+    let paths_figure = Figure::new("saddles-escape-paths", caption, |format| {
+        plots::paths(caption, &rimmed_chip, xr, yr, &paths, &minima, format)
+    })?;
+    // Up to twice the slower exit: after it both runs only settle into their minimum.
+    let pair = [&c.gradient_descent, &c.heavy_ball];
+    let shown =
+        2 * pair.iter().map(|r| r.left_after.unwrap_or(r.distances.len())).max().unwrap_or(0);
+    let mut series: Vec<Series> = pair
+        .iter()
+        .map(|r| Series {
+            name: format!("{} from saddle + ρ·u₀", r.method),
+            points: r
+                .distances
+                .iter()
+                .take(shown + 1)
+                .enumerate()
+                .map(|(k, &d)| (k as f64, d))
+                .collect(),
+        })
+        .collect();
+    series.push(Series {
+        name: format!("R = {}", number(s.neighbourhood)),
+        points: (0..=shown).map(|k| (k as f64, s.neighbourhood)).collect(),
+    });
+    let distance_caption = "Distance from the saddle against the iteration, log scale";
+    let distance_figure = Figure::new("saddles-escape-distance", distance_caption, |format| {
+        plots::lines_annotated(
+            distance_caption,
+            ("iteration", "‖x − x_saddle‖"),
+            &series,
+            plots::LogAxes { x: false, y: true },
+            &[],
+            format,
+        )
+    })?;
+    // The growth rates along the escape direction, from the measured curvature there:
+    // λ₁ = −2 at the saddle, so 1 − ηλ₁ = 1 + 2η for GD, and the larger root of
+    // z² − (1 + γ − ηλ₁)z + γ = 0 for heavy ball.
+    let lambda = c.stuck.stopped_at.smallest;
+    let growth_gd = 1.0 - s.learning_rate * lambda;
+    let growth_hb = {
+        let b = 1.0 + s.momentum - s.learning_rate * lambda;
+        (b + (b * b - 4.0 * s.momentum).sqrt()) / 2.0
+    };
+    Ok(vec![
+        Block::Subheading("The escape".into()),
+        Block::Text(format!(
+            "x₁² − x₂² falls for ever along x₂. Give the chip a rim, f = x₁² − x₂² + x₂⁴/4, and \
+             it keeps its saddle at 0 but gains two minima, f = −1 at (0, ±√2). Gradient descent \
+             (η = {}) started exactly at the saddle has nothing to follow: ∇f = 0, and the run \
+             ends where it began after {} iterations, status {}. The status alone would call \
+             that success. But where a run converges the driver now looks at the Hessian there \
+             (eigenvalues {}), and the report says what the point is: {}.",
+            number(s.learning_rate),
+            c.stuck.report.iterations,
+            c.stuck.report.status,
+            eigenvalues(&c.stuck.stopped_at.eigenvalues),
+            c.stuck.report.critical_point.map_or("not checked".to_owned(), CriticalPoint::describe),
+        )),
+        Block::Text(format!(
+            "Perturbed gradient descent (Jin, Ge, Netrapalli, Kakade & Jordan 2017) does not \
+             trust a small gradient: whenever ‖∇f‖ ≤ {} and it has not kicked for {} steps, it \
+             kicks the point to a random spot in a ball of radius {}, and it may stop only once \
+             a kick has failed to lower f within those {} steps. From the same saddle it is \
+             R = {} away after {} iterations and ends at {}, f = {}, after {}: the rest is the \
+             wait at the minimum that certifies it.",
+            number(pgd.gradient_threshold),
+            pgd.wait,
+            number(pgd.radius),
+            pgd.wait,
+            number(s.neighbourhood),
+            c.perturbed.left_after.map_or("never".to_owned(), |k| k.to_string()),
+            point(&c.perturbed.report.x),
+            number(c.perturbed.report.value),
+            c.perturbed.report.iterations,
+        )),
+        Block::Table(header.iter().map(|h| (*h).to_owned()).collect(), rows),
+        Block::Text(format!(
+            "Nudged instead by ρ = {} in a random direction u, plain gradient descent leaves \
+             too: along x₂, the eigenvector of the Hessian's negative eigenvalue λ₁ = {}, the \
+             distance grows by 1 − ηλ₁ = {} per step, so getting R = {} away takes about \
+             ln(R/ρ)/ln(1 − ηλ₁) ≈ {:.0} iterations (a few more where x₂⁴/4 flattens the slope, \
+             or where u points mostly along x₁). Heavy-ball momentum (γ = {}) feeds each step \
+             into the next; along x₂ its distance grows by the larger root of \
+             z² − (1 + γ − ηλ₁)z + γ = 0, z = {:.2} per step, ≈ {:.0} iterations. Over {} random \
+             directions u the median number of iterations to get R away is {} for gradient \
+             descent and {} for heavy ball.",
+            number(s.perturbation),
+            number(lambda),
+            number(growth_gd),
+            number(s.neighbourhood),
+            (s.neighbourhood / s.perturbation).ln() / growth_gd.ln(),
+            number(s.momentum),
+            growth_hb,
+            (s.neighbourhood / s.perturbation).ln() / growth_hb.ln(),
+            s.seeds,
+            number(c.gd_median()),
+            number(c.momentum_median()),
+        )),
+        Block::Figure(distance_figure),
+        Block::Text(format!(
+            "A run need not start at a saddle to meet one. From {} on the chip's flank, just \
+             off the line x₂ = 0 that leads straight into the saddle, gradient descent slides \
+             down to the pass (x₁ shrinks by 1 − 2η per step) and comes within {:.1e} of it at \
+             iteration {} before x₂, grown by 1 + 2η per step, carries it off; it reaches the \
+             minimum after {} iterations. Heavy ball swings through the pass, never nearer than \
+             {:.1e}, and gets out sooner, R away from the saddle again at iteration {} against \
+             gradient descent's {}. Perturbed gradient descent, from the saddle itself, takes \
+             the straight way down.",
+            point(&s.flank),
+            flank_gd.closest().0,
+            flank_gd.closest().1,
+            flank_gd.report.iterations,
+            flank_hb.closest().0,
+            flank_hb.left_again(s.neighbourhood).map_or("—".to_owned(), |k| k.to_string()),
+            flank_gd.left_again(s.neighbourhood).map_or("—".to_owned(), |k| k.to_string()),
+        )),
+        Block::Figure(paths_figure),
+    ])
 }

@@ -415,6 +415,7 @@ fn the_tour_writes_a_self_contained_report_with_every_figure() {
         "Chapter 3. Momentum",
         "Chapter 4. Adagrad",
         "Chapter 5. Newton and quasi-Newton",
+        "Chapter 6. Saddles: the Pringle chip",
     ] {
         assert!(html.contains(chapter), "{chapter}");
     }
@@ -428,6 +429,10 @@ fn the_tour_writes_a_self_contained_report_with_every_figure() {
         "newton-bowl",
         "newton-rosenbrock-paths",
         "newton-rosenbrock-loss",
+        "saddles-pringle",
+        "saddles-jiggle",
+        "saddles-escape-distance",
+        "saddles-escape-paths",
     ];
     // Measured times, different in every run: present and drawn, not byte-identical.
     let timed = ["newton-step-cost"];
@@ -479,6 +484,44 @@ fn the_tour_tells_its_chapters() {
     assert_eq!(lbfgs["method"], "lbfgs");
     assert!(lbfgs["iterations"].as_u64().unwrap() <= 50);
     assert!(text.contains("Chapter 5. Newton and quasi-Newton"));
+    assert!(text.contains("Chapter 6. Saddles: the Pringle chip"));
+    let saddles = &v["saddles"];
+    assert_eq!(saddles["pringle"]["eigenvalues"], serde_json::json!([-2.0, 2.0]));
+    assert_eq!(saddles["pringle"]["verdict"]["saddle_point"]["negative_directions"], 1);
+    fn verdict(v: &serde_json::Value) -> &str {
+        v.as_str().unwrap_or("saddle_point")
+    }
+    let verdicts: Vec<(&str, &str, &str)> = saddles["jiggle"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["verdict"].as_str().unwrap(),
+                verdict(&c["jiggle"]["verdict"]),
+                verdict(&c["curvature"]["verdict"]),
+            )
+        })
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            ("minimum", "minimum", "minimum"),
+            ("saddle", "saddle", "saddle_point"),
+            ("saddle", "saddle", "degenerate"),
+        ]
+    );
+    let escape = &saddles["escape"];
+    let runs = escape["runs"].as_array().unwrap();
+    assert_eq!(runs[0]["method"], "gd");
+    assert_eq!(runs[0]["iterations"], 0);
+    assert_eq!(runs[0]["critical_point"]["saddle_point"]["negative_directions"], 1);
+    assert_eq!(runs[1]["method"], "perturbed_gd");
+    assert_eq!(runs[1]["critical_point"], "minimum");
+    assert!((runs[1]["value"].as_f64().unwrap() + 1.0).abs() < 1e-9);
+    let median = |name: &str| escape[name].as_f64().unwrap();
+    assert!(median("momentum_median") < median("gd_median"));
+    assert_eq!(escape["gd_exits"].as_array().unwrap().len(), 20);
 }
 
 #[test]

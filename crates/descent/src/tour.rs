@@ -10,12 +10,19 @@
 //! | [`stretched_bowl`] | on a rotated quadratic with κ = 10⁶ one Newton step lands on the minimiser (to ≈ κ·ε), where GD with Armijo stalls and tuned momentum needs thousands of iterations |
 //! | [`newton_step_cost`] | the Newton step costs O(n) with a tridiagonal Hessian (LDLᵀ) and O(n³) with the same Hessian stored dense (Cholesky): fitted exponents ≈ 1 and ≈ 3 |
 //! | [`rosenbrock_valley`] | down the Rosenbrock valley L-BFGS needs a few dozen iterations, as do BFGS and Newton, where GD with Armijo needs thousands |
+//! | [`jiggle_cases`] | the Pringle chip x₁² − x₂² has Hessian eigenvalues {−2, 2} at 0; the jiggle test finds gradients pointing outward and inward there (a saddle), only outward in the bowl x₁² + x₂², and says saddle at the monkey saddle, where the zero Hessian leaves curvature "degenerate" |
+//! | [`saddle_escape`] | on the chip with a rim, x₁² − x₂² + x₂⁴/4, GD started exactly at the saddle stops there (curvature: a saddle point), perturbed GD reaches a minimum, and heavy ball leaves a 10⁻⁶ nudge's neighbourhood in fewer iterations than GD (median over 20 seeds) |
 
 use crate::first_order::{FirstOrder, HeavyBall, Nesterov, Preset};
+use crate::landscape::{
+    Curvature, CurvatureOptions, DecidedBy, Jiggle, JiggleReport, JiggleVerdict, classify,
+    curvature, escape_iterations,
+};
 use crate::problems::{Problem, Ramp, Ravine};
 use crate::{
     GradientDescent, Method, Objective, Options, Report, Result, Trace, minimize_observed,
 };
+use crate::{Hessian, HessianVectorProduct};
 
 /// What the ramp chapter measured.
 #[derive(Debug, Clone, PartialEq)]
@@ -687,10 +694,566 @@ pub fn rosenbrock_valley(memory: usize, gtol: f64, max_iter: usize) -> Result<Va
     Ok(ValleyChapter { gtol, memory, runs })
 }
 
+/// The Pringle chip with a rim, f(x₁, x₂) = x₁² − x₂² + x₂⁴/4: near the origin it is the saddle
+/// x₁² − x₂² (Hessian diag(2, −2)), but the quartic term turns the falling x₂ direction back
+/// up, so f is bounded below, f ≥ −1, with its two minima at (0, ±√2) (Hessian diag(2, 4)).
+/// The landscape of the escape: a saddle a run can stop at, and minima it should reach.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RimmedChip;
+
+impl RimmedChip {
+    /// The saddle point, the origin.
+    pub const SADDLE: [f64; 2] = [0.0, 0.0];
+
+    /// The two minimisers (0, ±√2), where f = −1.
+    #[must_use]
+    pub fn minimizers() -> [[f64; 2]; 2] {
+        let root = std::f64::consts::SQRT_2;
+        [[0.0, root], [0.0, -root]]
+    }
+}
+
+impl crate::DualFunction for RimmedChip {
+    fn dim(&self) -> usize {
+        2
+    }
+
+    fn eval<D: num_dual::DualNum<Primitive = f64> + Copy>(&self, x: &[D]) -> D {
+        let y2 = x[1] * x[1];
+        x[0] * x[0] - y2 + y2 * y2 * 0.25
+    }
+
+    fn hessian_structure(&self) -> crate::HessianStructure {
+        crate::HessianStructure::Diagonal
+    }
+}
+
+/// One run away from the saddle of the [`RimmedChip`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct EscapeRun {
+    /// The method, as the tables name it.
+    pub method: &'static str,
+    /// The run's report.
+    pub report: Report,
+    /// (x₁, x₂) at every iteration.
+    pub path: Vec<[f64; 2]>,
+    /// ‖xₖ − x_saddle‖₂ at every iteration.
+    pub distances: Vec<f64>,
+    /// The first iteration with ‖xₖ − x_saddle‖ > the neighbourhood's radius, if any.
+    pub left_after: Option<usize>,
+    /// The curvature where the run ended: what kind of point it stopped at.
+    pub stopped_at: Curvature,
+}
+
+impl EscapeRun {
+    /// The least ‖xₖ − x_saddle‖ over the run, and the iteration where the run was there.
+    #[must_use]
+    pub fn closest(&self) -> (f64, usize) {
+        self.distances
+            .iter()
+            .enumerate()
+            .fold((f64::INFINITY, 0), |best, (k, &d)| if d < best.0 { (d, k) } else { best })
+    }
+
+    /// The first iteration after the closest approach at which the run is more than `radius`
+    /// from the saddle: when a run that came to the saddle had left it again.
+    #[must_use]
+    pub fn left_again(&self, radius: f64) -> Option<usize> {
+        let (_, closest) = self.closest();
+        self.distances.iter().skip(closest).position(|&d| d > radius).map(|k| k + closest)
+    }
+}
+
+/// Runs `method` on the rimmed chip from `x0`, recording the path and its distance from the
+/// saddle, and classifies the point where it stopped.
+fn escape_run<O, M>(
+    method_name: &'static str,
+    objective: &O,
+    x0: &[f64],
+    method: M,
+    options: &Options,
+    neighbourhood: f64,
+) -> Result<EscapeRun>
+where
+    O: Hessian + HessianVectorProduct + ?Sized,
+    M: Method<O>,
+{
+    let mut trace = Trace::default();
+    let report = minimize_observed(objective, x0, method, options, &mut trace)?;
+    let path: Vec<[f64; 2]> = trace.rows.iter().map(|row| [row.x[0], row.x[1]]).collect();
+    let distances: Vec<f64> = path
+        .iter()
+        .map(|p| (p[0] - RimmedChip::SADDLE[0]).hypot(p[1] - RimmedChip::SADDLE[1]))
+        .collect();
+    let left_after = distances.iter().position(|&d| d > neighbourhood);
+    let stopped_at = curvature(objective, &report.x, &CurvatureOptions::default())?;
+    Ok(EscapeRun { method: method_name, report, path, distances, left_after, stopped_at })
+}
+
+/// A point at distance `radius` from the origin in a direction uniform on the circle: z/‖z‖
+/// with z standard normal (`rand_chacha::ChaCha8Rng::seed_from_u64(seed)`,
+/// `rand_distr::StandardNormal`), the nudge of [`landscape::escape`](crate::landscape::escape)'s
+/// own escape experiment.
+#[must_use]
+pub fn perturbation(radius: f64, seed: u64) -> [f64; 2] {
+    use rand::{RngExt as _, SeedableRng as _};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    loop {
+        let z: [f64; 2] =
+            [rng.sample(rand_distr::StandardNormal), rng.sample(rand_distr::StandardNormal)];
+        let length = z[0].hypot(z[1]);
+        if length > 0.0 {
+            return [radius * z[0] / length, radius * z[1] / length];
+        }
+    }
+}
+
+/// x₁² + x₂², the bowl: a minimum at the origin, for the jiggle test to compare with.
+#[derive(Debug, Clone, Copy)]
+struct Bowl;
+
+impl crate::DualFunction for Bowl {
+    fn dim(&self) -> usize {
+        2
+    }
+
+    fn eval<D: num_dual::DualNum<Primitive = f64> + Copy>(&self, x: &[D]) -> D {
+        x[0] * x[0] + x[1] * x[1]
+    }
+
+    fn hessian_structure(&self) -> crate::HessianStructure {
+        crate::HessianStructure::Diagonal
+    }
+}
+
+/// An objective that remembers every point where its gradient was asked for, and the gradient
+/// there: how the tour shows the very samples a jiggle test drew.
+struct Recorder<'a, O: ?Sized> {
+    inner: &'a O,
+    calls: std::cell::RefCell<Vec<(Vec<f64>, Vec<f64>)>>,
+}
+
+impl<O: Objective + ?Sized> Objective for Recorder<'_, O> {
+    fn dim(&self) -> usize {
+        self.inner.dim()
+    }
+
+    fn value(&self, x: &[f64]) -> f64 {
+        self.inner.value(x)
+    }
+
+    fn value_grad(&self, x: &[f64], grad: &mut [f64]) -> f64 {
+        let value = self.inner.value_grad(x, grad);
+        self.calls.borrow_mut().push((x.to_vec(), grad.to_vec()));
+        value
+    }
+}
+
+impl<O: Hessian + ?Sized> Hessian for Recorder<'_, O> {
+    fn hessian_structure(&self) -> crate::HessianStructure {
+        self.inner.hessian_structure()
+    }
+
+    fn hessian(&self, x: &[f64], hessian: &mut crate::HessianMatrix) {
+        self.inner.hessian(x, hessian);
+    }
+}
+
+impl<O: HessianVectorProduct + ?Sized> HessianVectorProduct for Recorder<'_, O> {
+    fn hessian_vector_product(&self, x: &[f64], v: &[f64], hv: &mut [f64]) {
+        self.inner.hessian_vector_product(x, v, hv);
+    }
+}
+
+/// The jiggle test at one critical point, with the samples it drew.
+#[derive(Debug, Clone)]
+pub struct JiggleCase {
+    /// What the landscape is called in the tour.
+    pub name: &'static str,
+    /// Its formula.
+    pub formula: &'static str,
+    /// f, for the figures.
+    pub value: fn(f64, f64) -> f64,
+    /// The point tested, a critical point of f.
+    pub point: [f64; 2],
+    /// The test's verdict and evidence.
+    pub report: JiggleReport,
+    /// The Hessian's eigenvalues there and their verdict.
+    pub curvature: Curvature,
+    /// The combined verdict of [`classify()`] (what `descent classify` says): curvature's when
+    /// decisive, else the jiggle test's.
+    pub verdict: JiggleVerdict,
+    /// Which test gave [`Self::verdict`].
+    pub decided_by: DecidedBy,
+    /// (δ, ∇f(x + δ)) for each of the test's k perturbations, in the order drawn.
+    pub samples: Vec<([f64; 2], [f64; 2])>,
+}
+
+impl JiggleCase {
+    /// The share of the samples with ∇f(x + δ)·δ > 0, counted from [`Self::samples`].
+    #[must_use]
+    pub fn outward_share(&self) -> f64 {
+        let outward = self.samples.iter().filter(|(d, g)| d[0] * g[0] + d[1] * g[1] > 0.0).count();
+        outward as f64 / self.samples.len().max(1) as f64
+    }
+}
+
+/// Classifies `point` with [`classify()`] (the jiggle test with `jiggle`'s settings, and the
+/// curvature with its defaults), keeping the samples the jiggle test drew.
+fn jiggle_case<O: Hessian + HessianVectorProduct + ?Sized>(
+    jiggle: &Jiggle,
+    (name, formula, value): (&'static str, &'static str, fn(f64, f64) -> f64),
+    objective: &O,
+    point: [f64; 2],
+) -> Result<JiggleCase> {
+    let recorder = Recorder { inner: objective, calls: std::cell::RefCell::new(Vec::new()) };
+    let classification = classify(&recorder, &point, jiggle, &CurvatureOptions::default())?;
+    let report = classification.jiggle;
+    let calls = recorder.calls.into_inner();
+    // The test's last k evaluations are its samples (before them: x itself, and a pilot pair
+    // when ∇f(x) ≠ 0 and the radius is scaled).
+    let first = calls.len().saturating_sub(report.samples);
+    let samples = calls[first..]
+        .iter()
+        .map(|(x, g)| ([x[0] - point[0], x[1] - point[1]], [g[0], g[1]]))
+        .collect();
+    Ok(JiggleCase {
+        name,
+        formula,
+        value,
+        point,
+        report,
+        curvature: classification.curvature,
+        verdict: classification.verdict,
+        decided_by: classification.decided_by,
+        samples,
+    })
+}
+
+/// [`classify()`]: the jiggle test, with `jiggle`'s settings, and the Hessian's eigenvalues
+/// ([`curvature()`] with its defaults) at the origin of the bowl x₁² + x₂² (a minimum), of the
+/// Pringle chip x₁² − x₂² (a saddle) and of the monkey saddle x₁³ − 3x₁x₂² (a saddle whose
+/// Hessian vanishes), in that order.
+///
+/// # Errors
+/// [`Error::InvalidHyperparameter`](crate::Error::InvalidHyperparameter) for invalid settings.
+pub fn jiggle_cases(jiggle: &Jiggle) -> Result<Vec<JiggleCase>> {
+    use crate::problems::{MonkeySaddle, Saddle};
+    let origin = [0.0, 0.0];
+    Ok(vec![
+        jiggle_case(
+            jiggle,
+            ("bowl", "x₁² + x₂²", |x, y| x * x + y * y),
+            &crate::AutoDiff::new(Bowl),
+            origin,
+        )?,
+        jiggle_case(jiggle, ("Pringle chip", "x₁² − x₂²", |x, y| x * x - y * y), &Saddle, origin)?,
+        jiggle_case(
+            jiggle,
+            ("monkey saddle", "x₁³ − 3x₁x₂²", |x, y| x * x * x - 3.0 * x * y * y),
+            &MonkeySaddle,
+            origin,
+        )?,
+    ])
+}
+
+/// The settings of [`saddle_escape`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EscapeSettings {
+    /// η, the step of gradient descent and of heavy ball (default 0.1: stable at the minima,
+    /// whose largest curvature is 4, and at the saddle, whose largest is 2).
+    pub learning_rate: f64,
+    /// γ, heavy ball's momentum (default 0.9).
+    pub momentum: f64,
+    /// ρ, the length of the perturbation from the saddle (default 10⁻⁶).
+    pub perturbation: f64,
+    /// R: a run has left the saddle once ‖x − x_saddle‖ > R (default 0.5, as in
+    /// [`landscape::escape`](crate::landscape::escape)'s experiment).
+    pub neighbourhood: f64,
+    /// The perturbations' seeds are 0, 1, …, `seeds` − 1 (default 20).
+    pub seeds: u64,
+    /// A start on the flank of the chip, near the line x₂ = 0 that leads into the saddle
+    /// (default (1, 10⁻³)).
+    pub flank: [f64; 2],
+}
+
+impl Default for EscapeSettings {
+    fn default() -> Self {
+        Self {
+            learning_rate: 0.1,
+            momentum: 0.9,
+            perturbation: 1e-6,
+            neighbourhood: 0.5,
+            seeds: 20,
+            flank: [1.0, 1e-3],
+        }
+    }
+}
+
+/// What the escape section measured on the [`RimmedChip`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct EscapeChapter {
+    /// The settings used.
+    pub settings: EscapeSettings,
+    /// Plain gradient descent started exactly at the saddle.
+    pub stuck: EscapeRun,
+    /// Perturbed gradient descent (Jin et al. 2017; step η, its other settings the defaults
+    /// of [`PerturbedGradientDescent::new`](crate::landscape::PerturbedGradientDescent::new))
+    /// started exactly at the saddle, to a minimum.
+    pub perturbed: EscapeRun,
+    /// Gradient descent from the saddle plus the perturbation of seed 0, to a minimum.
+    pub gradient_descent: EscapeRun,
+    /// Heavy ball from the same start, to a minimum.
+    pub heavy_ball: EscapeRun,
+    /// Gradient descent and heavy ball from the flank start, to a minimum.
+    pub flank: [EscapeRun; 2],
+    /// For each seed, the iterations gradient descent needed to leave the neighbourhood
+    /// (`None`: it had not left within the iteration budget).
+    pub gd_exits: Vec<Option<usize>>,
+    /// The same for heavy ball.
+    pub momentum_exits: Vec<Option<usize>>,
+}
+
+/// The median of `exits`, a run that never left counting as +∞ (so the median is +∞ when at
+/// least half never left); NaN for no runs.
+#[must_use]
+pub fn median_exit(exits: &[Option<usize>]) -> f64 {
+    let mut values: Vec<f64> =
+        exits.iter().map(|e| e.map_or(f64::INFINITY, |k| k as f64)).collect();
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => values[n / 2],
+        n => values[n / 2 - 1] / 2.0 + values[n / 2] / 2.0,
+    }
+}
+
+impl EscapeChapter {
+    /// The median over the seeds of gradient descent's iterations to leave the neighbourhood.
+    #[must_use]
+    pub fn gd_median(&self) -> f64 {
+        median_exit(&self.gd_exits)
+    }
+
+    /// The same for heavy ball.
+    #[must_use]
+    pub fn momentum_median(&self) -> f64 {
+        median_exit(&self.momentum_exits)
+    }
+}
+
+/// The iteration budget of every escape run.
+const ESCAPE_MAX_ITER: usize = 10_000;
+
+/// Gradient descent and perturbed gradient descent on the [`RimmedChip`] started exactly at its
+/// saddle; gradient descent and heavy ball from the saddle nudged by ρ (seed 0) all the way to
+/// a minimum; both also from a start on the flank; then, for each seed, the iterations each
+/// needs to get R away from the saddle ([`escape_iterations`]).
+///
+/// # Errors
+/// [`Error::InvalidHyperparameter`](crate::Error::InvalidHyperparameter) for a non-positive
+/// step, ρ or R, a momentum outside [0, 1), ρ ≥ R, no seeds, or a flank start that is not
+/// finite.
+pub fn saddle_escape(settings: &EscapeSettings) -> Result<EscapeChapter> {
+    use crate::error::positive;
+    let EscapeSettings { learning_rate, momentum, perturbation, neighbourhood, seeds, flank } =
+        *settings;
+    positive("learning_rate", learning_rate)?;
+    positive("perturbation", perturbation)?;
+    positive("neighbourhood", neighbourhood)?;
+    if !(0.0..1.0).contains(&momentum) {
+        return Err(crate::Error::InvalidHyperparameter {
+            name: "momentum",
+            value: momentum,
+            valid: "in [0, 1)",
+        });
+    }
+    if perturbation >= neighbourhood {
+        return Err(crate::Error::InvalidHyperparameter {
+            name: "perturbation",
+            value: perturbation,
+            valid: "smaller than the neighbourhood",
+        });
+    }
+    crate::error::at_least_one("seeds", usize::try_from(seeds).unwrap_or(usize::MAX))?;
+    if let Some(&value) = flank.iter().find(|v| !v.is_finite()) {
+        return Err(crate::Error::InvalidHyperparameter { name: "flank", value, valid: "finite" });
+    }
+    let chip = crate::AutoDiff::new(RimmedChip);
+    let options = Options { gtol: 1e-8, max_iter: ESCAPE_MAX_ITER, ..Options::default() };
+    let gd = || GradientDescent::new(learning_rate);
+    let hb = || FirstOrder::new(HeavyBall::new(learning_rate, momentum).rule());
+    let stuck = escape_run("GD", &chip, &RimmedChip::SADDLE, gd()?, &options, neighbourhood)?;
+    let pgd = crate::landscape::PerturbedGradientDescent::new(learning_rate)?;
+    let perturbed =
+        escape_run("perturbed GD", &chip, &RimmedChip::SADDLE, pgd, &options, neighbourhood)?;
+    let start = |seed| {
+        let [dx, dy] = self::perturbation(perturbation, seed);
+        [RimmedChip::SADDLE[0] + dx, RimmedChip::SADDLE[1] + dy]
+    };
+    let x0 = start(0);
+    let gradient_descent = escape_run("GD", &chip, &x0, gd()?, &options, neighbourhood)?;
+    let heavy_ball = escape_run("heavy ball", &chip, &x0, hb(), &options, neighbourhood)?;
+    let flank = [
+        escape_run("GD", &chip, &flank, gd()?, &options, neighbourhood)?,
+        escape_run("heavy ball", &chip, &flank, hb(), &options, neighbourhood)?,
+    ];
+    let saddle = RimmedChip::SADDLE;
+    let gd_exits = (0..seeds)
+        .map(|seed| {
+            let x0 = start(seed);
+            escape_iterations(&chip, &saddle, &x0, gd()?, neighbourhood, ESCAPE_MAX_ITER)
+        })
+        .collect::<Result<_>>()?;
+    let momentum_exits = (0..seeds)
+        .map(|seed| {
+            let x0 = start(seed);
+            escape_iterations(&chip, &saddle, &x0, hb(), neighbourhood, ESCAPE_MAX_ITER)
+        })
+        .collect::<Result<_>>()?;
+    Ok(EscapeChapter {
+        settings: *settings,
+        stuck,
+        perturbed,
+        gradient_descent,
+        heavy_ball,
+        flank,
+        gd_exits,
+        momentum_exits,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::Status;
+
+    #[test]
+    fn the_pringle_chip_is_a_saddle_by_curvature_and_by_jiggling() {
+        let cases = jiggle_cases(&Jiggle::default()).unwrap();
+        let [bowl, chip, monkey] = cases.as_slice() else { panic!("three cases") };
+        use crate::landscape::CriticalPoint;
+        for case in &cases {
+            assert_eq!(case.samples.len(), case.report.samples, "{}", case.name);
+            // The figure shows the test's own samples: on the sphere, and they add up to its
+            // fractions.
+            for (d, _) in &case.samples {
+                assert!((d[0].hypot(d[1]) - case.report.radius).abs() <= 1e-15, "{}", case.name);
+            }
+            assert_eq!(case.outward_share(), case.report.outward_fraction, "{}", case.name);
+        }
+        // The bowl x₁² + x₂²: Hessian 2I, every gradient outward.
+        assert_eq!(bowl.report.verdict, JiggleVerdict::Minimum);
+        assert_eq!(bowl.report.outward_fraction, 1.0);
+        assert_eq!(bowl.curvature.verdict, CriticalPoint::Minimum);
+        // The chip x₁² − x₂²: eigenvalues {−2, 2}; ∇f(δ)·δ = 2(δ₁² − δ₂²), outward exactly
+        // where |δ₁| > |δ₂|.
+        let c = &chip.curvature;
+        assert_eq!(c.verdict, CriticalPoint::SaddlePoint { negative_directions: 1 });
+        assert_eq!(c.index, Some(1));
+        assert_eq!(c.eigenvalues.len(), 2);
+        assert!((c.eigenvalues[0] + 2.0).abs() < 1e-12 && (c.eigenvalues[1] - 2.0).abs() < 1e-12);
+        assert_eq!(chip.report.verdict, JiggleVerdict::Saddle);
+        for (d, g) in &chip.samples {
+            let outward = g[0] * d[0] + g[1] * d[1] > 0.0;
+            assert_eq!(outward, d[0].abs() > d[1].abs(), "{d:?}");
+        }
+        // The monkey saddle x₁³ − 3x₁x₂²: zero Hessian, so curvature says degenerate, while
+        // ∇f(δ)·δ = 3r³cos 3θ changes sign six times around the circle: a saddle.
+        assert_eq!(monkey.curvature.verdict, CriticalPoint::Degenerate);
+        assert!(monkey.curvature.eigenvalues.iter().all(|l| l.abs() < 1e-12));
+        assert_eq!(monkey.report.verdict, JiggleVerdict::Saddle);
+        assert_eq!((monkey.verdict, monkey.decided_by), (JiggleVerdict::Saddle, DecidedBy::Jiggle));
+        assert_eq!((chip.verdict, chip.decided_by), (JiggleVerdict::Saddle, DecidedBy::Curvature));
+        assert_eq!(bowl.verdict, JiggleVerdict::Minimum);
+        for (d, g) in &monkey.samples {
+            let theta = d[1].atan2(d[0]);
+            let outward = g[0] * d[0] + g[1] * d[1] > 0.0;
+            assert_eq!(outward, (3.0 * theta).cos() > 0.0, "{d:?}");
+        }
+    }
+
+    /// The distance from `x` to the nearer minimiser of the rimmed chip.
+    fn to_nearest_minimum(x: &[f64]) -> f64 {
+        RimmedChip::minimizers()
+            .iter()
+            .map(|m| (x[0] - m[0]).hypot(x[1] - m[1]))
+            .fold(f64::INFINITY, f64::min)
+    }
+
+    #[test]
+    fn gd_stays_at_the_saddle_and_perturbed_gd_escapes_to_a_minimum() {
+        use crate::landscape::CriticalPoint;
+        let c = saddle_escape(&EscapeSettings::default()).unwrap();
+        // Exactly at the saddle ∇f = 0: GD stops at once, and the curvature says where.
+        assert_eq!(c.stuck.report.iterations, 0);
+        assert!(c.stuck.report.status.is_converged());
+        assert_eq!(c.stuck.report.x, RimmedChip::SADDLE);
+        assert_eq!(c.stuck.left_after, None);
+        let saddle = CriticalPoint::SaddlePoint { negative_directions: 1 };
+        assert_eq!(c.stuck.stopped_at.verdict, saddle);
+        // The driver's honest stopping says so in the report itself.
+        assert_eq!(c.stuck.report.critical_point, Some(saddle));
+        // PGD from the same point, and GD and heavy ball from a nudge, end at a minimum.
+        for run in [&c.perturbed, &c.gradient_descent, &c.heavy_ball, &c.flank[0], &c.flank[1]] {
+            assert!(run.report.status.is_converged(), "{}", run.method);
+            assert!(to_nearest_minimum(&run.report.x) < 1e-6, "{}: {:?}", run.method, run.report.x);
+            assert!((run.report.value + 1.0).abs() < 1e-12, "{}", run.method);
+            assert_eq!(run.stopped_at.verdict, CriticalPoint::Minimum, "{}", run.method);
+            assert_eq!(run.report.critical_point, Some(CriticalPoint::Minimum), "{}", run.method);
+            assert!(run.left_after.is_some(), "{}", run.method);
+        }
+        assert_eq!(c.perturbed.path[0], RimmedChip::SADDLE);
+        // From the flank GD is drawn to the pass (x₁ shrinks by 0.8 a step, x₂ grows by 1.2:
+        // they meet near ‖x‖ ≈ 0.03) and heavy ball leaves it again first.
+        let [gd, hb] = &c.flank;
+        assert!(gd.closest().0 < 0.05, "{:?}", gd.closest());
+        assert!(hb.left_again(0.5).unwrap() < gd.left_again(0.5).unwrap());
+    }
+
+    #[test]
+    fn heavy_ball_leaves_the_saddle_sooner_than_gd_over_20_seeds() {
+        let settings = EscapeSettings::default();
+        let c = saddle_escape(&settings).unwrap();
+        assert_eq!(c.gd_exits.len(), 20);
+        assert!(c.gd_exits.iter().chain(&c.momentum_exits).all(Option::is_some));
+        let (gd, hb) = (c.gd_median(), c.momentum_median());
+        assert!(hb < gd, "heavy ball {hb}, GD {gd}");
+        // The rates along x₂: 1 + 2η = 1.2 per step for GD, the larger root of
+        // z² − 2.1z + 0.9 = 0, z = 1.5, for heavy ball; from ρ = 10⁻⁶ to R = 0.5 that is
+        // ln(5·10⁵)/ln z steps, plus a few where x₂⁴/4 flattens the slope and where the nudge
+        // points mostly along x₁.
+        let steps = |z: f64| (settings.neighbourhood / settings.perturbation).ln() / z.ln();
+        assert!((steps(1.2)..steps(1.2) + 10.0).contains(&gd), "{gd} vs {}", steps(1.2));
+        assert!((steps(1.5)..steps(1.5) + 8.0).contains(&hb), "{hb} vs {}", steps(1.5));
+        // Seed by seed, too.
+        for (g, h) in c.gd_exits.iter().zip(&c.momentum_exits) {
+            assert!(h < g);
+        }
+    }
+
+    #[test]
+    fn the_escape_refuses_bad_settings_and_medians_count_stayers_as_infinite() {
+        let bad = |change: fn(&mut EscapeSettings)| {
+            let mut settings = EscapeSettings::default();
+            change(&mut settings);
+            saddle_escape(&settings).is_err()
+        };
+        assert!(bad(|s| s.learning_rate = 0.0));
+        assert!(bad(|s| s.momentum = 1.0));
+        assert!(bad(|s| s.perturbation = 1.0));
+        assert!(bad(|s| s.neighbourhood = f64::NAN));
+        assert!(bad(|s| s.seeds = 0));
+        assert!(bad(|s| s.flank = [f64::INFINITY, 0.0]));
+        assert_eq!(median_exit(&[Some(3), None, Some(1)]), 3.0);
+        assert_eq!(median_exit(&[Some(1), Some(4)]), 2.5);
+        assert_eq!(median_exit(&[None, Some(1), None]), f64::INFINITY);
+        assert!(median_exit(&[]).is_nan());
+        let p = perturbation(1e-6, 7);
+        assert!((p[0].hypot(p[1]) - 1e-6).abs() < 1e-21);
+        assert_eq!(p, perturbation(1e-6, 7));
+        assert_ne!(p, perturbation(1e-6, 8));
+    }
 
     #[test]
     fn adagrad_depends_on_the_parametrisation_and_gd_does_not() {

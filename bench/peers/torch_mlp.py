@@ -22,9 +22,10 @@ What is trained (the same as descent's side must train)
 * Data: MNIST from ../shared/data/mnist (IDX, gzip, parsed with numpy; no torchvision) when the
   four files are there, else seeded synthetic data of the same shape (numpy default_rng(SEED):
   pixels uniform in [0, 1), labels uniform in 0..9; 60,000 train and 10,000 test rows).
-  Pixels are scaled to [0, 1] (divided by 255) and then standardised per feature with the train
-  set's mean and standard deviation (features with std 0 are only centred); the test set gets the
-  train set's statistics. Layout: one row-major, contiguous float32 matrix of 60,000 x 784
+  Pixels are scaled to [0, 1] (divided by 255); then, for scaling "standardize" (the timing runs
+  and the first accuracy runs), standardised per feature with the train set's mean and standard
+  deviation (features with std 0 are only centred; the test set gets the train set's statistics);
+  scaling "unit" keeps the [0, 1] pixels. Layout: one row-major, contiguous float32 matrix of 60,000 x 784
   (one image per row) and int64 labels.
 * Minibatches: batch 128; every epoch draws a fresh permutation of the 60,000 rows
   (torch.randperm with a generator seeded once with SEED), and walks it in order: 468 full
@@ -45,9 +46,16 @@ Threads: each thread count runs in its own child process with OMP_NUM_THREADS,
 MKL_NUM_THREADS, OPENBLAS_NUM_THREADS, VECLIB_MAXIMUM_THREADS and NUMEXPR_NUM_THREADS set to it
 before torch is imported, and torch.set_num_threads(n), torch.set_num_interop_threads(1).
 
-Accuracy: one extra run (in the 1-thread child, each init scheme) trains for ACC_EPOCHS epochs and records,
-after each epoch, the mean train loss over that epoch's minibatches and the test loss and
-accuracy on the 10,000 test images (evaluated in one batch under torch.no_grad()).
+Accuracy: extra runs (in the 1-thread child, each init scheme and each scaling) train for
+--acc-epochs (20) epochs and record, after each epoch, the mean train loss over that epoch's
+minibatches (weighted by batch size) and the test loss and accuracy on the 10,000 test images
+(evaluated in one batch under torch.no_grad()).
+
+On a shared machine the epoch time carries every preemption: with other jobs running, the sum
+of the steps can be twice median step x 469, and with 2 threads an OpenMP barrier waits for
+whichever thread was descheduled. Compare descent with torch in the same conditions (run both
+back to back, look at the load average recorded with each run) and compare medians of steps as
+well as epochs.
 
 Output: bench/peers/torch_mlp.json (versions, machine, data used, settings, times, curves) and a
 table on stdout.
@@ -116,15 +124,23 @@ def load_data(mnist_dir, force_synthetic):
         vx = rng.random((10_000, 784), dtype=np.float32)
         vy = rng.integers(0, 10, 10_000)
         data = {"kind": "synthetic", "generator": f"numpy default_rng({SEED}): x ~ U[0,1), y ~ U{{0..9}}"}
-    mean = tx.mean(axis=0, dtype=np.float64)
-    std = tx.std(axis=0, dtype=np.float64)
-    std[std == 0] = 1.0
-    tx = ((tx - mean) / std).astype(np.float32)
-    vx = ((vx - mean) / std).astype(np.float32)
-    data.update({"train_rows": int(tx.shape[0]), "test_rows": int(vx.shape[0]), "features": 784,
-                 "scaling": "x/255, then per-feature (x - mean_train)/std_train (std 0 -> 1)"})
-    return (np.ascontiguousarray(tx), ty.astype(np.int64), np.ascontiguousarray(vx),
-            vy.astype(np.int64), data)
+    data.update({"train_rows": int(tx.shape[0]), "test_rows": int(vx.shape[0]), "features": 784})
+    return tx, ty.astype(np.int64), vx, vy.astype(np.int64), data
+
+
+def scale(tx, vx, scaling):
+    """"unit": the [0, 1] pixels as they are; "standardize": per feature with train statistics."""
+    import numpy as np
+
+    if scaling == "standardize":
+        mean = tx.mean(axis=0, dtype=np.float64)
+        std = tx.std(axis=0, dtype=np.float64)
+        std[std == 0] = 1.0
+        tx = ((tx - mean) / std).astype(np.float32)
+        vx = ((vx - mean) / std).astype(np.float32)
+    elif scaling != "unit":
+        raise ValueError(scaling)
+    return np.ascontiguousarray(tx), np.ascontiguousarray(vx)
 
 
 def build(init):
@@ -142,7 +158,7 @@ def build(init):
     return model
 
 
-def child(threads, epochs, acc_epochs, inits, mnist_dir, force_synthetic):
+def child(threads, epochs, acc_epochs, inits, scalings, mnist_dir, force_synthetic):
     """Runs in a process whose thread env variables are already set; prints one JSON object."""
     import numpy as np
     import torch
@@ -150,12 +166,13 @@ def child(threads, epochs, acc_epochs, inits, mnist_dir, force_synthetic):
 
     torch.set_num_threads(threads)
     torch.set_num_interop_threads(1)
-    tx, ty, vx, vy, data = load_data(mnist_dir, force_synthetic)
-    tx, ty, vx, vy = (torch.from_numpy(a) for a in (tx, ty, vx, vy))
-    n = tx.shape[0]
+    raw_tx, ty, raw_vx, vy, data = load_data(mnist_dir, force_synthetic)
+    ty, vy = torch.from_numpy(ty), torch.from_numpy(vy)
+    n = ty.shape[0]
     steps_per_epoch = (n + BATCH - 1) // BATCH
 
-    def run(init, n_epochs, evaluate, warmup, time_steps):
+    def run(init, scaling, n_epochs, evaluate, warmup, time_steps):
+        tx, vx = (torch.from_numpy(a) for a in scale(raw_tx, raw_vx, scaling))
         model = build(init)
         opt = torch.optim.Adam(model.parameters(), lr=LR)
         gen = torch.Generator().manual_seed(SEED)
@@ -200,7 +217,7 @@ def child(threads, epochs, acc_epochs, inits, mnist_dir, force_synthetic):
                     acc = (logits.argmax(1) == vy).float().mean().item()
                 curve.append({"epoch": epoch + 1, "train_loss": total / n, "test_loss": test_loss,
                               "test_accuracy": acc, "epoch_s": epoch_times[-1]})
-                print(f"  [{threads} thr, {init}] epoch {epoch + 1}: train loss {total / n:.4f}, "
+                print(f"  [{threads} thr, {init}, {scaling}] epoch {epoch + 1}: train loss {total / n:.4f}, "
                       f"test loss {test_loss:.4f}, test acc {acc:.4f}, {epoch_times[-1]:.2f} s",
                       file=sys.stderr, flush=True)
         return epoch_times, step_times, curve
@@ -210,19 +227,20 @@ def child(threads, epochs, acc_epochs, inits, mnist_dir, force_synthetic):
            "env": {v: os.environ.get(v) for v in THREAD_VARS}, "data": data,
            "steps_per_epoch": steps_per_epoch}
     if epochs > 0:
-        et, st, _ = run("he-normal", epochs, False, True, True)
+        et, st, _ = run("he-normal", scalings[0], epochs, False, True, True)
         print(f"  [{threads} thr] epochs: " + ", ".join(f"{t:.2f} s" for t in et), file=sys.stderr, flush=True)
         med = statistics.median(et)
-        out["timing"] = {"init": "he-normal", "warmup_steps": WARMUP_STEPS, "timed_epochs": epochs,
+        out["timing"] = {"init": "he-normal", "scaling": scalings[0], "warmup_steps": WARMUP_STEPS, "timed_epochs": epochs,
                          "epoch_s": et, "epoch_median_s": med, "epoch_min_s": min(et),
                          "epoch_max_s": max(et), "per_minibatch_ms": med / steps_per_epoch * 1e3,
                          "step_median_ms": statistics.median(st) * 1e3,
                          "epoch_from_median_step_s": statistics.median(st) * steps_per_epoch}
     if acc_epochs > 0:
         out["accuracy"] = {}
-        for init in inits:
-            _, _, curve = run(init, acc_epochs, True, False, False)
-            out["accuracy"][init] = curve
+        for scaling in scalings:
+            for init in inits:
+                _, _, curve = run(init, scaling, acc_epochs, True, False, False)
+                out["accuracy"][f"{init}, {scaling}"] = curve
     print(json.dumps(out))
 
 
@@ -242,6 +260,8 @@ def main():
     ap.add_argument("--epochs", type=int, default=3, help="timed epochs per thread count")
     ap.add_argument("--acc-epochs", type=int, default=20, help="epochs of the accuracy run (fewest threads)")
     ap.add_argument("--inits", default="he-normal,torch-default", help="init schemes of the accuracy run")
+    ap.add_argument("--scalings", default="standardize,unit",
+                    help="input scalings of the accuracy run; the first is also the timing run's")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--synthetic", action="store_true", help="use synthetic data even when MNIST is there")
     ap.add_argument("--mnist", default=MNIST_DIR)
@@ -253,7 +273,7 @@ def main():
         a.epochs, a.acc_epochs = 1, 3
     inits = a.inits.split(",") if a.inits else []
     if a.child:
-        child(a.child, a.epochs, a.acc_epochs, inits, a.mnist, a.synthetic)
+        child(a.child, a.epochs, a.acc_epochs, inits, a.scalings.split(","), a.mnist, a.synthetic)
         return
     threads = [int(t) for t in a.threads.split(",")]
     results = []
@@ -261,7 +281,7 @@ def main():
         env = dict(os.environ, **{v: str(t) for v in THREAD_VARS})
         acc = a.acc_epochs if t == min(threads) else 0
         cmd = [sys.executable, os.path.abspath(__file__), "--child", str(t), "--epochs", str(a.epochs),
-               "--acc-epochs", str(acc), "--inits", a.inits, "--mnist", a.mnist]
+               "--acc-epochs", str(acc), "--inits", a.inits, "--scalings", a.scalings, "--mnist", a.mnist]
         if a.synthetic:
             cmd.append("--synthetic")
         print(f"torch_mlp: {t} thread(s) ...", file=sys.stderr, flush=True)
@@ -299,8 +319,8 @@ def main():
                   f"{tm['epoch_max_s']:.3f} | {tm['per_minibatch_ms']:.3f} | {tm['step_median_ms']:.3f} | "
                   f"{r['loadavg_at_start'][0]:.1f} |")
     for r in results:
-        for init, curve in r.get("accuracy", {}).items():
-            print(f"\naccuracy run, {r['threads']} threads, init {init}:")
+        for key, curve in r.get("accuracy", {}).items():
+            print(f"\naccuracy run, {r['threads']} thread(s), init and scaling: {key}:")
             print("| epoch | train loss | test loss | test accuracy | epoch (s) |")
             print("|---|---|---|---|---|")
             for c in curve:

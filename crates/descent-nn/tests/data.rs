@@ -213,6 +213,9 @@ fn csv_reads_gzip_and_plain_and_names_the_line_of_a_bad_label_or_field() {
         (csv_row(1, "-1"), 1),
         (csv_row(1, "3") + "\n" + &csv_row(1, "3"), 2),
         (csv_row(1, "3") + &csv_row(1, "3").replace('\n', ",4\n"), 2),
+        (csv_row(1, "3") + &csv_row(1, "3").replacen('1', "-9223372036854775808", 1), 2),
+        (csv_row(1, "3") + &csv_row(1, "3").replacen('1', "16777217", 1), 2),
+        (csv_row(1, "3") + &csv_row(1, "3").replacen('1', "1.5", 1), 2),
     ] {
         let p = write(dir.path(), "bad.csv", text.as_bytes());
         match Dataset::from_csv(&p, &layout) {

@@ -28,7 +28,7 @@ impl CsvLayout {
 }
 
 /// Largest magnitude accepted for a feature: every integer up to 2²⁴ is exact in `f32`.
-const MAX_FEATURE: i64 = 1 << 24;
+const MAX_FEATURE: u64 = 1 << 24;
 
 /// Parses `bytes` (gzip or plain CSV) named `file` for error messages.
 pub(crate) fn read_csv(bytes: &[u8], file: &Path, layout: &CsvLayout) -> Result<Dataset> {
@@ -100,7 +100,7 @@ pub(crate) fn read_csv(bytes: &[u8], file: &Path, layout: &CsvLayout) -> Result<
                 )
             })?;
             if column < layout.features {
-                if value.abs() > MAX_FEATURE {
+                if value.unsigned_abs() > MAX_FEATURE {
                     return Err(row_error(
                         line,
                         offset,

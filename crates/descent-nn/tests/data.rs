@@ -379,6 +379,25 @@ fn idx_count_mismatch_bad_label_and_trailing_bytes_are_typed_errors() {
 }
 
 #[test]
+fn mnist_directory_accepts_both_naming_conventions_raw_or_gzip() {
+    let dir = tempfile::tempdir().unwrap();
+    let (images, labels) = idx_pair();
+    write(dir.path(), "train-images-idx3-ubyte", &images);
+    write(dir.path(), "train-labels-idx1-ubyte.gz", &gzip(&labels));
+    write(dir.path(), "t10k-images.idx3-ubyte.gz", &gzip(&images));
+    let missing = Dataset::mnist(dir.path()).unwrap_err();
+    assert!(
+        matches!(&missing, Error::Io { file, source } if file.ends_with("t10k-labels-idx1-ubyte")
+            && source.kind() == std::io::ErrorKind::NotFound),
+        "{missing}"
+    );
+    write(dir.path(), "t10k-labels.idx1-ubyte", &labels);
+    let (train, test) = Dataset::mnist(dir.path()).unwrap();
+    assert_eq!(train, test);
+    assert_eq!((train.len(), train.labels()), (3, &[7u8, 0, 9][..]));
+}
+
+#[test]
 fn mnist_from_shared_data_when_present() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/mnist");
     if !dir.join("train-images.idx3-ubyte.gz").is_file() {
@@ -394,6 +413,11 @@ fn mnist_from_shared_data_when_present() {
     assert_eq!(train.class_counts(), [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]);
     assert_eq!(test.class_counts(), [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]);
     assert_eq!(train.features().iter().copied().fold(0.0f32, f32::max), 255.0);
+    // Pixel sums and first labels, from Python.
+    assert_eq!(train.row(0).iter().sum::<f32>(), 27525.0);
+    assert_eq!(train.row(59_999).iter().sum::<f32>(), 20920.0);
+    assert_eq!(test.row(0).iter().sum::<f32>(), 18454.0);
+    assert_eq!((&train.labels()[..3], &test.labels()[..3]), (&[5u8, 0, 4][..], &[7u8, 2, 1][..]));
     let missing = tempfile::tempdir().unwrap();
     assert!(matches!(Dataset::mnist(missing.path()), Err(Error::Io { .. })));
 }

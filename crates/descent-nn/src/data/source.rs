@@ -64,3 +64,32 @@ pub(crate) fn read_full(
     }
     Ok(filled)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_corrupt_stream_is_malformed_and_a_disk_failure_is_io() {
+        let file = Path::new("f");
+        for kind in [ErrorKind::InvalidData, ErrorKind::InvalidInput, ErrorKind::UnexpectedEof] {
+            let e = read_error(file, 7, std::io::Error::new(kind, "x"));
+            assert!(matches!(e, Error::Malformed { offset: 7, .. }), "{kind:?}: {e:?}");
+        }
+        let e = read_error(file, 7, std::io::Error::new(ErrorKind::PermissionDenied, "x"));
+        assert!(matches!(e, Error::Io { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn gzip_is_detected_by_its_magic_bytes_not_the_name() {
+        let mut plain = String::new();
+        decoded(&b"1,2\n"[..], Path::new("x.gz")).unwrap().read_to_string(&mut plain).unwrap();
+        assert_eq!(plain, "1,2\n");
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut enc, b"3,4\n").unwrap();
+        let gz = enc.finish().unwrap();
+        let mut text = String::new();
+        decoded(&gz[..], Path::new("x.csv")).unwrap().read_to_string(&mut text).unwrap();
+        assert_eq!(text, "3,4\n");
+    }
+}

@@ -44,6 +44,37 @@ pub enum Error {
         /// The operating system's error.
         source: std::io::Error,
     },
+    /// A row of a text data file is wrong (field count, a non-integer, a label out of range).
+    /// Fix: correct that line of the file.
+    #[error("{}: line {line} (byte {offset}): {reason}", file.display())]
+    MalformedRow {
+        /// The file.
+        file: PathBuf,
+        /// The line, counted from 1.
+        line: u64,
+        /// The byte offset of the line's start in the (decompressed) contents.
+        offset: u64,
+        /// What was wrong.
+        reason: String,
+    },
+    /// An images file and its labels file hold different numbers of items (the counts at byte
+    /// 4 of each IDX header). Fix: pair the right files (e.g. `train-images` with
+    /// `train-labels`).
+    #[error(
+        "{} declares {images} images (byte 4) but {} declares {labels} labels (byte 4)",
+        images_file.display(),
+        labels_file.display()
+    )]
+    CountMismatch {
+        /// The images file.
+        images_file: PathBuf,
+        /// The number of images its header declares.
+        images: u64,
+        /// The labels file.
+        labels_file: PathBuf,
+        /// The number of labels its header declares.
+        labels: u64,
+    },
 }
 
 /// `Result` with this crate's [`Error`].

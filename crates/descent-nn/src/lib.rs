@@ -12,6 +12,7 @@
 
 #![warn(missing_docs)]
 
+pub mod data;
 pub mod error;
 
 pub use error::{Error, Result};

@@ -13,5 +13,7 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod loss;
+pub mod model;
 
 pub use error::{Error, Result};

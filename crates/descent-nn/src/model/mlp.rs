@@ -383,12 +383,12 @@ impl Model for Mlp {
                 par,
             );
             if self.l2 != 0.0 {
-                gw.iter_mut().zip(w).for_each(|(g, &w)| *g = *g + lambda * w);
+                gw.iter_mut().zip(w).for_each(|(g, &w)| *g += lambda * w);
             }
             // ∂L/∂b_l = Δ_lᵀ·1: the column sums.
             gb.fill(T::zero());
             for row in d_cur.chunks_exact(n_out) {
-                gb.iter_mut().zip(row).for_each(|(g, &d)| *g = *g + d);
+                gb.iter_mut().zip(row).for_each(|(g, &d)| *g += d);
             }
             if l > 0 {
                 // Δ_{l−1} = (Δ_l·W_l) ⊙ σ′(A_{l−1}).
@@ -408,10 +408,7 @@ impl Model for Mlp {
                         }
                     }),
                     Activation::Tanh => {
-                        d_prev
-                            .iter_mut()
-                            .zip(prev)
-                            .for_each(|(d, &a)| *d = *d * (T::one() - a * a));
+                        d_prev.iter_mut().zip(prev).for_each(|(d, &a)| *d *= T::one() - a * a);
                     }
                 }
                 current = 1 - current;

@@ -42,8 +42,8 @@
 //! | λ | L2 coefficient ([`Mlp::with_l2`]) |
 //! | ε | label smoothing ([`Mlp::with_label_smoothing`]) |
 
-mod mlp;
-mod softmax_regression;
+pub mod mlp;
+pub mod softmax_regression;
 
 pub use mlp::{Activation, Mlp};
 pub use softmax_regression::SoftmaxRegression;

@@ -9,7 +9,8 @@
 //! Throughput is in examples (rows of the batch).
 //!
 //! Run: `cargo bench -p descent-nn --bench mlp`. Measured (2-core shared machine, AVX-512):
-//! forward_backward/1 ≈ 0.91 ms, yardstick/gemm/1 ≈ 0.71 ms.
+//! medians forward_backward/1 0.85–0.91 ms, /2 0.62 ms; yardstick/gemm/1 0.58–0.71 ms, /2
+//! 0.50 ms (other jobs shared the cores: the spread is theirs).
 
 use std::hint::black_box;
 

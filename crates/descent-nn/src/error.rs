@@ -75,6 +75,25 @@ pub enum Error {
         /// The number of labels its header declares.
         labels: u64,
     },
+    /// A label names a class the model does not have. Fix: labels must be in 0..`classes`.
+    #[error("label {label} at row {index} is out of range: there are {classes} classes")]
+    LabelOutOfRange {
+        /// The row of the batch.
+        index: usize,
+        /// The label given.
+        label: usize,
+        /// The number of classes.
+        classes: usize,
+    },
+    /// A batch is empty or larger than the workspace was sized for. Fix: pass 1..=`max` rows,
+    /// or size the workspace for the largest batch.
+    #[error("batch of {got} rows: must be 1..={max} (the workspace's size)")]
+    BatchSize {
+        /// Rows given.
+        got: usize,
+        /// The workspace's maximal batch.
+        max: usize,
+    },
 }
 
 /// `Result` with this crate's [`Error`].

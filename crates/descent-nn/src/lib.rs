@@ -9,10 +9,24 @@
 //! handwritten digits, MNIST's IDX files) and the training loop.
 //!
 //! One sign convention, as in `descent`: we minimise the loss.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`loss`] | [`softmax_cross_entropy`]: stable log-sum-exp, label smoothing, gradient (p − y)/B |
+//! | [`model`] | the [`Model`] interface on one flat buffer; [`SoftmaxRegression`], [`Mlp`] (ReLU/tanh, He/Xavier, L2), batched through faer's GEMM, allocation-free after the first batch |
+//! | [`data`] | [`Dataset`]: the bundled digits, gzip CSV and MNIST IDX readers (typed errors with byte offsets), stratified split, standardisation, seeded epoch orders |
+//!
+//! Not yet here (issue 7 continues): the training loop with checkpoints, `descent train` and
+//! `descent predict`, and the tour's chapter on learning.
 
 #![warn(missing_docs)]
 
 pub mod data;
 pub mod error;
+pub mod loss;
+pub mod model;
 
+pub use data::Dataset;
 pub use error::{Error, Result};
+pub use loss::softmax_cross_entropy;
+pub use model::{Activation, Mlp, Model, SoftmaxRegression};

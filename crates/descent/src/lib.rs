@@ -12,7 +12,7 @@
 //! | [`newton`] | [`Newton`]: exact Hessian, solved by its structure (dense Cholesky, banded Cholesky, tridiagonal LDLᵀ, diagonal), shifted by τI where indefinite, with a line search; [`NewtonCg`] (Hessian-free, truncated CG); [`TrustRegion`] with [`SteihaugCg`] or [`Dogleg`] (scipy's `trust-ncg` and `dogleg`) |
 //! | [`bounds`] | box bounds l ≤ x ≤ u: [`Bounds`], [`ProjectedGradient`] and [`Lbfgsb`] (L-BFGS-B: generalised Cauchy point, subspace minimisation) |
 //! | [`line_search`] | backtracking Armijo with quadratic/cubic interpolation; Moré–Thuente (strong Wolfe); Hager–Zhang (approximate Wolfe); initial-step rules |
-//! | [`landscape`] | critical points: [`landscape::CriticalPoint`], Hessian curvature (dense, Lanczos, Sturm), the negative-curvature escape |
+//! | [`landscape`] | critical points: [`landscape::CriticalPoint`], the jiggle test, Hessian curvature (dense, Lanczos, Sturm), their combined verdict ([`landscape::classify`](landscape::classify::classify)), perturbed gradient descent and the negative-curvature escape |
 //! | [`problems`] | built-in landscapes with known answers: ramp, ravine, Rosenbrock, saddles, ... |
 //! | [`expr`] | a small expression language, differentiated exactly |
 //! | [`tour`] | the experiments behind `descent tour`, as tested functions |

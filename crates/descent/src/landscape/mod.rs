@@ -7,6 +7,9 @@
 //! |---|---|
 //! | [`CriticalPoint`] | the verdict: minimum, maximum, saddle point (with its number of negative directions) or degenerate |
 //! | [`mod@curvature`] | Hessian eigenvalues: dense (faer) for small n, Lanczos on Hessian-vector products for large n, Sturm counts for tridiagonal Hessians; the index and the most negative direction |
+//! | [`jiggle`] | the jiggle test: gradients on a small sphere of seeded perturbations point out (minimum), in (maximum) or both ways (saddle), with no second derivative |
+//! | [`mod@classify`] | both tests together: curvature's verdict when it is decisive, the jiggle's when curvature is degenerate |
+//! | [`escape`] | perturbed gradient descent (Jin et al. 2017) and the escape-time measure behind "momentum leaves a saddle sooner" |
 //! | [`negative_curvature`] | the escape step along the most negative direction ([`negative_curvature::escape_step`]) and [`negative_curvature::minimize_escaping`]: a run that does not stop at a saddle point |
 //!
 //! **The decision rule** ([`mod@curvature`] module docs): with the eigenvalues λᵢ of ∇²f(x) and

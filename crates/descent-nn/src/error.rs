@@ -94,6 +94,10 @@ pub enum Error {
         /// The workspace's maximal batch.
         max: usize,
     },
+    /// The optimizer refused a step (a non-finite gradient, a buffer of the wrong length) or
+    /// its configuration. Fix: as the inner error says (e.g. a smaller learning rate).
+    #[error("optimizer: {0}")]
+    Optimizer(#[from] descent::Error),
 }
 
 /// `Result` with this crate's [`Error`].

@@ -14,9 +14,10 @@
 //! |---|---|
 //! | [`loss`] | [`softmax_cross_entropy`]: stable log-sum-exp, label smoothing, gradient (p − y)/B |
 //! | [`model`] | the [`Model`] interface on one flat buffer; [`SoftmaxRegression`], [`Mlp`] (ReLU/tanh, He/Xavier, L2), batched through faer's GEMM, allocation-free after the first batch |
+//! | [`mod@train`] | [`train()`]: seeded minibatches, any `descent` optimizer, train/test loss and accuracy per epoch, early stopping, confusion matrix |
 //! | [`data`] | [`Dataset`]: the bundled digits, gzip CSV and MNIST IDX readers (typed errors with byte offsets), stratified split, standardisation, seeded epoch orders |
 //!
-//! Not yet here (issue 7 continues): the training loop with checkpoints, `descent train` and
+//! Not yet here (issue 7 continues): checkpoints and resume for the training loop, `descent train` and
 //! `descent predict`, and the tour's chapter on learning.
 
 #![warn(missing_docs)]
@@ -25,8 +26,10 @@ pub mod data;
 pub mod error;
 pub mod loss;
 pub mod model;
+pub mod train;
 
 pub use data::Dataset;
 pub use error::{Error, Result};
 pub use loss::softmax_cross_entropy;
 pub use model::{Activation, Mlp, Model, SoftmaxRegression};
+pub use train::{EpochStats, TrainConfig, TrainReport, train};

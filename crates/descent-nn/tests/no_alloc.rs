@@ -83,3 +83,29 @@ fn mlp_minibatch_allocates_nothing() {
 fn softmax_regression_minibatch_allocates_nothing() {
     minibatches_allocate_nothing::<f64>(&SoftmaxRegression::new(64, 10).unwrap());
 }
+
+/// A training run allocates the same amount whether it runs 1 epoch (23 minibatches) or 6
+/// (138 minibatches, with early stopping's copy of the best parameters): nothing per minibatch
+/// or per epoch, only the buffers made before the first epoch (after a warm-up run).
+#[test]
+fn training_allocates_nothing_per_minibatch() {
+    use descent::first_order::{Adam, Optimizer};
+    use descent_nn::train::{TrainConfig, train};
+
+    let (train_set, test_set) = descent_nn::Dataset::digits().split(0.2, 0).unwrap();
+    let model = Mlp::new(64, &[32], 10, Activation::Relu).unwrap();
+    let mut per_run = Vec::new();
+    // The first run pays one-time lazy initialisation (the GEMM's thread-local scratch).
+    for epochs in [1, 1, 6] {
+        let mut params: Vec<f32> = model.init_params(0);
+        let mut opt = Optimizer::new(Adam::torch(1e-3).rule(), params.len()).unwrap();
+        let config = TrainConfig { epochs, batch: 64, seed: 0, patience: Some(100) };
+        let before = allocations();
+        let report =
+            train(&model, &mut params, &mut opt, &train_set, &test_set, &config, |_| {}).unwrap();
+        per_run.push(allocations() - before);
+        assert_eq!(report.epochs.len(), epochs);
+        drop(report);
+    }
+    assert_eq!(per_run[1], per_run[2], "allocations of a 1-epoch and a 6-epoch run");
+}

@@ -26,6 +26,8 @@
 pub mod backtracking;
 pub mod hager_zhang;
 pub mod more_thuente;
+#[cfg(test)]
+mod test_functions;
 
 pub use backtracking::Backtracking;
 pub use hager_zhang::HagerZhang;

@@ -279,6 +279,38 @@ pub fn loss_curves(
     render(&figure, SIZE_TWO_PANELS, format)
 }
 
+/// The learning curve of a training run, two panels against the epoch (counted from 1): the
+/// mean loss on the training and test sets above (log-10 axis), their accuracies (in percent)
+/// below.
+///
+/// Losses ≤ 0 cannot be drawn on the log axis and are dropped (the panel says how many).
+///
+/// # Errors
+/// A drawing or encoding failure.
+#[allow(dead_code)] // Until `descent train` and the tour's learning chapter call it.
+pub fn learning_curve(
+    title: &str,
+    epochs: &[descent_nn::EpochStats],
+    format: Format,
+) -> anyhow::Result<Vec<u8>> {
+    let curve = |name: &str, y_of: fn(&descent_nn::EpochStats) -> f64| Series {
+        name: name.to_owned(),
+        points: epochs.iter().map(|e| ((e.epoch + 1) as f64, y_of(e))).collect(),
+    };
+    let losses = [curve("train", |e| e.train_loss), curve("test", |e| e.test_loss)];
+    let accuracies =
+        [curve("train", |e| 100.0 * e.train_accuracy), curve("test", |e| 100.0 * e.test_accuracy)];
+    let mut loss_panel = Panel::new("epoch", "mean cross-entropy", &losses, true);
+    let mut accuracy_panel = Panel::new("epoch", "accuracy (%)", &accuracies, false);
+    // Dots make a short run (a handful of epochs) readable.
+    loss_panel.dotted = epochs.len() <= DOTTED;
+    accuracy_panel.dotted = epochs.len() <= DOTTED;
+    // The legend of the panel above serves both.
+    accuracy_panel.legend = false;
+    let figure = LineFigure { title, panels: vec![loss_panel, accuracy_panel] };
+    render(&figure, SIZE_TWO_PANELS, format)
+}
+
 /// The box for a path plot: the bounding box of every finite point of `paths` (their starts
 /// included) and of `minima`, padded by 10 % of its width on each side.
 ///
@@ -1513,6 +1545,35 @@ mod tests {
                 assert_eq!(counts.get(&hex(PALETTE[k])), Some(&2), "two panels: {counts:?}");
             }
         }
+    }
+
+    #[test]
+    fn learning_curve_draws_both_sets_in_both_panels() {
+        let epochs: Vec<descent_nn::EpochStats> = (0..5)
+            .map(|epoch| {
+                let e = epoch as f64;
+                descent_nn::EpochStats {
+                    epoch,
+                    train_loss: 1.0 / (e + 1.0),
+                    train_accuracy: 0.8 + 0.03 * e,
+                    test_loss: 1.2 / (e + 1.0),
+                    test_accuracy: 0.78 + 0.03 * e,
+                }
+            })
+            .collect();
+        let svg = learning_curve("digits", &epochs, Format::Svg).unwrap();
+        let counts = polylines_by_stroke(&svg);
+        for k in 0..2 {
+            assert_eq!(counts.get(&hex(PALETTE[k])), Some(&2), "two panels: {counts:?}");
+        }
+        assert!(String::from_utf8(svg).unwrap().contains("accuracy (%)"));
+        let png = learning_curve("digits", &epochs, Format::Png).unwrap();
+        assert_eq!(&png[1..4], b"PNG");
+        // No epochs, or a zero loss the log axis cannot show: still a figure, no panic.
+        learning_curve("empty", &[], Format::Svg).unwrap();
+        let mut zero = epochs.clone();
+        zero[0].train_loss = 0.0;
+        learning_curve("zero", &zero, Format::Svg).unwrap();
     }
 
     #[test]

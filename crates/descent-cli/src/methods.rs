@@ -6,8 +6,8 @@ use descent::driver::Observer;
 use descent::first_order::rmsprop::{ScaleByCenteredRms, ScaleByRms};
 use descent::first_order::{
     Adadelta, Adagrad, Adam, AdamW, Adamax, AmsGrad, FirstOrder, HeavyBall, Lion, Momentum, NAdam,
-    NAdamW, Nesterov, NesterovLookAhead, OptaxMomentum, Preset, RAdam, RAdamW, RmsProp, Schedule,
-    Sgd, TorchMomentum,
+    NAdamW, Nesterov, NesterovLookAhead, OptaxMomentum, Preset, RAdam, RAdamW, RmsProp, Rule,
+    Schedule, Sgd, TorchMomentum,
 };
 use descent::line_search::{HagerZhang, MoreThuente};
 use descent::{
@@ -126,27 +126,8 @@ pub fn solve<O: Hessian + HessianVectorProduct + ?Sized>(
     options: &Options,
     observer: &mut dyn Observer,
 ) -> anyhow::Result<(Report, Summary)> {
-    let flags = &args.first_order;
-    let preset = match flags.preset {
-        PresetName::Torch => Preset::Torch,
-        PresetName::Optax => Preset::Optax,
-    };
     let run = Run { f, x0, options, observer, name: args.method.name() };
-    // Each method's default rate: torch's where torch has one; Lion's paper advises 3–10×
-    // below AdamW's; otherwise a cautious 1e-3.
-    let lr = args.learning_rate.unwrap_or(match (args.method, args.line_search) {
-        (MethodName::Gd, LineSearchName::Armijo | LineSearchName::MoreThuente) => 1.0,
-        (MethodName::Gd, LineSearchName::HagerZhang) => 1.0,
-        (MethodName::Adamax | MethodName::Nadam | MethodName::Nadamw, _) => 2e-3,
-        (MethodName::Lion, _) => 1e-4,
-        (MethodName::Adagrad | MethodName::Rmsprop, _) => 1e-2,
-        (MethodName::Adadelta, _) => 1.0,
-        _ => 1e-3,
-    });
-    let schedule = match &flags.schedule {
-        Some(spec) => spec.build(lr)?,
-        None => Schedule::Constant { learning_rate: lr },
-    };
+    let lr = args.learning_rate.unwrap_or(default_learning_rate(args.method, args.line_search));
     match args.method {
         MethodName::Gd => match args.line_search {
             LineSearchName::None => {
@@ -238,56 +219,153 @@ pub fn solve<O: Hessian + HessianVectorProduct + ?Sized>(
             };
             run.drive(method, 1.0, &config)
         }
+        MethodName::NesterovLookAhead => {
+            let c = NesterovLookAhead {
+                learning_rate: match &args.first_order.schedule {
+                    Some(spec) => spec.build(lr)?,
+                    None => Schedule::Constant { learning_rate: lr },
+                },
+                momentum: args.first_order.momentum.unwrap_or(0.9),
+            };
+            let config = LookAheadConfig { learning_rate: &c.learning_rate, momentum: c.momentum };
+            run.drive(c.clone(), lr, &config)
+        }
+        MethodName::Sgd
+        | MethodName::HeavyBall
+        | MethodName::Momentum
+        | MethodName::Nesterov
+        | MethodName::Adam
+        | MethodName::Adamw
+        | MethodName::Amsgrad
+        | MethodName::Adamax
+        | MethodName::Nadam
+        | MethodName::Nadamw
+        | MethodName::Radam
+        | MethodName::Radamw
+        | MethodName::Lion
+        | MethodName::Adagrad
+        | MethodName::Rmsprop
+        | MethodName::Adadelta => with_rule(args, Drive(run)),
+    }
+}
+
+/// Hands the update rule of a first-order method to [`with_rule`]'s caller: one generic call
+/// per rule type, so that each caller (the driver for `minimize`, the training loop for
+/// `train`) is monomorphised over every rule without repeating the flag handling.
+pub trait RuleVisitor {
+    /// What the visit produces.
+    type Output;
+
+    /// Called once with the rule the flags describe, its base learning rate and its full
+    /// configuration as JSON (for reports and checkpoints).
+    ///
+    /// # Errors
+    /// Whatever the caller's work returns.
+    fn visit<R: Rule + Clone>(
+        self,
+        rule: R,
+        learning_rate: f64,
+        config: serde_json::Value,
+    ) -> anyhow::Result<Self::Output>;
+}
+
+/// The first-order methods that are an update [`Rule`] (every first-order method but
+/// `nesterov-look-ahead`, which evaluates its gradient away from the iterate), in the order the
+/// command line lists them.
+pub const RULES: &[MethodName] = &[
+    MethodName::Sgd,
+    MethodName::Momentum,
+    MethodName::Nesterov,
+    MethodName::HeavyBall,
+    MethodName::Adagrad,
+    MethodName::Rmsprop,
+    MethodName::Adadelta,
+    MethodName::Adam,
+    MethodName::Adamw,
+    MethodName::Amsgrad,
+    MethodName::Adamax,
+    MethodName::Nadam,
+    MethodName::Nadamw,
+    MethodName::Radam,
+    MethodName::Radamw,
+    MethodName::Lion,
+];
+
+/// Each method's default learning rate: torch's where torch has one; Lion's paper advises
+/// 3–10× below AdamW's; otherwise a cautious 1e-3 (1 for gradient descent with a line search,
+/// whose first trial it is).
+pub fn default_learning_rate(method: MethodName, line_search: LineSearchName) -> f64 {
+    match (method, line_search) {
+        (MethodName::Gd, LineSearchName::Armijo | LineSearchName::MoreThuente) => 1.0,
+        (MethodName::Gd, LineSearchName::HagerZhang) => 1.0,
+        (MethodName::Adamax | MethodName::Nadam | MethodName::Nadamw, _) => 2e-3,
+        (MethodName::Lion, _) => 1e-4,
+        (MethodName::Adagrad | MethodName::Rmsprop, _) => 1e-2,
+        (MethodName::Adadelta, _) => 1.0,
+        _ => 1e-3,
+    }
+}
+
+/// Builds the update rule of the first-order method `args` describes (its own flags,
+/// `--preset`, `--schedule`, `--lr` or the method's default rate) and hands it to `visitor`.
+///
+/// # Errors
+/// When `args.method` is not one of [`RULES`], a hyperparameter is invalid, or the visitor
+/// fails.
+pub fn with_rule<V: RuleVisitor>(args: &MethodArgs, visitor: V) -> anyhow::Result<V::Output> {
+    let flags = &args.first_order;
+    let preset = match flags.preset {
+        PresetName::Torch => Preset::Torch,
+        PresetName::Optax => Preset::Optax,
+    };
+    let lr = args.learning_rate.unwrap_or(default_learning_rate(args.method, args.line_search));
+    let schedule = match &flags.schedule {
+        Some(spec) => spec.build(lr)?,
+        None => Schedule::Constant { learning_rate: lr },
+    };
+    match args.method {
         MethodName::Sgd => {
             let mut c = Sgd { learning_rate: schedule, ..Sgd::new(lr) };
             set(&mut c.weight_decay, flags.weight_decay);
-            run.drive(FirstOrder::new(c.rule()), lr, &c)
+            visitor.visit(c.rule(), lr, json(&c)?)
         }
         MethodName::HeavyBall => {
             let mut c = HeavyBall { learning_rate: schedule, ..HeavyBall::new(lr, 0.9) };
             set(&mut c.momentum, flags.momentum);
-            run.drive(FirstOrder::new(c.rule()), lr, &c)
+            visitor.visit(c.rule(), lr, json(&c)?)
         }
         MethodName::Momentum => {
             let mut c = Momentum { learning_rate: schedule, ..Momentum::preset(preset, lr) };
             set(&mut c.momentum, flags.momentum);
             set(&mut c.dampening, flags.dampening);
             set(&mut c.weight_decay, flags.weight_decay);
-            run.drive(FirstOrder::new(c.rule()), lr, &c)
+            visitor.visit(c.rule(), lr, json(&c)?)
         }
         MethodName::Nesterov => {
             let mut c = Nesterov { learning_rate: schedule, ..Nesterov::preset(preset, lr) };
             set(&mut c.momentum, flags.momentum);
             set(&mut c.weight_decay, flags.weight_decay);
-            run.drive(FirstOrder::new(c.rule()), lr, &c)
-        }
-        MethodName::NesterovLookAhead => {
-            let c = NesterovLookAhead {
-                learning_rate: schedule,
-                momentum: flags.momentum.unwrap_or(0.9),
-            };
-            let config = LookAheadConfig { learning_rate: &c.learning_rate, momentum: c.momentum };
-            run.drive(c.clone(), lr, &config)
+            visitor.visit(c.rule(), lr, json(&c)?)
         }
         MethodName::Adam => {
             let mut c = Adam { learning_rate: schedule, ..Adam::preset(preset, lr) };
             adam_flags(&mut c, args);
             set(&mut c.weight_decay, flags.weight_decay);
-            run.drive(FirstOrder::new(c.rule()), lr, &c)
+            visitor.visit(c.rule(), lr, json(&c)?)
         }
         MethodName::Adamw => {
             let mut c = AdamW::preset(preset, lr);
             c.adam.learning_rate = schedule;
             adam_flags(&mut c.adam, args);
             set(&mut c.weight_decay, flags.weight_decay);
-            run.drive(FirstOrder::new(c.rule()), lr, &c)
+            visitor.visit(c.rule(), lr, json(&c)?)
         }
         MethodName::Amsgrad => {
             let mut c = AmsGrad::preset(preset, lr);
             c.adam.learning_rate = schedule;
             adam_flags(&mut c.adam, args);
             set(&mut c.adam.weight_decay, flags.weight_decay);
-            run.drive(FirstOrder::new(c.rule()), lr, &c)
+            visitor.visit(c.rule(), lr, json(&c)?)
         }
         MethodName::Adamax => {
             let mut c = Adamax { learning_rate: schedule, ..Adamax::preset(preset, lr) };
@@ -295,7 +373,7 @@ pub fn solve<O: Hessian + HessianVectorProduct + ?Sized>(
             set(&mut c.beta2, flags.beta2);
             set(&mut c.eps, flags.eps);
             set(&mut c.weight_decay, flags.weight_decay);
-            run.drive(FirstOrder::new(c.rule()), lr, &c)
+            visitor.visit(c.rule(), lr, json(&c)?)
         }
         MethodName::Nadam | MethodName::Nadamw => {
             let mut c = NAdam { learning_rate: schedule, ..NAdam::preset(preset, lr) };
@@ -304,10 +382,10 @@ pub fn solve<O: Hessian + HessianVectorProduct + ?Sized>(
             set(&mut c.eps, flags.eps);
             if args.method == MethodName::Nadam {
                 set(&mut c.weight_decay, flags.weight_decay);
-                return run.drive(FirstOrder::new(c.rule()), lr, &c);
+                return visitor.visit(c.rule(), lr, json(&c)?);
             }
             let w = NAdamW::new(c, flags.weight_decay.unwrap_or(1e-2));
-            run.drive(FirstOrder::new(w.rule()), lr, &w)
+            visitor.visit(w.rule(), lr, json(&w)?)
         }
         MethodName::Radam | MethodName::Radamw => {
             let mut c = RAdam { learning_rate: schedule, ..RAdam::preset(preset, lr) };
@@ -316,24 +394,24 @@ pub fn solve<O: Hessian + HessianVectorProduct + ?Sized>(
             set(&mut c.eps, flags.eps);
             if args.method == MethodName::Radam {
                 set(&mut c.weight_decay, flags.weight_decay);
-                return run.drive(FirstOrder::new(c.rule()), lr, &c);
+                return visitor.visit(c.rule(), lr, json(&c)?);
             }
             let w = RAdamW::new(c, flags.weight_decay.unwrap_or(1e-2));
-            run.drive(FirstOrder::new(w.rule()), lr, &w)
+            visitor.visit(w.rule(), lr, json(&w)?)
         }
         MethodName::Lion => {
             let mut c = Lion { learning_rate: schedule, ..Lion::new(lr) };
             set(&mut c.beta1, flags.beta1);
             set(&mut c.beta2, flags.beta2);
             set(&mut c.weight_decay, flags.weight_decay);
-            run.drive(FirstOrder::new(c.rule()), lr, &c)
+            visitor.visit(c.rule(), lr, json(&c)?)
         }
         MethodName::Adagrad => {
             let mut c = Adagrad { learning_rate: schedule, ..Adagrad::preset(preset, lr) };
             set(&mut c.eps, flags.eps);
             set(&mut c.initial_accumulator, flags.initial_accumulator);
             set(&mut c.weight_decay, flags.weight_decay);
-            run.drive(FirstOrder::new(c.rule()), lr, &c)
+            visitor.visit(c.rule(), lr, json(&c)?)
         }
         MethodName::Rmsprop => {
             let mut c = RmsProp { learning_rate: schedule, ..RmsProp::preset(preset, lr) };
@@ -344,24 +422,20 @@ pub fn solve<O: Hessian + HessianVectorProduct + ?Sized>(
             // The scaling and the momentum order are types: one fused pass each.
             let torch = preset == Preset::Torch;
             match (flags.centered, c.momentum > 0.0, torch) {
-                (false, false, _) => run.drive(FirstOrder::new(c.rule()?), lr, &c),
-                (true, false, _) => run.drive(FirstOrder::new(c.centered_rule()?), lr, &c),
+                (false, false, _) => visitor.visit(c.rule()?, lr, json(&c)?),
+                (true, false, _) => visitor.visit(c.centered_rule()?, lr, json(&c)?),
                 (false, true, true) => {
-                    run.drive(FirstOrder::new(c.build::<ScaleByRms, TorchMomentum>()?), lr, &c)
+                    visitor.visit(c.build::<ScaleByRms, TorchMomentum>()?, lr, json(&c)?)
                 }
                 (false, true, false) => {
-                    run.drive(FirstOrder::new(c.build::<ScaleByRms, OptaxMomentum>()?), lr, &c)
+                    visitor.visit(c.build::<ScaleByRms, OptaxMomentum>()?, lr, json(&c)?)
                 }
-                (true, true, true) => run.drive(
-                    FirstOrder::new(c.build::<ScaleByCenteredRms, TorchMomentum>()?),
-                    lr,
-                    &c,
-                ),
-                (true, true, false) => run.drive(
-                    FirstOrder::new(c.build::<ScaleByCenteredRms, OptaxMomentum>()?),
-                    lr,
-                    &c,
-                ),
+                (true, true, true) => {
+                    visitor.visit(c.build::<ScaleByCenteredRms, TorchMomentum>()?, lr, json(&c)?)
+                }
+                (true, true, false) => {
+                    visitor.visit(c.build::<ScaleByCenteredRms, OptaxMomentum>()?, lr, json(&c)?)
+                }
             }
         }
         MethodName::Adadelta => {
@@ -369,8 +443,28 @@ pub fn solve<O: Hessian + HessianVectorProduct + ?Sized>(
             set(&mut c.rho, flags.decay);
             set(&mut c.eps, flags.eps);
             set(&mut c.weight_decay, flags.weight_decay);
-            run.drive(FirstOrder::new(c.rule()), lr, &c)
+            visitor.visit(c.rule(), lr, json(&c)?)
         }
+        other => {
+            let names: Vec<String> = RULES.iter().map(|m| m.name()).collect();
+            bail!("{} is not a first-order update rule; one of {}", other.name(), names.join(", "))
+        }
+    }
+}
+
+/// Drives [`FirstOrder`] with the visited rule: the first-order arms of [`solve`].
+struct Drive<'a, O: ?Sized>(Run<'a, O>);
+
+impl<O: Hessian + HessianVectorProduct + ?Sized> RuleVisitor for Drive<'_, O> {
+    type Output = (Report, Summary);
+
+    fn visit<R: Rule + Clone>(
+        self,
+        rule: R,
+        learning_rate: f64,
+        config: serde_json::Value,
+    ) -> anyhow::Result<Self::Output> {
+        self.0.drive(FirstOrder::new(rule), learning_rate, &config)
     }
 }
 
@@ -380,6 +474,11 @@ fn adam_flags(c: &mut Adam, args: &MethodArgs) {
     set(&mut c.beta1, flags.beta1);
     set(&mut c.beta2, flags.beta2);
     set(&mut c.eps, flags.eps);
+}
+
+/// A method's configuration as JSON.
+fn json<C: Serialize>(config: &C) -> anyhow::Result<serde_json::Value> {
+    Ok(serde_json::to_value(config)?)
 }
 
 /// Overrides `field` with a flag's value, if given.

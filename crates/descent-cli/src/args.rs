@@ -8,6 +8,7 @@ use descent::Options;
 use descent::bounds::Bounds;
 use descent::first_order::Schedule;
 use descent::line_search::Backtracking;
+use serde::{Deserialize, Serialize};
 
 /// Gradient descent and its family: minimise, compare, and take the tour.
 #[derive(Debug, Parser)]
@@ -34,6 +35,10 @@ pub enum Command {
     Problems(ProblemsArgs),
     /// Say what kind of critical point a point is: Hessian curvature and the jiggle test.
     Classify(Box<ClassifyArgs>),
+    /// Train a classifier (softmax regression or an MLP) on the digits or MNIST.
+    Train(Box<TrainArgs>),
+    /// Evaluate a trained model from its checkpoint: accuracy, loss, confusion matrix.
+    Predict(PredictArgs),
 }
 
 /// `descent tour`.
@@ -55,8 +60,9 @@ pub struct ProblemsArgs {
     pub json: bool,
 }
 
-/// The optimisation methods `minimize` knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// The optimisation methods `minimize` knows (serialised as the command line spells them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum MethodName {
     /// Gradient descent θ ← θ − α∇L(θ), fixed step or line search.
     Gd,
@@ -141,7 +147,8 @@ impl MethodName {
 }
 
 /// Whose defaults a first-order method starts from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum PresetName {
     /// PyTorch's `torch.optim`.
     Torch,
@@ -386,8 +393,198 @@ pub struct CompareArgs {
     pub json: bool,
 }
 
-/// Hyperparameters of the first-order methods, each named after its field.
-#[derive(Debug, Clone, Args)]
+/// Where the examples come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatasetSpec {
+    /// The bundled handwritten digits (1,797 of 8×8), split 80/20 by `--split-seed`.
+    Digits,
+    /// MNIST's IDX files in a directory (60,000 training and 10,000 test images).
+    Mnist(PathBuf),
+}
+
+impl std::fmt::Display for DatasetSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Digits => write!(f, "digits"),
+            Self::Mnist(dir) => write!(f, "mnist:{}", dir.display()),
+        }
+    }
+}
+
+/// Parses `digits` or `mnist:DIR`.
+pub fn parse_dataset(text: &str) -> Result<DatasetSpec, String> {
+    match text.split_once(':') {
+        None if text == "digits" => Ok(DatasetSpec::Digits),
+        Some(("mnist", dir)) if !dir.is_empty() => Ok(DatasetSpec::Mnist(PathBuf::from(dir))),
+        _ => Err(format!("expected digits or mnist:DIR, got '{text}'")),
+    }
+}
+
+/// The classifier's architecture.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelSpec {
+    /// Softmax regression: one linear layer from the pixels to the logits.
+    Softmax,
+    /// A multilayer perceptron with these hidden widths, input side first.
+    Mlp(Vec<usize>),
+}
+
+impl ModelSpec {
+    /// The hidden widths (none for softmax regression).
+    pub fn hidden(&self) -> &[usize] {
+        match self {
+            Self::Softmax => &[],
+            Self::Mlp(widths) => widths,
+        }
+    }
+}
+
+impl std::fmt::Display for ModelSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Softmax => write!(f, "softmax"),
+            Self::Mlp(widths) => {
+                let widths: Vec<String> = widths.iter().map(usize::to_string).collect();
+                write!(f, "mlp:{}", widths.join(","))
+            }
+        }
+    }
+}
+
+/// Parses `softmax` or `mlp:H1,H2,...` (each width a positive integer).
+pub fn parse_model(text: &str) -> Result<ModelSpec, String> {
+    if text == "softmax" {
+        return Ok(ModelSpec::Softmax);
+    }
+    let Some(("mlp", widths)) = text.split_once(':') else {
+        return Err(format!("expected softmax or mlp:H1,H2,..., got '{text}'"));
+    };
+    widths
+        .split(',')
+        .map(|w| match w.trim().parse::<usize>() {
+            Ok(width) if width > 0 => Ok(width),
+            _ => Err(format!("hidden width '{}' is not a positive integer", w.trim())),
+        })
+        .collect::<Result<_, _>>()
+        .map(ModelSpec::Mlp)
+}
+
+/// The hidden layers' nonlinearity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivationName {
+    /// max(z, 0), He initialisation.
+    Relu,
+    /// tanh z, Xavier initialisation.
+    Tanh,
+}
+
+/// The floating-point type of the parameters and the arithmetic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrecisionName {
+    /// Single precision.
+    F32,
+    /// Double precision.
+    F64,
+}
+
+/// `descent train`. Every setting is optional on the command line so that `--resume` can tell
+/// a flag given from a default; the defaults are applied in `train.rs`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// `digits` (bundled; default) or `mnist:DIR` (MNIST's IDX files in DIR).
+    #[arg(long, value_parser = parse_dataset, value_name = "digits|mnist:DIR")]
+    pub dataset: Option<DatasetSpec>,
+    /// Seed of the digits' stratified 80/20 train/test split (default 0).
+    #[arg(long, value_name = "SEED")]
+    pub split_seed: Option<u64>,
+    /// `softmax` or `mlp:H1,H2,...` (hidden widths; default mlp:64).
+    #[arg(long, value_parser = parse_model, value_name = "softmax|mlp:H1,...")]
+    pub model: Option<ModelSpec>,
+    /// The hidden activation (default relu).
+    #[arg(long, value_enum)]
+    pub activation: Option<ActivationName>,
+    /// L2 coefficient λ on the weights (default 0).
+    #[arg(long, allow_hyphen_values = true)]
+    pub l2: Option<f64>,
+    /// Label smoothing ε ∈ [0, 1) (default 0).
+    #[arg(long, allow_hyphen_values = true)]
+    pub label_smoothing: Option<f64>,
+    /// Parameters and arithmetic in f32 (default) or f64.
+    #[arg(long, value_enum)]
+    pub precision: Option<PrecisionName>,
+    /// Threads of the matrix products and of the optimizer's pass (results do not depend on it).
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+    /// Early stopping: stop after this many epochs without a lower test loss and keep the best
+    /// epoch's parameters (default: run every epoch).
+    #[arg(long)]
+    pub patience: Option<usize>,
+    /// Passes over the training set (default 30; with --resume, the new total).
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Examples per minibatch (default 64).
+    #[arg(long)]
+    pub batch: Option<usize>,
+    /// Seeds the initial parameters and the order of every epoch (default 0).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// The first-order optimizer (default adam).
+    #[arg(long, value_enum)]
+    pub optimizer: Option<MethodName>,
+    /// Base learning rate (default: the optimizer's own, 1e-3 for adam).
+    #[arg(long = "lr", visible_alias = "learning-rate", allow_hyphen_values = true)]
+    pub learning_rate: Option<f64>,
+    #[command(flatten)]
+    pub first_order: FirstOrderArgs,
+    /// Write a checkpoint (model, optimizer state, progress) to FILE after every epoch.
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+    /// Continue the run saved in FILE; its settings apply (only --epochs, --save, --plot,
+    /// --json and --threads may be given, or flags that agree with it).
+    #[arg(long, value_name = "FILE")]
+    pub resume: Option<PathBuf>,
+    /// Write the learning curve to DIR/learning-curve.svg and .png.
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
+    /// Print one JSON object on stdout instead of the tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Which examples `predict` evaluates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SplitName {
+    /// The test set (the digits' held-out 20 %, MNIST's t10k files).
+    Test,
+    /// The training set.
+    Train,
+    /// Both.
+    All,
+}
+
+/// `descent predict`.
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    /// A checkpoint written by `descent train --save`.
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// `digits` or `mnist:DIR` (default: the data set the model was trained on).
+    #[arg(long, value_parser = parse_dataset, value_name = "digits|mnist:DIR")]
+    pub dataset: Option<DatasetSpec>,
+    /// Which examples to evaluate (the digits' split is the training run's).
+    #[arg(long, value_enum, default_value = "test")]
+    pub split: SplitName,
+    /// Print one JSON object on stdout instead of the tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Hyperparameters of the first-order methods, each named after its field (serialised with
+/// those names into a training checkpoint's settings).
+#[derive(Debug, Clone, Args, Serialize, Deserialize, PartialEq)]
 pub struct FirstOrderArgs {
     /// Whose defaults to start from.
     #[arg(long, value_enum, default_value = "torch")]
@@ -428,7 +625,7 @@ pub struct FirstOrderArgs {
 
 /// A parsed `--schedule` value: its kind and fields, turned into a `Schedule` once the
 /// learning rate is known.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScheduleSpec {
     /// The kind (`step`, `exponential`, ...).
     pub kind: String,
@@ -761,6 +958,21 @@ mod tests {
         args.bounds = Some(parse_bounds("-1:1,0:2").unwrap());
         assert_eq!(args.box_bounds(2).unwrap().lower(), &[-1.0, 0.0]);
         assert!(args.box_bounds(3).unwrap_err().to_string().contains("2 pairs"));
+    }
+
+    #[test]
+    fn data_sets_and_models_parse() {
+        assert_eq!(parse_dataset("digits"), Ok(DatasetSpec::Digits));
+        assert_eq!(parse_dataset("mnist:/data/mnist"), Ok(DatasetSpec::Mnist("/data/mnist".into())));
+        assert!(parse_dataset("mnist:").is_err());
+        assert!(parse_dataset("cifar").is_err());
+        assert_eq!(DatasetSpec::Mnist("d".into()).to_string(), "mnist:d");
+        assert_eq!(parse_model("softmax"), Ok(ModelSpec::Softmax));
+        assert_eq!(parse_model("mlp:128, 64"), Ok(ModelSpec::Mlp(vec![128, 64])));
+        assert_eq!(parse_model("mlp:128,64").unwrap().to_string(), "mlp:128,64");
+        assert_eq!(parse_model("mlp:x"), Err("hidden width 'x' is not a positive integer".into()));
+        assert!(parse_model("mlp:0").is_err());
+        assert!(parse_model("mlp").is_err());
     }
 
     #[test]

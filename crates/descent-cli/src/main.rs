@@ -11,10 +11,12 @@ mod methods;
 mod minimize;
 mod output;
 mod plots;
+mod predict;
 mod problems;
 mod progress;
 mod report;
 mod tour;
+mod train;
 
 use std::process::ExitCode;
 
@@ -52,6 +54,8 @@ fn main() -> ExitCode {
         Command::Compare(args) => compare::run(&args),
         Command::Problems(args) => problems::run(&args),
         Command::Classify(args) => classify::run(&args),
+        Command::Train(args) => train::run(&args),
+        Command::Predict(args) => predict::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

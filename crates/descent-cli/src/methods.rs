@@ -73,10 +73,16 @@ fn accepted(method: MethodName) -> &'static [&'static str] {
 
 /// Rejects flags the chosen method does not have.
 pub fn check_flags(args: &MethodArgs) -> anyhow::Result<()> {
+    check_flags_of(args, "--method")
+}
+
+/// Rejects flags the chosen method does not have, naming the method's option `option`
+/// (`--method` for minimize, `--optimizer` for train).
+pub fn check_flags_of(args: &MethodArgs, option: &str) -> anyhow::Result<()> {
     let method = args.method;
     for flag in args.given_flags() {
         if !accepted(method).contains(&flag) {
-            bail!("{flag} does not apply to --method {}", method.name());
+            bail!("{flag} does not apply to {option} {}", method.name());
         }
         let backtracking_flag =
             ["--c1", "--shrink-min", "--shrink-max", "--growth", "--max-trials"].contains(&flag);

@@ -14,14 +14,16 @@
 //! |---|---|
 //! | [`loss`] | [`softmax_cross_entropy`]: stable log-sum-exp, label smoothing, gradient (p − y)/B |
 //! | [`model`] | the [`Model`] interface on one flat buffer; [`SoftmaxRegression`], [`Mlp`] (ReLU/tanh, He/Xavier, L2), batched through faer's GEMM, allocation-free after the first batch |
-//! | [`mod@train`] | [`train()`]: seeded minibatches, any `descent` optimizer, train/test loss and accuracy per epoch, early stopping, confusion matrix |
+//! | [`mod@train`] | [`train()`]: seeded minibatches, any `descent` optimizer, train/test loss and accuracy per epoch, early stopping, confusion matrix; [`train_observed`] with an observer and a [`Progress`](train::Progress) to resume from; [`evaluate`](train::evaluate) |
+//! | [`checkpoint`] | a run saved after an epoch (θ, optimizer state, progress, the network, the standardisation), written atomically; read back to predict or to resume bit for bit |
 //! | [`data`] | [`Dataset`]: the bundled digits, gzip CSV and MNIST IDX readers (typed errors with byte offsets), stratified split, standardisation, seeded epoch orders |
 //!
-//! Not yet here (issue 7 continues): checkpoints and resume for the training loop, `descent train` and
-//! `descent predict`, and the tour's chapter on learning.
+//! Not yet here (issue 7 continues): `descent train` and `descent predict`, and the tour's
+//! chapter on learning.
 
 #![warn(missing_docs)]
 
+pub mod checkpoint;
 pub mod data;
 pub mod error;
 pub mod loss;
@@ -32,4 +34,4 @@ pub use data::Dataset;
 pub use error::{Error, Result};
 pub use loss::softmax_cross_entropy;
 pub use model::{Activation, Mlp, Model, SoftmaxRegression};
-pub use train::{EpochStats, TrainConfig, TrainReport, train};
+pub use train::{EpochStats, TrainConfig, TrainReport, train, train_observed};

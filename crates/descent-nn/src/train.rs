@@ -21,6 +21,14 @@
 //! the best epoch's parameters (copied into a buffer allocated once, before the first epoch).
 //! Without a patience all epochs run and θ is the last epoch's.
 //!
+//! **Observing and resuming**: [`train_observed`] takes a [`TrainObserver`] (called when an
+//! epoch starts, after every minibatch, after the last step and after the evaluation, where it
+//! sees a [`Snapshot`]: θ, the optimizer, the [`Progress`]) and the [`Progress`] to continue
+//! from. Everything a run carries from one epoch to the next is θ, the optimizer's state and the
+//! progress (the epoch orders depend on (seed, epoch) alone), so a run rebuilt from those three
+//! after epoch k — see [`crate::checkpoint`] — takes exactly the steps the uninterrupted run
+//! takes: same bits.
+//!
 //! **No allocation per minibatch**: the order, the gathered features and labels, the
 //! gradient, the predictions and the model's [`Workspace`] are all
 //! allocated once, before the first epoch.
@@ -45,14 +53,17 @@
 //! # Ok::<(), descent_nn::Error>(())
 //! ```
 
+use std::ops::ControlFlow;
+
 use descent::first_order::{Optimizer, Rule};
+use serde::{Deserialize, Serialize};
 
 use crate::data::{Dataset, fill_epoch_order};
 use crate::model::{Model, Scalar, Workspace};
 use crate::{Error, Result};
 
 /// How to train.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrainConfig {
     /// Passes over the training set (at least 1).
     pub epochs: usize,
@@ -66,7 +77,7 @@ pub struct TrainConfig {
 }
 
 /// What one epoch achieved, measured after its last step.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct EpochStats {
     /// The epoch, counted from 0.
     pub epoch: usize,
@@ -89,6 +100,10 @@ pub struct TrainReport {
     pub best_epoch: usize,
     /// Whether early stopping ended the run before [`TrainConfig::epochs`].
     pub stopped_early: bool,
+    /// Whether the observer stopped the run ([`TrainObserver::epoch_done`] returned
+    /// `Break`): the parameters are then the last epoch's, not the best's, so that the run can
+    /// be resumed.
+    pub interrupted: bool,
     /// Number of classes (the side of [`TrainReport::confusion`]).
     pub classes: usize,
     /// The confusion matrix on the test set of the returned parameters, row-major
@@ -104,6 +119,85 @@ impl TrainReport {
     }
 }
 
+/// Where a run stands between two epochs: the statistics of the epochs run so far and the
+/// early-stopping bookkeeping. The next epoch is `epochs.len()`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Progress<T> {
+    /// The statistics of every epoch run so far, in order.
+    pub epochs: Vec<EpochStats>,
+    /// The epoch with the lowest test loss so far (the first of equals; 0 before any epoch).
+    pub best_epoch: usize,
+    /// Its test loss (+∞ before any epoch).
+    pub best_loss: f64,
+    /// Its parameters, kept only under early stopping ([`TrainConfig::patience`]); empty
+    /// otherwise.
+    pub best_params: Vec<T>,
+}
+
+impl<T> Progress<T> {
+    /// A run that has not started.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            epochs: Vec::new(),
+            best_epoch: 0,
+            best_loss: f64::INFINITY,
+            best_params: Vec::new(),
+        }
+    }
+}
+
+impl<T> Default for Progress<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The state of a run after an epoch's evaluation, as [`TrainObserver::epoch_done`] sees it:
+/// all a checkpoint needs ([`crate::checkpoint::save`]).
+#[derive(Debug)]
+pub struct Snapshot<'a, R: Rule, T: Scalar> {
+    /// The epoch just finished.
+    pub stats: &'a EpochStats,
+    /// θ after the epoch's last step.
+    pub params: &'a [T],
+    /// The optimizer, its state included.
+    pub optimizer: &'a Optimizer<R, T>,
+    /// The progress, this epoch included.
+    pub progress: &'a Progress<T>,
+    /// The run's configuration.
+    pub config: &'a TrainConfig,
+}
+
+/// Watches a training run: progress bars, timings, checkpoints, stopping on request. Every
+/// method has an empty default.
+pub trait TrainObserver<R: Rule, T: Scalar> {
+    /// Epoch `epoch` (counted from 0) starts; it has `batches` minibatches.
+    fn epoch_started(&mut self, _epoch: usize, _batches: usize) {}
+
+    /// Minibatch `batch` (counted from 0) of epoch `epoch` has been stepped.
+    fn batch_done(&mut self, _epoch: usize, _batch: usize) {}
+
+    /// The epoch's last optimizer step is done; its evaluation passes come next.
+    fn steps_done(&mut self, _epoch: usize) {}
+
+    /// The epoch is evaluated. `Break` stops the run here ([`TrainReport::interrupted`]).
+    ///
+    /// # Errors
+    /// Whatever the observer could not do (e.g. write a checkpoint); it ends the run.
+    fn epoch_done(&mut self, _snapshot: &Snapshot<'_, R, T>) -> Result<ControlFlow<()>> {
+        Ok(ControlFlow::Continue(()))
+    }
+}
+
+/// A closure observes the end of each epoch, with its statistics.
+impl<R: Rule, T: Scalar, F: FnMut(&EpochStats)> TrainObserver<R, T> for F {
+    fn epoch_done(&mut self, snapshot: &Snapshot<'_, R, T>) -> Result<ControlFlow<()>> {
+        self(snapshot.stats);
+        Ok(ControlFlow::Continue(()))
+    }
+}
+
 /// The buffers of one pass, allocated once.
 struct Buffers<T> {
     order: Vec<usize>,
@@ -111,6 +205,19 @@ struct Buffers<T> {
     y: Vec<usize>,
     pred: Vec<usize>,
     ws: Workspace<T>,
+}
+
+impl<T: Scalar> Buffers<T> {
+    /// Buffers for minibatches of `batch` rows and orders of `rows` indices.
+    fn new<M: Model>(model: &M, batch: usize, rows: usize) -> Self {
+        Self {
+            order: vec![0; rows.max(batch)],
+            x: vec![T::zero(); batch * model.inputs()],
+            y: vec![0; batch],
+            pred: vec![0; batch],
+            ws: model.workspace::<T>(batch),
+        }
+    }
 }
 
 /// Trains `model` from `params` with `optimizer` on `train_set` for `config.epochs` epochs (or
@@ -131,55 +238,145 @@ pub fn train<M: Model, R: Rule, T: Scalar>(
     config: &TrainConfig,
     mut on_epoch: impl FnMut(&EpochStats),
 ) -> Result<TrainReport> {
+    let progress = Progress::new();
+    train_observed(model, params, optimizer, train_set, test_set, config, progress, &mut on_epoch)
+}
+
+/// [`train`] continuing from `progress` (epochs `progress.epochs.len()` to `config.epochs − 1`),
+/// with an observer.
+///
+/// To resume a run saved after epoch k, pass θ, the optimizer (rebuilt with
+/// [`Optimizer::resume`]) and the progress as they were then, and the same data sets and
+/// configuration (`config.epochs` may be larger): the run continues bit for bit as if it had
+/// never stopped. A progress whose epochs already reach `config.epochs` runs no epoch.
+///
+/// # Errors
+/// As [`train`]; also [`Error::DimensionMismatch`] when `progress` keeps best parameters of
+/// the wrong length, and whatever the observer returns.
+#[allow(clippy::too_many_arguments)] // The run's parts; a struct would only rename them.
+pub fn train_observed<M: Model, R: Rule, T: Scalar>(
+    model: &M,
+    params: &mut [T],
+    optimizer: &mut Optimizer<R, T>,
+    train_set: &Dataset,
+    test_set: &Dataset,
+    config: &TrainConfig,
+    mut progress: Progress<T>,
+    observer: &mut impl TrainObserver<R, T>,
+) -> Result<TrainReport> {
     validate(model, params, train_set, test_set, config)?;
     let n = train_set.len();
     let d = model.inputs();
     let classes = model.classes();
     let batch = config.batch.min(n.max(test_set.len()));
-    let mut buf = Buffers {
-        order: vec![0; n.max(test_set.len())],
-        x: vec![T::zero(); batch * d],
-        y: vec![0; batch],
-        pred: vec![0; batch],
-        ws: model.workspace::<T>(batch),
-    };
+    let mut buf = Buffers::new(model, batch, n.max(test_set.len()));
     let mut grads = vec![T::zero(); params.len()];
-    let mut best_params = if config.patience.is_some() { params.to_vec() } else { Vec::new() };
-    let mut confusion = vec![0usize; classes * classes];
-    let mut epochs = Vec::with_capacity(config.epochs);
-    let (mut best_epoch, mut best_loss) = (0, f64::INFINITY);
-    let mut stopped_early = false;
+    if config.patience.is_some() {
+        if progress.best_params.is_empty() {
+            progress.best_params = params.to_vec();
+        } else if progress.best_params.len() != params.len() {
+            return Err(Error::DimensionMismatch {
+                what: "best parameters of the progress",
+                expected: params.len(),
+                got: progress.best_params.len(),
+            });
+        }
+    }
+    progress.epochs.reserve(config.epochs.saturating_sub(progress.epochs.len()));
+    let (mut stopped_early, mut interrupted) = (false, false);
+    let batches = n.div_ceil(batch);
 
-    for epoch in 0..config.epochs {
+    for epoch in progress.epochs.len()..config.epochs {
+        observer.epoch_started(epoch, batches);
         let order = &mut buf.order[..n];
         fill_epoch_order(order, config.seed, epoch as u64);
-        for chunk in order.chunks(batch) {
+        for (b, chunk) in order.chunks(batch).enumerate() {
             let rows = chunk.len();
             let (x, y) = (&mut buf.x[..rows * d], &mut buf.y[..rows]);
             train_set.gather(chunk, x, y)?;
             model.loss_grad(params, x, y, &mut buf.ws, &mut grads)?;
             optimizer.step(params, &grads)?;
+            observer.batch_done(epoch, b);
         }
-        let (train_loss, train_accuracy) = evaluate(model, params, train_set, &mut buf, None)?;
-        let (test_loss, test_accuracy) = evaluate(model, params, test_set, &mut buf, None)?;
+        observer.steps_done(epoch);
+        let (train_loss, train_accuracy) = evaluate_into(model, params, train_set, &mut buf, None)?;
+        let (test_loss, test_accuracy) = evaluate_into(model, params, test_set, &mut buf, None)?;
         let stats = EpochStats { epoch, train_loss, train_accuracy, test_loss, test_accuracy };
-        on_epoch(&stats);
-        epochs.push(stats);
-        if test_loss < best_loss {
-            (best_epoch, best_loss) = (epoch, test_loss);
+        progress.epochs.push(stats);
+        let improved = test_loss < progress.best_loss;
+        if improved {
+            (progress.best_epoch, progress.best_loss) = (epoch, test_loss);
             if config.patience.is_some() {
-                best_params.copy_from_slice(params);
+                progress.best_params.copy_from_slice(params);
             }
-        } else if config.patience.is_some_and(|p| epoch - best_epoch >= p) {
+        }
+        let snapshot = Snapshot { stats: &stats, params, optimizer, progress: &progress, config };
+        if observer.epoch_done(&snapshot)?.is_break() {
+            interrupted = epoch + 1 < config.epochs;
+            break;
+        }
+        if !improved && config.patience.is_some_and(|p| epoch - progress.best_epoch >= p) {
             stopped_early = epoch + 1 < config.epochs;
             break;
         }
     }
-    if config.patience.is_some() {
-        params.copy_from_slice(&best_params);
+    if config.patience.is_some() && !interrupted {
+        params.copy_from_slice(&progress.best_params);
     }
-    evaluate(model, params, test_set, &mut buf, Some(&mut confusion))?;
-    Ok(TrainReport { epochs, best_epoch, stopped_early, classes, confusion })
+    let mut confusion = vec![0usize; classes * classes];
+    evaluate_into(model, params, test_set, &mut buf, Some(&mut confusion))?;
+    Ok(TrainReport {
+        epochs: progress.epochs,
+        best_epoch: progress.best_epoch,
+        stopped_early,
+        interrupted,
+        classes,
+        confusion,
+    })
+}
+
+/// How a model does on a data set ([`evaluate`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// Mean loss (cross-entropy plus the model's L2 term).
+    pub loss: f64,
+    /// Fraction classified correctly.
+    pub accuracy: f64,
+    /// Number of classes (the side of [`Evaluation::confusion`]).
+    pub classes: usize,
+    /// Row-major `classes × classes`: entry (true class, predicted class) counts examples.
+    pub confusion: Vec<usize>,
+}
+
+impl Evaluation {
+    /// Entry (true class `actual`, predicted class `predicted`) of the confusion matrix.
+    #[must_use]
+    pub fn confusion_at(&self, actual: usize, predicted: usize) -> usize {
+        self.confusion[actual * self.classes + predicted]
+    }
+}
+
+/// The mean loss, accuracy and confusion matrix of `params` on `data`, in chunks of `batch`
+/// rows (the chunking changes only the rounding of the mean loss).
+///
+/// # Errors
+/// [`Error::InvalidHyperparameter`] for a zero batch or an empty data set,
+/// [`Error::DimensionMismatch`] when the data set does not fit the model or `params` is not
+/// [`Model::num_params`] long.
+pub fn evaluate<M: Model, T: Scalar>(
+    model: &M,
+    params: &[T],
+    data: &Dataset,
+    batch: usize,
+) -> Result<Evaluation> {
+    let config = TrainConfig { epochs: 1, batch, seed: 0, patience: None };
+    validate(model, params, data, data, &config)?;
+    let batch = batch.min(data.len());
+    let mut buf = Buffers::new(model, batch, batch);
+    let classes = model.classes();
+    let mut confusion = vec![0usize; classes * classes];
+    let (loss, accuracy) = evaluate_into(model, params, data, &mut buf, Some(&mut confusion))?;
+    Ok(Evaluation { loss, accuracy, classes, confusion })
 }
 
 fn validate<M: Model, T>(
@@ -229,7 +426,7 @@ fn validate<M: Model, T>(
 
 /// Mean loss and accuracy of `params` on `data`, in chunks of the workspace's batch, in the
 /// data set's order; adds each (true, predicted) pair to `confusion` when given.
-fn evaluate<M: Model, T: Scalar>(
+fn evaluate_into<M: Model, T: Scalar>(
     model: &M,
     params: &[T],
     data: &Dataset,

@@ -4,6 +4,7 @@
 use rand::SeedableRng as _;
 use rand::seq::SliceRandom as _;
 use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 
 use super::Dataset;
 use crate::{Error, Result};
@@ -52,7 +53,7 @@ impl Dataset {
 /// **Constant features** (σ_j = 0, e.g. the digits' always-blank corner pixels) get σ_j = 1:
 /// they become x − μ_j, which is 0 on the training set, rather than a division by zero. This is
 /// scikit-learn's choice too.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Standardizer {
     /// μ_j, one per feature.
     pub mean: Vec<f64>,

@@ -49,13 +49,15 @@ use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 use rand::{RngExt as _, SeedableRng as _};
 use rand_distr::StandardNormal;
+use serde::{Deserialize, Serialize};
 
 use super::{Model, Scalar, Workspace};
 use crate::loss::{softmax_cross_entropy, softmax_cross_entropy_value};
 use crate::{Error, Result};
 
 /// The hidden layers' nonlinearity σ.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Activation {
     /// σ(z) = max(z, 0); σ′ = 1 where the output is positive (0 at the kink). He init.
     Relu,
@@ -72,6 +74,20 @@ pub struct Mlp {
     l2: f64,
     label_smoothing: f64,
     threads: usize,
+}
+
+/// What defines an [`Mlp`]'s function: everything but the thread count. It is what a
+/// checkpoint stores ([`Mlp::spec`], [`Mlp::from_spec`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MlpSpec {
+    /// Layer widths: inputs, hidden layers, classes.
+    pub widths: Vec<usize>,
+    /// The hidden activation.
+    pub activation: Activation,
+    /// λ of the L2 term.
+    pub l2: f64,
+    /// ε of the label smoothing.
+    pub label_smoothing: f64,
 }
 
 impl Mlp {
@@ -161,6 +177,35 @@ impl Mlp {
         }
         self.threads = threads;
         Ok(self)
+    }
+
+    /// The network's definition, for a checkpoint.
+    #[must_use]
+    pub fn spec(&self) -> MlpSpec {
+        MlpSpec {
+            widths: self.widths.clone(),
+            activation: self.activation,
+            l2: self.l2,
+            label_smoothing: self.label_smoothing,
+        }
+    }
+
+    /// The network `spec` defines (one thread), with every setting checked as by the builder.
+    ///
+    /// # Errors
+    /// [`Error::InvalidHyperparameter`] when `spec` has fewer than two widths or a setting out
+    /// of range (see [`Mlp::new`], [`Mlp::with_l2`], [`Mlp::with_label_smoothing`]).
+    pub fn from_spec(spec: &MlpSpec) -> Result<Self> {
+        let [inputs, hidden @ .., classes] = spec.widths.as_slice() else {
+            return Err(Error::InvalidHyperparameter {
+                name: "layer count",
+                value: spec.widths.len() as f64,
+                valid: "at least 2 widths (inputs and classes)",
+            });
+        };
+        Self::new(*inputs, hidden, *classes, spec.activation)?
+            .with_l2(spec.l2)?
+            .with_label_smoothing(spec.label_smoothing)
     }
 
     /// Layer widths (n_0 = inputs, hidden…, n_L = classes).

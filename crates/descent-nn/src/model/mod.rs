@@ -45,7 +45,7 @@
 pub mod mlp;
 pub mod softmax_regression;
 
-pub use mlp::{Activation, Mlp};
+pub use mlp::{Activation, Mlp, MlpSpec};
 pub use softmax_regression::SoftmaxRegression;
 
 use descent::first_order::Real;

@@ -1,0 +1,372 @@
+//! Checkpoints: a run saved after epoch k and resumed is the uninterrupted run, bit for bit;
+//! the file says what it holds; damaged files give typed errors.
+//!
+//! Setup: the bundled digits, seeded 80/20 split, standardised; an MLP 64-32-10 (ReLU); Adam
+//! under a warm-up cosine schedule (so the step count in the optimizer's state matters) with
+//! early stopping on (so the best-parameter copy in the progress matters too).
+
+use std::ops::ControlFlow;
+use std::path::Path;
+
+use descent::first_order::{Adam, Optimizer, Rule, Schedule, Sgd};
+use descent_nn::checkpoint::{self, Header, Precision, read_checkpoint, read_header, read_model};
+use descent_nn::data::Standardizer;
+use descent_nn::model::Scalar;
+use descent_nn::train::{
+    Progress, Snapshot, TrainConfig, TrainObserver, TrainReport, evaluate, train_observed,
+};
+use descent_nn::{Activation, Dataset, Error, Mlp, Model};
+
+const EPOCHS: usize = 6;
+
+fn data() -> (Dataset, Dataset, Standardizer) {
+    let (mut train_set, mut test_set) = Dataset::digits().split(0.2, 5).unwrap();
+    let s = Standardizer::fit(&train_set);
+    s.apply(&mut train_set).unwrap();
+    s.apply(&mut test_set).unwrap();
+    (train_set, test_set, s)
+}
+
+fn model() -> Mlp {
+    Mlp::new(64, &[32], 10, Activation::Relu).unwrap().with_l2(1e-4).unwrap()
+}
+
+fn rule() -> impl Rule {
+    let schedule = Schedule::WarmupCosine {
+        init_learning_rate: 0.0,
+        peak_learning_rate: 3e-3,
+        warmup_steps: 40,
+        decay_steps: 300,
+        end_learning_rate: 1e-4,
+    };
+    Adam { learning_rate: schedule, ..Adam::torch(3e-3) }.rule()
+}
+
+fn config() -> TrainConfig {
+    TrainConfig { epochs: EPOCHS, batch: 48, seed: 9, patience: Some(50) }
+}
+
+fn header(standardizer: &Standardizer) -> Header {
+    Header {
+        model: model().spec(),
+        precision: Precision::F64, // `save` writes T's precision whatever this says
+        standardizer: Some(standardizer.clone()),
+        meta: "{\"note\": \"test\"}".into(),
+    }
+}
+
+/// Saves a checkpoint after every epoch and stops after epoch `stop_after` (counted from 0).
+struct SaveAndStop<'a> {
+    dir: &'a Path,
+    header: Header,
+    stop_after: Option<usize>,
+}
+
+impl<R: Rule, T: Scalar> TrainObserver<R, T> for SaveAndStop<'_> {
+    fn epoch_done(&mut self, s: &Snapshot<'_, R, T>) -> descent_nn::Result<ControlFlow<()>> {
+        let path = self.dir.join(format!("epoch-{}.ckpt", s.stats.epoch));
+        checkpoint::save(&path, &self.header, s)?;
+        Ok(if Some(s.stats.epoch) == self.stop_after {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        })
+    }
+}
+
+struct Run<T: Scalar, R: Rule> {
+    params: Vec<T>,
+    optimizer: Optimizer<R, T>,
+    report: TrainReport,
+}
+
+fn uninterrupted<T: Scalar>(dir: &Path) -> Run<T, impl Rule> {
+    let (train_set, test_set, s) = data();
+    let m = model();
+    let mut params: Vec<T> = m.init_params(4);
+    let mut optimizer = Optimizer::new(rule(), params.len()).unwrap();
+    let mut observer = SaveAndStop { dir, header: header(&s), stop_after: None };
+    let report = train_observed(
+        &m,
+        &mut params,
+        &mut optimizer,
+        &train_set,
+        &test_set,
+        &config(),
+        Progress::new(),
+        &mut observer,
+    )
+    .unwrap();
+    assert!(!report.interrupted && report.epochs.len() == EPOCHS);
+    Run { params, optimizer, report }
+}
+
+/// Stops after epoch `k`, then resumes from that epoch's checkpoint in a fresh optimizer.
+fn stopped_and_resumed<T: Scalar>(k: usize, dir: &Path) -> Run<T, impl Rule> {
+    let (train_set, test_set, s) = data();
+    let m = model();
+    let mut params: Vec<T> = m.init_params(4);
+    let mut optimizer = Optimizer::new(rule(), params.len()).unwrap();
+    let mut observer = SaveAndStop { dir, header: header(&s), stop_after: Some(k) };
+    let first = train_observed(
+        &m,
+        &mut params,
+        &mut optimizer,
+        &train_set,
+        &test_set,
+        &config(),
+        Progress::new(),
+        &mut observer,
+    )
+    .unwrap();
+    assert!(first.interrupted, "the observer's Break is reported");
+    assert_eq!(first.epochs.len(), k + 1);
+    drop((params, optimizer));
+
+    let saved = read_checkpoint::<_, T>(&dir.join(format!("epoch-{k}.ckpt"))).unwrap();
+    assert_eq!(saved.header.meta, "{\"note\": \"test\"}");
+    assert_eq!(saved.header.precision, Precision::of::<T>());
+    assert_eq!(saved.config, config());
+    let m = Mlp::from_spec(&saved.header.model).unwrap();
+    let mut params = saved.params;
+    let mut optimizer = Optimizer::resume(rule(), saved.optimizer).unwrap();
+    let mut observer = SaveAndStop { dir, header: header(&s), stop_after: None };
+    let report = train_observed(
+        &m,
+        &mut params,
+        &mut optimizer,
+        &train_set,
+        &test_set,
+        &config(),
+        saved.progress,
+        &mut observer,
+    )
+    .unwrap();
+    Run { params, optimizer, report }
+}
+
+fn bits<T: Scalar>(v: &[T]) -> Vec<u64> {
+    v.iter().map(|x| x.as_f64().to_bits()).collect()
+}
+
+fn assert_resume_is_bit_identical<T: Scalar>() {
+    let whole_dir = tempfile::tempdir().unwrap();
+    let whole = uninterrupted::<T>(whole_dir.path());
+    for k in [0, 2, 4] {
+        let dir = tempfile::tempdir().unwrap();
+        let resumed = stopped_and_resumed::<T>(k, dir.path());
+        assert_eq!(bits(&resumed.params), bits(&whole.params), "θ after resuming at epoch {k}");
+        let (a, b) = (resumed.optimizer.state(), whole.optimizer.state());
+        assert_eq!(a.step, b.step, "steps taken, k = {k}");
+        assert_eq!(bits(&a.cells), bits(&b.cells), "optimizer state, k = {k}");
+        assert_eq!(resumed.report, whole.report, "every epoch's statistics, k = {k}");
+        // The last checkpoints of both runs are the same bytes.
+        let last = format!("epoch-{}.ckpt", EPOCHS - 1);
+        let a = std::fs::read(whole_dir.path().join(&last)).unwrap();
+        let b = std::fs::read(dir.path().join(&last)).unwrap();
+        assert!(a == b, "the final checkpoints differ (k = {k})");
+    }
+}
+
+#[test]
+fn resumed_run_is_bit_identical_f32() {
+    assert_resume_is_bit_identical::<f32>();
+}
+
+#[test]
+fn resumed_run_is_bit_identical_f64() {
+    assert_resume_is_bit_identical::<f64>();
+}
+
+/// The saved θ predicts as the run did: the epoch's test accuracy and loss, exactly.
+#[test]
+fn saved_model_predicts_as_the_run_measured() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = uninterrupted::<f32>(dir.path());
+    let (_, test_set, s) = data();
+    for epoch in [0, EPOCHS - 1] {
+        let (h, params) =
+            read_model::<f32>(&dir.path().join(format!("epoch-{epoch}.ckpt"))).unwrap();
+        assert_eq!(h, read_header(&dir.path().join(format!("epoch-{epoch}.ckpt"))).unwrap());
+        assert_eq!(h.standardizer.as_ref(), Some(&s));
+        let m = Mlp::from_spec(&h.model).unwrap();
+        let e = evaluate(&m, &params, &test_set, config().batch).unwrap();
+        let stats = whole.report.epochs[epoch];
+        assert_eq!(e.accuracy, stats.test_accuracy);
+        assert_eq!(e.loss, stats.test_loss, "same chunks, same rounding");
+        assert_eq!(e.confusion.iter().sum::<usize>(), test_set.len());
+    }
+}
+
+/// With early stopping, a finished run ends on the best epoch's θ; an interrupted run keeps
+/// its last θ (to be resumed) and says so.
+#[test]
+fn interrupted_run_keeps_its_last_parameters() {
+    let (train_set, test_set, _) = data();
+    let m = model();
+    let init: Vec<f64> = m.init_params(4);
+    let mut params = init.clone();
+    let mut optimizer = Optimizer::new(Sgd::new(0.05).rule(), params.len()).unwrap();
+    let config = TrainConfig { epochs: 3, batch: 64, seed: 1, patience: Some(1) };
+    let mut last = Vec::new();
+    let mut stop_first = |s: &Snapshot<'_, _, f64>| {
+        last = s.params.to_vec();
+        assert_eq!(s.progress.best_params.len(), s.params.len());
+    };
+    struct Once<F>(F);
+    impl<R: Rule, F: FnMut(&Snapshot<'_, R, f64>)> TrainObserver<R, f64> for Once<F> {
+        fn epoch_done(&mut self, s: &Snapshot<'_, R, f64>) -> descent_nn::Result<ControlFlow<()>> {
+            (self.0)(s);
+            Ok(ControlFlow::Break(()))
+        }
+    }
+    let report = train_observed(
+        &m,
+        &mut params,
+        &mut optimizer,
+        &train_set,
+        &test_set,
+        &config,
+        Progress::new(),
+        &mut Once(&mut stop_first),
+    )
+    .unwrap();
+    assert!(report.interrupted && !report.stopped_early);
+    assert_eq!(report.epochs.len(), 1);
+    assert_eq!(params, last);
+    assert_ne!(params, init);
+}
+
+/// A checkpoint written by the f32 run, the Adam rule.
+fn a_checkpoint(dir: &Path) -> std::path::PathBuf {
+    let (train_set, test_set, s) = data();
+    let m = model();
+    let mut params: Vec<f32> = m.init_params(0);
+    let mut optimizer = Optimizer::new(rule(), params.len()).unwrap();
+    let config = TrainConfig { epochs: 1, ..config() };
+    let mut observer = SaveAndStop { dir, header: header(&s), stop_after: None };
+    train_observed(
+        &m,
+        &mut params,
+        &mut optimizer,
+        &train_set,
+        &test_set,
+        &config,
+        Progress::new(),
+        &mut observer,
+    )
+    .unwrap();
+    dir.join("epoch-0.ckpt")
+}
+
+fn malformed_offset(e: Error) -> u64 {
+    match e {
+        Error::Malformed { offset, .. } => offset,
+        other => panic!("expected Malformed, got {other:?}"),
+    }
+}
+
+#[test]
+fn damaged_checkpoints_give_typed_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = a_checkpoint(dir.path());
+    let bytes = std::fs::read(&path).unwrap();
+    let bad = dir.path().join("bad.ckpt");
+    // Every truncation of the first 300 bytes (preamble, header, the start of θ), then every
+    // 211th: an error, never a panic.
+    let mut lengths: Vec<usize> = (0..300).collect();
+    lengths.extend((300..bytes.len()).step_by(211));
+    lengths.push(bytes.len() - 1);
+    for len in lengths {
+        std::fs::write(&bad, &bytes[..len]).unwrap();
+        let e = resume_with_rule(&bad).expect_err(&format!("truncated at {len}"));
+        assert!(matches!(e, Error::Malformed { .. }), "truncated at {len}: {e}");
+    }
+    // θ ends well after 300 bytes: cut inside it, the model alone does not read either.
+    std::fs::write(&bad, &bytes[..1000]).unwrap();
+    assert!(matches!(read_model::<f32>(&bad), Err(Error::Malformed { .. })));
+
+    // Not a checkpoint; another version; bytes after the end.
+    std::fs::write(&bad, b"hello, world, this is not it").unwrap();
+    assert_eq!(malformed_offset(read_header(&bad).unwrap_err()), 0);
+    let mut v2 = bytes.clone();
+    v2[8] = 2;
+    std::fs::write(&bad, &v2).unwrap();
+    let e = read_header(&bad).unwrap_err();
+    assert!(e.to_string().contains("version 2"), "{e}");
+    assert_eq!(malformed_offset(e), 8);
+    let mut longer = bytes.clone();
+    longer.extend_from_slice(&[0, 0, 0]);
+    std::fs::write(&bad, &longer).unwrap();
+    let e = resume_with_rule(&bad).unwrap_err();
+    assert!(e.to_string().contains("3 unexpected bytes"), "{e}");
+    assert_eq!(malformed_offset(e), bytes.len() as u64);
+
+    // Another precision, another rule.
+    let e = read_model::<f64>(&path).unwrap_err();
+    assert!(e.to_string().contains("the numbers are f32, f64 was asked for"), "{e}");
+    let e = read_checkpoint::<_, f32>(&path)
+        .map(|r: checkpoint::Resume<_, f32>| Optimizer::resume(Sgd::new(0.1).rule(), r.optimizer))
+        .unwrap_err();
+    assert!(e.to_string().contains("was saved with the optimizer rule"), "{e}");
+
+    // A missing file names itself.
+    let e = read_header(&dir.path().join("nope.ckpt")).unwrap_err();
+    assert!(matches!(&e, Error::Io { file, .. } if file.ends_with("nope.ckpt")), "{e}");
+}
+
+fn resume_with_rule(path: &Path) -> descent_nn::Result<()> {
+    read_checkpoint::<_, f32>(path).map(|r| {
+        let _ = Optimizer::resume(rule(), r.optimizer);
+    })
+}
+
+/// Saving into a directory that does not exist fails with the path and leaves nothing; saving
+/// over a checkpoint replaces it whole and leaves no temporary file.
+#[test]
+fn saving_is_atomic() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = a_checkpoint(dir.path());
+    let before = std::fs::read(&path).unwrap();
+    // Overwrite epoch 0's file with a 2-epoch run's last checkpoint.
+    let (train_set, test_set, s) = data();
+    let m = model();
+    let mut params: Vec<f32> = m.init_params(0);
+    let mut optimizer = Optimizer::new(rule(), params.len()).unwrap();
+    let config = TrainConfig { epochs: 2, ..config() };
+    let header = header(&s);
+    let mut save_over = |snap: &Snapshot<'_, _, f32>| {
+        checkpoint::save(&path, &header, snap).unwrap();
+        let missing = dir.path().join("no/such/dir/x.ckpt");
+        let e = checkpoint::save(&missing, &header, snap).unwrap_err();
+        assert!(matches!(&e, Error::Io { file, .. } if file == &missing), "{e}");
+    };
+    struct Each<F>(F);
+    impl<R: Rule, F: FnMut(&Snapshot<'_, R, f32>)> TrainObserver<R, f32> for Each<F> {
+        fn epoch_done(&mut self, s: &Snapshot<'_, R, f32>) -> descent_nn::Result<ControlFlow<()>> {
+            (self.0)(s);
+            Ok(ControlFlow::Continue(()))
+        }
+    }
+    train_observed(
+        &m,
+        &mut params,
+        &mut optimizer,
+        &train_set,
+        &test_set,
+        &config,
+        Progress::new(),
+        &mut Each(&mut save_over),
+    )
+    .unwrap();
+    let after = read_checkpoint::<_, f32>(&path).unwrap();
+    let _ = Optimizer::resume(rule(), after.optimizer); // fixes the rule type read
+    assert_eq!(after.progress.epochs.len(), 2, "the second epoch's checkpoint replaced the first");
+    assert_eq!(after.params, params);
+    assert_ne!(std::fs::read(&path).unwrap(), before);
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["epoch-0.ckpt"], "no temporary file left: {names:?}");
+}

@@ -963,7 +963,10 @@ mod tests {
     #[test]
     fn data_sets_and_models_parse() {
         assert_eq!(parse_dataset("digits"), Ok(DatasetSpec::Digits));
-        assert_eq!(parse_dataset("mnist:/data/mnist"), Ok(DatasetSpec::Mnist("/data/mnist".into())));
+        assert_eq!(
+            parse_dataset("mnist:/data/mnist"),
+            Ok(DatasetSpec::Mnist("/data/mnist".into()))
+        );
         assert!(parse_dataset("mnist:").is_err());
         assert!(parse_dataset("cifar").is_err());
         assert_eq!(DatasetSpec::Mnist("d".into()).to_string(), "mnist:d");

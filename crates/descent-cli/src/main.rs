@@ -59,8 +59,24 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) => fail(&format!("error: {error:#}")),
+        Err(error) => fail(&format!("error: {}", causes(&error))),
     }
+}
+
+/// The error and its causes joined by ": ", as `{:#}` prints them, less a cause that its
+/// effect's message already quotes (a library error that shows its source in its own text).
+fn causes(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let message = cause.to_string();
+        if !text.contains(&message) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&message);
+        }
+    }
+    text
 }
 
 /// One line on stderr, exit code 2.

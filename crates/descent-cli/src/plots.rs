@@ -287,7 +287,6 @@ pub fn loss_curves(
 ///
 /// # Errors
 /// A drawing or encoding failure.
-#[allow(dead_code)] // Until `descent train` and the tour's learning chapter call it.
 pub fn learning_curve(
     title: &str,
     epochs: &[descent_nn::EpochStats],

@@ -17,7 +17,7 @@
 
 use std::marker::PhantomData;
 use std::ops::ControlFlow;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context as _, bail};
@@ -108,7 +108,10 @@ impl Settings {
     /// When `meta` is not the JSON this command writes.
     pub fn from_header(header: &Header, file: &Path) -> anyhow::Result<Self> {
         serde_json::from_str(&header.meta).with_context(|| {
-            format!("{}: not a checkpoint of `descent train` (its settings do not parse)", file.display())
+            format!(
+                "{}: not a checkpoint of `descent train` (its settings do not parse)",
+                file.display()
+            )
         })
     }
 
@@ -121,7 +124,7 @@ impl Settings {
     }
 
     /// The optimizer's choice as `minimize` takes it.
-    fn method_args(&self) -> MethodArgs {
+    pub fn method_args(&self) -> MethodArgs {
         let mut args = MethodArgs::plain(
             self.optimizer,
             Some(self.learning_rate),
@@ -323,7 +326,13 @@ impl<T: Scalar> RuleVisitor for Trainer<'_, T> {
             &mut watch,
         )?;
         let elapsed_s = start.elapsed().as_secs_f64();
-        Ok(Outcome { report, elapsed_s, steps_s: watch.steps_s, resumed_at, optimizer_config: config })
+        Ok(Outcome {
+            report,
+            elapsed_s,
+            steps_s: watch.steps_s,
+            resumed_at,
+            optimizer_config: config,
+        })
     }
 }
 
@@ -357,10 +366,7 @@ impl<R: Rule, T: Scalar> TrainObserver<R, T> for Watch<'_> {
         }
     }
 
-    fn epoch_done(
-        &mut self,
-        snapshot: &Snapshot<'_, R, T>,
-    ) -> descent_nn::Result<ControlFlow<()>> {
+    fn epoch_done(&mut self, snapshot: &Snapshot<'_, R, T>) -> descent_nn::Result<ControlFlow<()>> {
         let seconds = self.started.elapsed().as_secs_f64();
         if let Some(path) = self.save {
             checkpoint::save(path, self.header, snapshot)?;
@@ -397,7 +403,7 @@ fn print_row(stats: &EpochStats, seconds: Option<f64>) {
         percent(stats.train_accuracy),
         number(stats.test_loss),
         percent(stats.test_accuracy),
-        seconds.map_or_else(|| "-".to_owned(), |s| format!("{s:.2}")),
+        seconds.map_or_else(|| "-".to_owned(), |s| format!("{s:.3}")),
     ];
     let cells: Vec<String> =
         cells.iter().zip(COLUMNS).map(|(c, (_, w))| format!("{c:>w$}")).collect();
@@ -549,9 +555,9 @@ fn finish(job: &Job<'_>, outcome: &Outcome) -> anyhow::Result<()> {
     let final_stats =
         if settings.patience.is_some() { &report.epochs[report.best_epoch] } else { last };
     if let Some(dir) = &job.args.plot {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
-        let title = format!("{} on {}, {}", settings.model, settings.dataset, settings.optimizer.name());
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let title =
+            format!("{} on {}, {}", settings.model, settings.dataset, settings.optimizer.name());
         for (format, extension) in [(plots::Format::Svg, "svg"), (plots::Format::Png, "png")] {
             let bytes = plots::learning_curve(&title, &report.epochs, format)?;
             plots::write(&dir.join(format!("learning-curve.{extension}")), &bytes)?;

@@ -19,8 +19,8 @@ use descent_nn::{Dataset, Mlp};
 use serde::Serialize;
 
 use crate::args::{PredictArgs, SplitName};
-use crate::output::{number, print_fields, print_json};
 use crate::methods::{self, RuleVisitor};
+use crate::output::{number, print_fields, print_json};
 use crate::train::{Settings, confusion_rows, load, percent, print_confusion};
 
 /// The `--json` object.
@@ -87,7 +87,7 @@ pub fn run(args: &PredictArgs) -> anyhow::Result<()> {
 ///
 /// The whole checkpoint is read and checked, optimizer state included (with the rule type its
 /// settings name), not only θ: a file cut short after θ is damaged, and predicting from it would
-/// hide that.
+/// hide that. Under early stopping the θ evaluated is the best epoch's, as training returned.
 fn evaluate_file<T: Scalar>(
     path: &Path,
     settings: &Settings,
@@ -114,7 +114,14 @@ impl<T: Scalar> RuleVisitor for ReadParams<'_, T> {
         _learning_rate: f64,
         _config: serde_json::Value,
     ) -> anyhow::Result<Vec<T>> {
-        Ok(checkpoint::read_checkpoint::<R, T>(self.path)?.params)
+        let saved = checkpoint::read_checkpoint::<R, T>(self.path)?;
+        // Under early stopping, training returns the best epoch's θ (the file's θ is the last
+        // epoch's, to resume from).
+        if saved.progress.best_params.is_empty() {
+            Ok(saved.params)
+        } else {
+            Ok(saved.progress.best_params)
+        }
     }
 }
 

@@ -324,3 +324,27 @@ fn mnist_files_train_and_predict() {
     assert_eq!(test["accuracy"], trained["test_accuracy"]);
     assert_eq!(test["loss"], trained["test_loss"]);
 }
+
+#[test]
+fn early_stopping_reports_and_predicts_the_best_epoch() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = path(dir.path(), "model.ckpt");
+    // A rate this high overfits within a few epochs: the test loss turns up after epoch 2.
+    let args = ["--model", "mlp:128", "--lr", "0.03", "--epochs", "20", "--patience", "2"];
+    let mut train = vec!["train"];
+    train.extend_from_slice(&args);
+    train.extend_from_slice(&["--save", &model]);
+    let v = json(&train);
+    assert_eq!(v["stopped_early"], true, "{v}");
+    let history = v["history"].as_array().unwrap();
+    let best = v["best_epoch"].as_u64().unwrap() as usize;
+    assert_eq!(history.len(), best + 3, "patience 2: two epochs past the best, then stop");
+    let best_loss = history[best]["test_loss"].as_f64().unwrap();
+    assert!(history.iter().all(|h| h["test_loss"].as_f64().unwrap() >= best_loss));
+    assert_eq!(v["test_loss"], history[best]["test_loss"]);
+    assert_eq!(v["test_accuracy"], history[best]["test_accuracy"]);
+    let p = json(&["predict", "--model", &model]);
+    assert_eq!(p["loss"], v["test_loss"]);
+    assert_eq!(p["accuracy"], v["test_accuracy"]);
+    assert_eq!(p["confusion"], v["confusion"]);
+}

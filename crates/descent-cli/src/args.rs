@@ -514,7 +514,8 @@ pub struct TrainArgs {
     /// Parameters and arithmetic in f32 (default) or f64.
     #[arg(long, value_enum)]
     pub precision: Option<PrecisionName>,
-    /// Threads of the matrix products and of the optimizer's pass (results do not depend on it).
+    /// Threads of the matrix products and of the optimizer's pass (not part of a checkpoint's
+    /// settings: `--resume` may change it).
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
     /// Early stopping: stop after this many epochs without a lower test loss and keep the best

@@ -489,14 +489,9 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         );
     }
     methods::check_flags_of(&settings.method_args(), "--optimizer")?;
-    // Fail on an unwritable output before any work.
-    for path in [&args.save, &args.plot.as_ref().map(|d| d.join("learning-curve.svg"))]
-        .into_iter()
-        .flatten()
-    {
-        if path.parent().is_none_or(|dir| dir.as_os_str().is_empty() || dir.is_dir()) {
-            drop(AtomicFile::create(path)?);
-        }
+    // Fail on an unwritable checkpoint before any work (the figure's folder is made at the end).
+    if let Some(path) = &args.save {
+        drop(AtomicFile::create(path)?);
     }
 
     let divisor = stored.as_ref().map(|(_, s)| s.pixel_divisor);
@@ -608,4 +603,67 @@ fn finish(job: &Job<'_>, outcome: &Outcome) -> anyhow::Result<()> {
     println!("\nconfusion matrix on the test set (row: true class, column: predicted)");
     print_confusion(report.classes, &report.confusion);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes MNIST-layout files of `n` 2×2 images with pixel values up to `max`.
+    fn write_mnist(dir: &Path, stem: &str, n: u8, max: u8) {
+        let mut images = vec![0, 0, 8, 3, 0, 0, 0, n, 0, 0, 0, 2, 0, 0, 0, 2];
+        let mut labels = vec![0, 0, 8, 1, 0, 0, 0, n];
+        for i in 0..n {
+            images.extend([0, max, i % 2, max / 2]);
+            labels.push(i % 2);
+        }
+        std::fs::write(dir.join(format!("{stem}-images-idx3-ubyte")), images).unwrap();
+        std::fs::write(dir.join(format!("{stem}-labels-idx1-ubyte")), labels).unwrap();
+    }
+
+    #[test]
+    fn raw_mnist_bytes_are_divided_by_255_and_the_digits_are_not() {
+        let dir = tempfile::tempdir().unwrap();
+        write_mnist(dir.path(), "train", 4, 255);
+        write_mnist(dir.path(), "t10k", 2, 255);
+        let mnist = DatasetSpec::Mnist(dir.path().to_owned());
+        let (train, test, divisor) = load(&mnist, 0, None).unwrap();
+        assert_eq!(divisor, 255.0);
+        assert_eq!(train.row(1), &[0.0, 1.0, 1.0 / 255.0, 127.0 / 255.0]);
+        assert_eq!(test.len(), 2);
+        // A stored divisor is used as it is.
+        let (train, _, divisor) = load(&mnist, 0, Some(1.0)).unwrap();
+        assert_eq!((divisor, train.row(0)[1]), (1.0, 255.0));
+        let (train, test, divisor) = load(&DatasetSpec::Digits, 0, None).unwrap();
+        assert_eq!(divisor, 1.0);
+        assert_eq!(train.len() + test.len(), 1797);
+        assert_eq!(train.features().iter().fold(0.0_f32, |m, &x| m.max(x)), 16.0);
+    }
+
+    #[test]
+    fn settings_round_trip_through_json_and_rebuild_the_optimizer_choice() {
+        use clap::Parser;
+        let cli = crate::args::Cli::parse_from([
+            "descent",
+            "train",
+            "--optimizer",
+            "rmsprop",
+            "--centered",
+            "--momentum",
+            "0.5",
+            "--schedule",
+            "step:step_size=10,gamma=0.5",
+            "--model",
+            "mlp:8,4",
+        ]);
+        let crate::args::Command::Train(args) = cli.command else { panic!("train") };
+        let settings = Settings::fresh(&args);
+        assert_eq!(settings.learning_rate, 1e-2, "RMSProp's default rate");
+        let back: Settings =
+            serde_json::from_str(&serde_json::to_string(&settings).unwrap()).unwrap();
+        assert_eq!(back, settings);
+        let method = back.method_args();
+        assert_eq!(method.given_flags(), ["--momentum", "--schedule", "--centered"]);
+        settings.check_agrees(&args).unwrap();
+    }
 }

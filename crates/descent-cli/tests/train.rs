@@ -163,6 +163,8 @@ fn a_resumed_run_is_bit_identical_to_an_uninterrupted_one() {
         "--centered",
         "--momentum",
         "0.5",
+        "--schedule",
+        "step:step_size=20,gamma=0.5",
         "--lr",
         "1e-3",
         "--l2",
@@ -239,6 +241,8 @@ fn bad_input_is_one_line_exit_code_two_and_no_file() {
     );
     rejects_train(&["--dataset", "mnist:/nope"], "/nope");
     rejects_train(&["--epochs", "0"], "epochs");
+    let unwritable = path(d, "missing/out.ckpt");
+    rejects(d, &["train", "--save", &unwritable], "cannot write");
 
     // A real checkpoint, then a truncated copy.
     let good = path(d, "good.ckpt");

@@ -156,11 +156,18 @@ impl Settings {
             "learning_rate" => "--lr".to_owned(),
             key => format!("--{}", key.replace('_', "-")),
         };
+        // Strings as the command line spells them, anything else as JSON.
+        let shown = |value: &serde_json::Value| match value {
+            serde_json::Value::String(text) => text.clone(),
+            other => other.to_string(),
+        };
         let conflict = |key: &str, value: &serde_json::Value, theirs: &serde_json::Value| {
             anyhow::anyhow!(
-                "{} {value} conflicts with the checkpoint's {theirs}: drop the flag to resume, \
-                 or start a new run",
-                flag(key)
+                "{} {} conflicts with the checkpoint's {}: drop the flag to resume, or start a \
+                 new run",
+                flag(key),
+                shown(value),
+                shown(theirs)
             )
         };
         for (key, value) in given.as_object().into_iter().flatten() {

@@ -253,8 +253,14 @@ fn bad_input_is_one_line_exit_code_two_and_no_file() {
     rejects_train(&["--resume", &truncated], "truncated.ckpt");
     rejects(d, &["predict", "--model", &truncated], "truncated.ckpt");
     rejects(d, &["predict", "--model", &path(d, "missing.ckpt")], "missing.ckpt");
-    rejects_train(&["--resume", &good, "--model", "mlp:64"], "--model \"mlp:64\" conflicts");
-    rejects_train(&["--resume", &good, "--lr", "0.5"], "--lr 0.5 conflicts");
+    rejects_train(
+        &["--resume", &good, "--model", "mlp:64"],
+        "--model mlp:64 conflicts with the checkpoint's softmax",
+    );
+    rejects_train(
+        &["--resume", &good, "--lr", "0.5"],
+        "--lr 0.5 conflicts with the checkpoint's 0.001",
+    );
     rejects_train(&["--resume", &good, "--beta1", "0.5"], "--beta1 0.5 conflicts");
     rejects_train(&["--resume", &good, "--epochs", "1"], "2 epochs done");
 }

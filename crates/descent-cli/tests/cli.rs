@@ -452,6 +452,16 @@ fn the_tour_writes_a_self_contained_report_with_every_figure() {
         assert_eq!(svg_a, svg_b, "{name}: the same run writes the same bytes");
         assert!(std::fs::read(a.join(format!("{name}.png"))).unwrap().starts_with(b"\x89PNG"));
     }
+    // Chapter 7's figures are well-formed SVG: the digit's 64 pixels and 3 × 10 bars in each
+    // of its two panels are rectangles, and the learning curve draws train and test twice.
+    for (name, element, at_least) in
+        [("learning-gradient", "rect", 64 + 2 * 30), ("learning-curve", "polyline", 4)]
+    {
+        let text = std::fs::read_to_string(a.join(format!("{name}.svg"))).unwrap();
+        let document = roxmltree::Document::parse(&text).expect("well-formed SVG");
+        let count = document.descendants().filter(|n| n.has_tag_name(element)).count();
+        assert!(count >= at_least, "{name}: {count} {element} elements");
+    }
 }
 
 #[test]

@@ -28,6 +28,7 @@ pub mod data;
 pub mod error;
 pub mod loss;
 pub mod model;
+pub mod tour;
 pub mod train;
 
 pub use data::Dataset;

@@ -8,6 +8,8 @@
 //! | [`loss_curves`] | two panels from [`Trace`]s: f(x) and ‖∇f(x)‖ (log) against iterations or evaluations |
 //! | [`surface`] | a 3-D view of the surface f(x₁, x₂), coloured by height, with marked points |
 //! | [`jiggle`] | the jiggle test: perturbations on a circle, the gradient at each, outward red, inward blue |
+//! | [`learning_curve`] | a training run: train/test loss (log) and accuracy against the epoch |
+//! | [`digit_gradient`] | one example as a grey image beside bars of p, y and p − y for each class |
 //! | [`plot_box`] | a box that holds the given paths and minima, for [`paths`] |
 //! | [`write`] | writes a figure atomically |
 //!
@@ -1379,6 +1381,199 @@ impl JigglePanelDrawn<'_> {
     }
 }
 
+/// Size of a [`digit_gradient`] figure: the digit on the left, the bar panels beside it.
+const SIZE_DIGIT: (u32, u32) = (1400, 560);
+/// Width of the digit's column in a [`digit_gradient`] figure, in pixels.
+const DIGIT_COLUMN: u32 = 340;
+/// Colours of the bars of a [`digit_gradient`] panel: p, y and p − y.
+const BAR_P: RGBColor = PALETTE[0];
+const BAR_Y: RGBColor = RGBColor(0xb0, 0xb0, 0xb0);
+const BAR_GRADIENT: RGBColor = PALETTE[3];
+
+/// A grey-scale image for [`digit_gradient`]: `side` × `side` pixels, row by row, from the top.
+pub struct DigitImage<'a> {
+    /// The caption above the image.
+    pub title: String,
+    /// Pixel values, 0 (white) to `max` (black), row-major from the top-left corner.
+    pub pixels: &'a [f64],
+    /// Pixels per side.
+    pub side: usize,
+    /// The value drawn black.
+    pub max: f64,
+}
+
+/// One panel of a [`digit_gradient`] figure: grouped bars for each class k.
+pub struct GradientBars<'a> {
+    /// The panel's title.
+    pub title: String,
+    /// p, the probabilities.
+    pub p: &'a [f64],
+    /// y, the one-hot target.
+    pub y: &'a [f64],
+    /// p − y, the gradient of the loss with respect to the logits.
+    pub gradient: &'a [f64],
+}
+
+/// The gradient of the cross-entropy with respect to the logits, for one example: the example
+/// as a grey image on the left, and beside it one panel per [`GradientBars`] with three bars
+/// for each class k (p_k in blue, y_k in grey, (p − y)_k in red) on a shared axis from −1 to
+/// 1, the classes along x.
+///
+/// Non-finite bar values are not drawn; a non-finite pixel is drawn white.
+///
+/// # Errors
+/// An image whose pixel count is not `side`², or whose `max` is not positive and finite; a
+/// panel whose three vectors differ in length; a drawing or encoding failure.
+pub fn digit_gradient(
+    title: &str,
+    image: &DigitImage<'_>,
+    panels: &[GradientBars<'_>],
+    format: Format,
+) -> anyhow::Result<Vec<u8>> {
+    ensure!(
+        image.side > 0 && image.pixels.len() == image.side * image.side,
+        "an image of side {} needs {} pixels, got {}",
+        image.side,
+        image.side * image.side,
+        image.pixels.len()
+    );
+    ensure!(
+        image.max > 0.0 && image.max.is_finite(),
+        "the image's largest value must be positive and finite, got {}",
+        image.max
+    );
+    for panel in panels {
+        ensure!(
+            panel.p.len() == panel.y.len() && panel.p.len() == panel.gradient.len(),
+            "the bars of '{}' differ in length: p {}, y {}, p − y {}",
+            panel.title,
+            panel.p.len(),
+            panel.y.len(),
+            panel.gradient.len()
+        );
+    }
+    let width = DIGIT_COLUMN
+        + (SIZE_DIGIT.0 - DIGIT_COLUMN) / 2 * u32::try_from(panels.len().max(1)).unwrap_or(1);
+    render(&DigitFigure { title, image, panels }, (width, SIZE_DIGIT.1), format)
+}
+
+struct DigitFigure<'a> {
+    title: &'a str,
+    image: &'a DigitImage<'a>,
+    panels: &'a [GradientBars<'a>],
+}
+
+impl Figure for DigitFigure<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn<DB> {
+        root.fill(&WHITE)?;
+        let body = root.titled(self.title, font(28))?;
+        let (left, right) = body.split_horizontally(DIGIT_COLUMN);
+        self.draw_image(&left)?;
+        if self.panels.is_empty() {
+            let style = font(16).pos(Pos::new(HPos::Center, VPos::Center));
+            let (w, h) = right.dim_in_pixel();
+            let centre = (i32::try_from(w / 2).unwrap_or(0), i32::try_from(h / 2).unwrap_or(0));
+            return right.draw(&Text::new("no bars to show", centre, style));
+        }
+        for (k, (panel, area)) in
+            self.panels.iter().zip(right.split_evenly((1, self.panels.len()))).enumerate()
+        {
+            // The legend once, on the last panel: after training its lower half is empty.
+            draw_bars(panel, &area, k + 1 == self.panels.len())?;
+        }
+        Ok(())
+    }
+}
+
+impl DigitFigure<'_> {
+    fn draw_image<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Drawn<DB> {
+        let side = self.image.side as f64;
+        // A square picture, centred in the column below its caption.
+        let (w, h) = area.dim_in_pixel();
+        let caption = 32;
+        let square = w.min(h.saturating_sub(caption)).saturating_sub(48);
+        let (dx, dy) = ((w - square) / 2, (h.saturating_sub(caption + square)) / 2);
+        let area = area.margin(dy, dy, dx, dx);
+        let mut chart = ChartBuilder::on(&area)
+            .caption(&self.image.title, font(20))
+            .build_cartesian_2d(0.0..side, 0.0..side)?;
+        let max = self.image.max;
+        chart.draw_series(self.image.pixels.iter().enumerate().map(|(i, &v)| {
+            let (row, col) = ((i / self.image.side) as f64, (i % self.image.side) as f64);
+            let ink = if v.is_finite() { (v / max).clamp(0.0, 1.0) } else { 0.0 };
+            let level = (255.0 * (1.0 - ink)).round() as u8;
+            // Row 0 at the top.
+            Rectangle::new(
+                [(col, side - row), (col + 1.0, side - row - 1.0)],
+                RGBColor(level, level, level).filled(),
+            )
+        }))?;
+        let frame = [(0.0, 0.0), (side, 0.0), (side, side), (0.0, side), (0.0, 0.0)];
+        chart.draw_series(std::iter::once(PathElement::new(frame, BLACK.stroke_width(1))))?;
+        Ok(())
+    }
+}
+
+/// One panel of bars: three per class, p, y and p − y, side by side.
+fn draw_bars<DB: DrawingBackend>(
+    panel: &GradientBars<'_>,
+    area: &DrawingArea<DB, Shift>,
+    legend: bool,
+) -> Drawn<DB> {
+    let classes = panel.p.len();
+    let x = Axis::linear((-0.5, classes as f64 - 0.5));
+    let mut chart = ChartBuilder::on(area)
+        .caption(&panel.title, font(20))
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(56)
+        .build_cartesian_2d(x, Axis::linear((-1.05, 1.05)))?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .max_light_lines(0)
+        .bold_line_style(MESH)
+        .x_labels(classes.min(10))
+        .y_labels(11)
+        .x_desc("class k")
+        .label_style(font(15))
+        .axis_desc_style(font(16))
+        .draw()?;
+    let bars = [
+        ("p: the model's probabilities", panel.p, BAR_P, -0.28),
+        ("y: the one-hot label", panel.y, BAR_Y, 0.0),
+        ("p − y: ∂L/∂z", panel.gradient, BAR_GRADIENT, 0.28),
+    ];
+    for (label, values, color, offset) in bars {
+        let series = chart.draw_series(
+            values.iter().enumerate().filter(|(_, v)| v.is_finite()).map(|(k, &v)| {
+                let centre = k as f64 + offset;
+                Rectangle::new(
+                    [(centre - 0.13, 0.0), (centre + 0.13, v.clamp(-1.05, 1.05))],
+                    color.filled(),
+                )
+            }),
+        )?;
+        if legend {
+            series.label(label).legend(move |(x, y)| {
+                Rectangle::new([(x, y - 5), (x + 18, y + 5)], color.filled())
+            });
+        }
+    }
+    let zero = [(-0.5, 0.0), (classes as f64 - 0.5, 0.0)];
+    chart.draw_series(std::iter::once(PathElement::new(zero, BLACK.stroke_width(1))))?;
+    if legend {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(font(15))
+            .draw()?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -1573,6 +1768,53 @@ mod tests {
         let mut zero = epochs.clone();
         zero[0].train_loss = 0.0;
         learning_curve("zero", &zero, Format::Svg).unwrap();
+    }
+
+    /// A made-up digit and two panels of bars for [`digit_gradient`].
+    fn digit_figure(format: Format) -> Vec<u8> {
+        let pixels: Vec<f64> = (0..64).map(|i| f64::from(i % 17)).collect();
+        let image = DigitImage { title: "a digit".into(), pixels: &pixels, side: 8, max: 16.0 };
+        let p = [0.05, 0.05, 0.1, 0.1, 0.1, 0.1, 0.1, 0.2, 0.1, 0.1];
+        let y = [0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+        let g: Vec<f64> = p.iter().zip(&y).map(|(p, y)| p - y).collect();
+        let panels = [
+            GradientBars { title: "before".into(), p: &p, y: &y, gradient: &g },
+            GradientBars { title: "after".into(), p: &y, y: &y, gradient: &[0.0; 10] },
+        ];
+        digit_gradient("p − y", &image, &panels, format).unwrap()
+    }
+
+    #[test]
+    fn the_digit_figure_draws_the_image_and_three_bars_per_class() {
+        let svg = digit_figure(Format::Svg);
+        assert!(svg == digit_figure(Format::Svg), "the same inputs give the same bytes");
+        let text = String::from_utf8(svg).unwrap();
+        let document = roxmltree::Document::parse(&text).expect("well-formed SVG");
+        let filled = |color: RGBColor| {
+            document
+                .descendants()
+                .filter(|n| n.has_tag_name("rect") && n.attribute("fill") == Some(&hex(color)))
+                .count()
+        };
+        // Two panels of ten classes, plus the legend's swatch for each colour.
+        assert_eq!(filled(BAR_P), 2 * 10 + 1);
+        assert_eq!(filled(BAR_Y), 2 * 10 + 1);
+        assert_eq!(filled(BAR_GRADIENT), 2 * 10 + 1);
+        // The 8 × 8 image: pixel value 16 is black, 0 white, 8 mid-grey (round(255/2) = 128).
+        assert_eq!(filled(RGBColor(0, 0, 0)), (0..64).filter(|i| i % 17 == 16).count());
+        assert_eq!(filled(RGBColor(128, 128, 128)), (0..64).filter(|i| i % 17 == 8).count());
+        assert!(text.contains("class k") && text.contains("p − y: ∂L/∂z"));
+        let png = digit_figure(Format::Png);
+        let reader = png::Decoder::new(std::io::Cursor::new(&png)).read_info().unwrap();
+        assert_eq!((reader.info().width, reader.info().height), SIZE_DIGIT);
+        // Bad shapes are errors, not panics.
+        let image = DigitImage { title: String::new(), pixels: &[1.0; 10], side: 8, max: 16.0 };
+        assert!(digit_gradient("t", &image, &[], Format::Svg).is_err());
+        let pixels = [0.0; 4];
+        let image = DigitImage { title: String::new(), pixels: &pixels, side: 2, max: 16.0 };
+        let short = [GradientBars { title: "x".into(), p: &[0.5, 0.5], y: &[1.0], gradient: &[] }];
+        assert!(digit_gradient("t", &image, &short, Format::Svg).is_err());
+        assert!(digit_gradient("t", &image, &[], Format::Svg).is_ok());
     }
 
     #[test]

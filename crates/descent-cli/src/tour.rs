@@ -1,6 +1,7 @@
 //! `descent tour`: the story of gradient descent, told with numbers measured as it is told.
 //!
-//! Each chapter's experiment lives in `descent::tour` (where it is tested); this module only
+//! Each chapter's experiment lives in `descent::tour` (`descent_nn::tour` for chapter 7, on
+//! learning) where it is tested; this module only
 //! narrates, draws the figures, and writes the report (`descent-report/index.html`, with every
 //! figure also as its own SVG and PNG).
 
@@ -9,6 +10,7 @@ use descent::tour::{
     self, AdagradChapter, BowlChapter, EscapeChapter, EscapeRun, JiggleCase, MomentumChapter,
     RampChapter, RavineRun, RimmedChip, StepCostChapter, StepTiming, ValleyChapter,
 };
+use descent_nn::tour::{LearningChapter, LearningSettings, LogitGradient};
 use serde::Serialize;
 
 use crate::args::TourArgs;
@@ -47,6 +49,7 @@ struct TourJson {
     adagrad: AdagradJson,
     newton: NewtonJson,
     saddles: SaddlesJson,
+    learning: LearningJson,
 }
 
 #[derive(Serialize)]
@@ -230,6 +233,7 @@ pub fn run(args: &TourArgs) -> anyhow::Result<()> {
     let valley = tour::rosenbrock_valley(LBFGS_MEMORY, VALLEY_GTOL, VALLEY_MAX_ITER)?;
     let jiggles = tour::jiggle_cases(&descent::landscape::Jiggle::default())?;
     let escape = tour::saddle_escape(&tour::EscapeSettings::default())?;
+    let learning = descent_nn::tour::learning(&LearningSettings::default())?;
     if args.json {
         return print_json(&TourJson {
             ramp: RampJson {
@@ -261,6 +265,7 @@ pub fn run(args: &TourArgs) -> anyhow::Result<()> {
             },
             newton: newton_json(&bowl, &cost, &valley),
             saddles: saddles_json(&jiggles, &escape)?,
+            learning: learning_json(&learning),
         });
     }
     let sections = vec![
@@ -270,6 +275,7 @@ pub fn run(args: &TourArgs) -> anyhow::Result<()> {
         chapter_adagrad(&adagrad)?,
         chapter_newton(&bowl, &cost, &valley)?,
         chapter_saddles(&jiggles, &escape)?,
+        chapter_learning(&learning)?,
     ];
     report::write(TITLE, &sections, &args.out)?;
     report::print(TITLE, &sections, &args.out);
@@ -1344,4 +1350,233 @@ fn escape_blocks(c: &EscapeChapter) -> anyhow::Result<Vec<Block>> {
         )),
         Block::Figure(paths_figure),
     ])
+}
+
+#[derive(Serialize)]
+struct EpochJson {
+    /// Counted from 1, as the table and the figure count them.
+    epoch: usize,
+    train_loss: f64,
+    train_accuracy: f64,
+    test_loss: f64,
+    test_accuracy: f64,
+}
+
+#[derive(Serialize)]
+struct DigitGradientJson {
+    predicted: usize,
+    loss: f64,
+    logits: Vec<f64>,
+    p: Vec<f64>,
+    p_minus_y: Vec<f64>,
+    gradient_norm: f64,
+    finite_difference_error: f64,
+    backprop_error: f64,
+}
+
+impl DigitGradientJson {
+    fn new(g: &LogitGradient) -> Self {
+        Self {
+            predicted: g.predicted(),
+            loss: g.loss,
+            logits: g.logits.clone(),
+            p: g.probabilities.clone(),
+            p_minus_y: g.gradient.clone(),
+            gradient_norm: g.gradient_norm(),
+            finite_difference_error: g.finite_difference_error,
+            backprop_error: g.backprop_error,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct LearningJson {
+    /// The digit's index in the test part of the split.
+    digit_index: usize,
+    digit_label: usize,
+    widths: Vec<usize>,
+    learning_rate: f64,
+    batch: usize,
+    /// After the run (the bars of the chapter's right panel).
+    p: Vec<f64>,
+    p_minus_y: Vec<f64>,
+    /// The larger of the two checks (before and after).
+    finite_difference_error: f64,
+    gradient_norm_before: f64,
+    gradient_norm_after: f64,
+    before: DigitGradientJson,
+    after: DigitGradientJson,
+    epochs: Vec<EpochJson>,
+    final_test_accuracy: f64,
+}
+
+fn learning_json(c: &LearningChapter) -> LearningJson {
+    LearningJson {
+        digit_index: c.settings.digit,
+        digit_label: c.before.label,
+        widths: c.run.model.widths().to_vec(),
+        learning_rate: c.settings.learning_rate,
+        batch: c.settings.train.batch,
+        p: c.after.probabilities.clone(),
+        p_minus_y: c.after.gradient.clone(),
+        finite_difference_error: c
+            .before
+            .finite_difference_error
+            .max(c.after.finite_difference_error),
+        gradient_norm_before: c.before.gradient_norm(),
+        gradient_norm_after: c.after.gradient_norm(),
+        before: DigitGradientJson::new(&c.before),
+        after: DigitGradientJson::new(&c.after),
+        epochs: c
+            .run
+            .report
+            .epochs
+            .iter()
+            .map(|e| EpochJson {
+                epoch: e.epoch + 1,
+                train_loss: e.train_loss,
+                train_accuracy: e.train_accuracy,
+                test_loss: e.test_loss,
+                test_accuracy: e.test_accuracy,
+            })
+            .collect(),
+        final_test_accuracy: c.run.final_stats().test_accuracy,
+    }
+}
+
+/// A probability vector's entries as percentages, one decimal.
+fn percents(values: &[f64]) -> String {
+    let parts: Vec<String> = values.iter().map(|v| format!("{:.1}", 100.0 * v)).collect();
+    format!("({}) %", parts.join(", "))
+}
+
+fn chapter_learning(c: &LearningChapter) -> anyhow::Result<Section> {
+    let (before, after) = (&c.before, &c.after);
+    let y = before.label;
+    let epochs = &c.run.report.epochs;
+    let last = c.run.final_stats();
+    let widths: Vec<String> = c.run.model.widths().iter().map(ToString::to_string).collect();
+    let image = plots::DigitImage {
+        title: format!("test digit {}: a {y}", c.settings.digit),
+        pixels: &c.pixels,
+        side: 8,
+        max: 16.0,
+    };
+    let panels = [
+        plots::GradientBars {
+            title: format!("at initialisation: ‖p − y‖ = {:.3}", before.gradient_norm()),
+            p: &before.probabilities,
+            y: &before.target,
+            gradient: &before.gradient,
+        },
+        plots::GradientBars {
+            title: format!("after {} epochs: ‖p − y‖ = {:.3}", epochs.len(), after.gradient_norm()),
+            p: &after.probabilities,
+            y: &after.target,
+            gradient: &after.gradient,
+        },
+    ];
+    let caption = "The gradient of −log p_y with respect to the logits is p − y: one digit, \
+                   before and after training";
+    let bars = Figure::new("learning-gradient", caption, |format| {
+        plots::digit_gradient(caption, &image, &panels, format)
+    })?;
+    let curve_caption = format!(
+        "The {}-{}-{} MLP on the digits: loss and accuracy per epoch",
+        widths[0],
+        widths[1..widths.len() - 1].join("-"),
+        widths[widths.len() - 1]
+    );
+    let curve = Figure::new("learning-curve", &curve_caption, |format| {
+        plots::learning_curve(&curve_caption, epochs, format)
+    })?;
+    let header = ["epoch", "train loss", "train accuracy", "test loss", "test accuracy"];
+    let rows = epochs
+        .iter()
+        .map(|e| {
+            vec![
+                (e.epoch + 1).to_string(),
+                format!("{:.4}", e.train_loss),
+                percent(e.train_accuracy),
+                format!("{:.4}", e.test_loss),
+                percent(e.test_accuracy),
+            ]
+        })
+        .collect();
+    let p_y = |g: &LogitGradient| g.probabilities[g.label];
+    Ok(Section {
+        title: "Chapter 7. Learning to read digits".into(),
+        blocks: vec![
+            Block::Text(format!(
+                "Everything so far minimised a formula. Learning minimises an average over \
+                 examples: here the {} handwritten digits of 8×8 pixels bundled with descent, \
+                 {} for training and {} held out for testing (a seeded stratified split). A \
+                 network with layers of widths {} (ReLU) turns a digit x into ten logits z, one \
+                 per class; the softmax p_k = exp(z_k)/Σ_j exp(z_j) turns them into \
+                 probabilities, and the loss is L = −log p_y, the surprise at the true class y. \
+                 Its gradient with respect to the logits is the simplest in machine learning: \
+                 ∂L/∂z = p − y, with y the one-hot label. Each logit is pushed down by the \
+                 probability it claimed, and the true class's is pulled up by what it missed, \
+                 1 − p_y; the entries sum to zero.",
+                c.run.train_set.len() + c.run.test_set.len(),
+                c.run.train_set.len(),
+                c.run.test_set.len(),
+                widths.join("-"),
+            )),
+            Block::Subheading("One digit's gradient".into()),
+            Block::Text(format!(
+                "Take test digit {}, a {y}. At the network's seeded initialisation (He normal \
+                 weights, zero biases) it assigns p = {}: the true class gets {:.1} %, and the \
+                 network's guess is a {}. So p − y has nine small positive entries and one \
+                 negative, p_y − 1 = {:.3}, at class {y}; ‖p − y‖ = {:.3}, loss {:.3}. Central \
+                 differences of L in each logit (h = {}) agree with p − y to {:.1e}, and the \
+                 back-propagated gradient of the output layer's bias, which equals ∂L/∂z \
+                 exactly, to {:.1e}.",
+                c.settings.digit,
+                percents(&before.probabilities),
+                100.0 * p_y(before),
+                before.predicted(),
+                before.gradient[y],
+                before.gradient_norm(),
+                before.loss,
+                number(descent_nn::tour::FD_STEP),
+                before.finite_difference_error,
+                before.backprop_error,
+            )),
+            Block::Text(format!(
+                "Averaged over a minibatch and pushed back through the layers, these ten numbers \
+                 per example are the whole training signal. After {} epochs of Adam \
+                 (learning rate {}, minibatches of {}) the same digit, never seen in training, \
+                 gets p_y = {:.1} % and is read as a {}: ‖p − y‖ has shrunk from {:.3} to {:.3} \
+                 ({:.0}× smaller) and the loss from {:.3} to {:.3}. The gradient vanishes as \
+                 the prediction becomes right, which is why a well-classified example stops \
+                 teaching.",
+                epochs.len(),
+                number(c.settings.learning_rate),
+                c.settings.train.batch,
+                100.0 * p_y(after),
+                after.predicted(),
+                before.gradient_norm(),
+                after.gradient_norm(),
+                before.gradient_norm() / after.gradient_norm(),
+                before.loss,
+                after.loss,
+            )),
+            Block::Figure(bars),
+            Block::Subheading("The training run".into()),
+            Block::Text(format!(
+                "Each epoch visits the {} training digits once in a seeded order, in \
+                 minibatches of {}; after each, the loss and accuracy are measured on both sets \
+                 with the epoch's final parameters. The test accuracy climbs from {} after the \
+                 first epoch to {} after the last, with test loss {:.4}.",
+                c.run.train_set.len(),
+                c.settings.train.batch,
+                percent(epochs[0].test_accuracy),
+                percent(last.test_accuracy),
+                last.test_loss,
+            )),
+            Block::Table(header.iter().map(|h| (*h).to_owned()).collect(), rows),
+            Block::Figure(curve),
+        ],
+    })
 }

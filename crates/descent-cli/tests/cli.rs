@@ -416,6 +416,7 @@ fn the_tour_writes_a_self_contained_report_with_every_figure() {
         "Chapter 4. Adagrad",
         "Chapter 5. Newton and quasi-Newton",
         "Chapter 6. Saddles: the Pringle chip",
+        "Chapter 7. Learning to read digits",
     ] {
         assert!(html.contains(chapter), "{chapter}");
     }
@@ -433,6 +434,8 @@ fn the_tour_writes_a_self_contained_report_with_every_figure() {
         "saddles-jiggle",
         "saddles-escape-distance",
         "saddles-escape-paths",
+        "learning-gradient",
+        "learning-curve",
     ];
     // Measured times, different in every run: present and drawn, not byte-identical.
     let timed = ["newton-step-cost"];
@@ -448,6 +451,16 @@ fn the_tour_writes_a_self_contained_report_with_every_figure() {
         let svg_b = std::fs::read(b.join(format!("{name}.svg"))).unwrap();
         assert_eq!(svg_a, svg_b, "{name}: the same run writes the same bytes");
         assert!(std::fs::read(a.join(format!("{name}.png"))).unwrap().starts_with(b"\x89PNG"));
+    }
+    // Chapter 7's figures are well-formed SVG: the digit's 64 pixels and 3 × 10 bars in each
+    // of its two panels are rectangles, and the learning curve draws train and test twice.
+    for (name, element, at_least) in
+        [("learning-gradient", "rect", 64 + 2 * 30), ("learning-curve", "polyline", 4)]
+    {
+        let text = std::fs::read_to_string(a.join(format!("{name}.svg"))).unwrap();
+        let document = roxmltree::Document::parse(&text).expect("well-formed SVG");
+        let count = document.descendants().filter(|n| n.has_tag_name(element)).count();
+        assert!(count >= at_least, "{name}: {count} {element} elements");
     }
 }
 
@@ -522,6 +535,59 @@ fn the_tour_tells_its_chapters() {
     let median = |name: &str| escape[name].as_f64().unwrap();
     assert!(median("momentum_median") < median("gd_median"));
     assert_eq!(escape["gd_exits"].as_array().unwrap().len(), 20);
+    learning_claims(&v["learning"]);
+    assert!(text.contains("Chapter 7. Learning to read digits") && text.contains("p − y"));
+}
+
+/// Chapter 7's claims, from its JSON object.
+fn learning_claims(learning: &Value) {
+    let object = learning.as_object().unwrap();
+    for field in [
+        "digit_index",
+        "digit_label",
+        "p",
+        "p_minus_y",
+        "finite_difference_error",
+        "gradient_norm_before",
+        "gradient_norm_after",
+        "before",
+        "after",
+        "epochs",
+        "final_test_accuracy",
+    ] {
+        assert!(object.contains_key(field), "learning.{field} missing: {learning}");
+    }
+    let floats = |v: &Value| -> Vec<f64> {
+        v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
+    };
+    let label = learning["digit_label"].as_u64().unwrap() as usize;
+    for stage in ["before", "after"] {
+        let (p, g) = (floats(&learning[stage]["p"]), floats(&learning[stage]["p_minus_y"]));
+        assert_eq!((p.len(), g.len()), (10, 10));
+        // p − y sums to 0, and only the true class's entry is negative.
+        assert!(g.iter().sum::<f64>().abs() <= 1e-12, "{stage}: {g:?}");
+        for k in 0..10 {
+            let y = if k == label { 1.0 } else { 0.0 };
+            assert!((g[k] - (p[k] - y)).abs() <= 1e-15, "{stage} class {k}");
+            assert_eq!(g[k] < 0.0, k == label, "{stage} class {k}: {g:?}");
+        }
+        assert!(learning[stage]["finite_difference_error"].as_f64().unwrap() <= 1e-7);
+    }
+    assert_eq!(learning["p_minus_y"], learning["after"]["p_minus_y"]);
+    assert!(learning["finite_difference_error"].as_f64().unwrap() <= 1e-7);
+    let norm = |name: &str| learning[name].as_f64().unwrap();
+    assert!(norm("gradient_norm_after") < norm("gradient_norm_before"), "{learning}");
+    let epochs = learning["epochs"].as_array().unwrap();
+    assert_eq!(epochs.len(), 12);
+    for (k, e) in epochs.iter().enumerate() {
+        assert_eq!(e["epoch"], k + 1);
+        for field in ["train_loss", "train_accuracy", "test_loss", "test_accuracy"] {
+            assert!(e[field].as_f64().unwrap().is_finite(), "epoch {k}: {field}");
+        }
+    }
+    let accuracy = learning["final_test_accuracy"].as_f64().unwrap();
+    assert!(accuracy >= 0.95, "{accuracy}");
+    assert_eq!(epochs[11]["test_accuracy"].as_f64(), Some(accuracy));
 }
 
 #[test]

@@ -17,9 +17,9 @@
 //! | [`mod@train`] | [`train()`]: seeded minibatches, any `descent` optimizer, train/test loss and accuracy per epoch, early stopping, confusion matrix; [`train_observed`] with an observer and a [`Progress`](train::Progress) to resume from; [`evaluate`](train::evaluate) |
 //! | [`checkpoint`] | a run saved after an epoch (θ, optimizer state, progress, the network, the standardisation), written atomically; read back to predict or to resume bit for bit |
 //! | [`data`] | [`Dataset`]: the bundled digits, gzip CSV and MNIST IDX readers (typed errors with byte offsets), stratified split, standardisation, seeded epoch orders |
+//! | [`tour`] | the computations behind the tour's chapter on learning: p − y on one digit before and after a short training run |
 //!
-//! Not yet here (issue 7 continues): `descent train` and `descent predict`, and the tour's
-//! chapter on learning.
+//! The `descent` command line trains and predicts with these (`descent train`, `descent predict`).
 
 #![warn(missing_docs)]
 
@@ -28,6 +28,7 @@ pub mod data;
 pub mod error;
 pub mod loss;
 pub mod model;
+pub mod tour;
 pub mod train;
 
 pub use data::Dataset;

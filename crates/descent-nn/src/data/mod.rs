@@ -316,6 +316,25 @@ impl Dataset {
         Ok(Self { features, labels, classes: self.classes, shape: self.shape.clone() })
     }
 
+    /// Multiplies every feature by `factor`: `1/255` puts MNIST's 8-bit pixels in [0, 1], the
+    /// scaling its usual recipes (and PyTorch's `ToTensor`) train on. (Per-feature
+    /// standardisation hurts there: the border pixels, almost always 0, get a tiny σ and their
+    /// rare ink becomes a huge input; see `bench/peers/README.md`.)
+    ///
+    /// # Errors
+    /// [`Error::InvalidHyperparameter`] unless `factor` is finite and positive.
+    pub fn scale(&mut self, factor: f32) -> Result<()> {
+        if !(factor > 0.0 && factor.is_finite()) {
+            return Err(Error::InvalidHyperparameter {
+                name: "feature scale",
+                value: f64::from(factor),
+                valid: "finite and > 0",
+            });
+        }
+        self.features_mut().iter_mut().for_each(|x| *x *= factor);
+        Ok(())
+    }
+
     /// Mutable access to the features, for transformations such as [`Standardizer::apply`].
     pub(crate) fn features_mut(&mut self) -> &mut [f32] {
         &mut self.features

@@ -1,8 +1,8 @@
 //! `descent predict`: a model trained by `descent train --save`, evaluated on a data set.
 //!
 //! The checkpoint says everything needed to see the data as training saw it: the network, the
-//! precision, the standardisation fitted on the training set, and (in its settings) the pixel
-//! scaling and the digits' split seed, so `--split test` is exactly the test set of the run and
+//! precision, the standardisation fitted on the training set (if any), and (in its settings) the
+//! pixel scaling and the digits' split seed, so `--split test` is exactly the test set of the run and
 //! the accuracy and confusion matrix are those `train` reported. The evaluation runs in chunks of
 //! the run's minibatch size, as training's evaluation does, so even the mean loss has the same
 //! bits.
@@ -44,8 +44,7 @@ pub fn run(args: &PredictArgs) -> anyhow::Result<()> {
         Some(dataset) => dataset.clone(),
         None => settings.dataset_spec()?,
     };
-    let (train_set, test_set, _) =
-        load(&dataset, settings.split_seed, Some(settings.pixel_divisor))?;
+    let (train_set, test_set, _) = load(&dataset, settings.split_seed, Some(settings.pixel_scale))?;
     let mut data = match args.split {
         SplitName::Test => test_set,
         SplitName::Train => train_set,

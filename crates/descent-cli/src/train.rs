@@ -503,6 +503,11 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         );
     }
     methods::check_flags_of(&settings.method_args(), "--optimizer")?;
+    for (flag, value) in [("--epochs", args.epochs), ("--batch", args.batch)] {
+        if value == Some(0) {
+            bail!("{flag} must be at least 1");
+        }
+    }
     // Fail on an unwritable checkpoint before any work (the figure's folder is made at the end).
     if let Some(path) = &args.save {
         drop(AtomicFile::create(path)?);

@@ -240,7 +240,8 @@ fn bad_input_is_one_line_exit_code_two_and_no_file() {
         "--momentum does not apply to --optimizer adam",
     );
     rejects_train(&["--dataset", "mnist:/nope"], "/nope");
-    rejects_train(&["--epochs", "0"], "epochs");
+    rejects_train(&["--epochs", "0"], "--epochs must be at least 1");
+    rejects(d, &["train", "--batch", "0"], "--batch must be at least 1");
     let unwritable = path(d, "missing/out.ckpt");
     rejects(d, &["train", "--save", &unwritable], "cannot write");
 

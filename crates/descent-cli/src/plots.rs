@@ -11,7 +11,7 @@
 //! | [`learning_curve`] | a training run: train/test loss (log) and accuracy against the epoch |
 //! | [`digit_gradient`] | one example as a grey image beside bars of p, y and p − y for each class |
 //! | [`plot_box`] | a box that holds the given paths and minima, for [`paths`] |
-//! | [`write`] | writes a figure atomically |
+//! | [`write()`] | writes a figure atomically |
 //!
 //! Every figure has one look: white background, a title, axis labels, a legend, and method `k`
 //! drawn in colour `PALETTE[k % 9]` (the Tableau-10 colours without its grey, which would

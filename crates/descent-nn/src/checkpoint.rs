@@ -28,8 +28,8 @@
 //! ```
 //!
 //! # File format
-//! The 8 bytes `DNNCKPT\0`, a format version (u32, little-endian; this is version 1), then four
-//! sections in [postcard](https://postcard.jamesmunns.com/wire-format)'s serde encoding:
+//! The 8 bytes `DNNCKPT\0`, a format version (u32, little-endian; this is version 1), the length
+//! of the rest of the file (u64) and its CRC-32 (u32, IEEE), then four sections in [postcard](https://postcard.jamesmunns.com/wire-format)'s serde encoding:
 //!
 //! | section | contents |
 //! |---|---|
@@ -46,8 +46,10 @@
 //!
 //! Files are written atomically (a temporary file in the same directory, flushed to disk, then
 //! renamed over the target): a reader finds the old checkpoint or the new one, never half of
-//! one. Malformed files give [`Error::Malformed`] with the byte offset of the section (or
-//! field) at fault; lengths read from a file never allocate more than the file can hold.
+//! one. The length and the checksum catch a file cut short or damaged anywhere (also by a reader
+//! that needs only the first sections); malformed files give [`Error::Malformed`] with the byte
+//! offset of the section at fault; lengths read from a file never allocate more than the file
+//! can hold.
 
 use std::any::type_name;
 use std::io::Write as _;
@@ -65,8 +67,8 @@ use crate::{Error, Result};
 
 const MAGIC: &[u8; 8] = b"DNNCKPT\0";
 const VERSION: u32 = 1;
-/// Bytes before the first section.
-const PREAMBLE: usize = MAGIC.len() + 4;
+/// Bytes before the first section: magic, version, length, checksum.
+const PREAMBLE: usize = MAGIC.len() + 4 + 8 + 4;
 
 /// The floating-point type of a checkpoint's numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -167,14 +169,19 @@ pub fn save<R: Rule, T: Scalar>(
     let mut bytes = Vec::with_capacity(PREAMBLE + 12 * snapshot.params.len());
     bytes.extend_from_slice(MAGIC);
     bytes.extend_from_slice(&VERSION.to_le_bytes());
+    bytes.resize(PREAMBLE, 0); // length and checksum, filled in below
     let encoded = append(bytes, &header)
         .and_then(|b| append(b, snapshot.params))
         .and_then(|b| append(b, &training))
         .and_then(|b| append(b, snapshot.optimizer.state()));
-    let bytes = encoded.map_err(|e| Error::Io {
+    let mut bytes = encoded.map_err(|e| Error::Io {
         file: path.to_owned(),
         source: std::io::Error::other(format!("encoding the checkpoint: {e}")),
     })?;
+    let length = (bytes.len() - PREAMBLE) as u64;
+    let checksum = crc32fast::hash(&bytes[PREAMBLE..]);
+    bytes[MAGIC.len() + 4..MAGIC.len() + 12].copy_from_slice(&length.to_le_bytes());
+    bytes[MAGIC.len() + 12..PREAMBLE].copy_from_slice(&checksum.to_le_bytes());
     write_atomically(path, &bytes)
 }
 
@@ -276,6 +283,13 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .tempfile_in(dir)
         .map_err(io)?;
     file.write_all(bytes).map_err(io)?;
+    // A temporary file is created readable by its owner alone; a checkpoint is an ordinary
+    // output file (as the CLI's other outputs).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        file.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(io)?;
+    }
     file.as_file().sync_all().map_err(io)?;
     file.persist(path).map_err(|e| io(e.error))?;
     Ok(())
@@ -289,19 +303,45 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    /// Checks the magic bytes and the version.
+    /// Checks the magic bytes, the version, the length and the checksum.
     fn new(path: &'a Path, bytes: &'a [u8]) -> Result<Self> {
         let reader = Self { path, all: bytes, rest: bytes };
-        if bytes.len() < PREAMBLE || &bytes[..MAGIC.len()] != MAGIC {
+        if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
             return Err(
                 reader.malformed(0, "not a descent-nn checkpoint (no DNNCKPT magic)".into())
             );
         }
-        let version = u32::from_le_bytes(bytes[MAGIC.len()..PREAMBLE].try_into().expect("4"));
-        if version != VERSION {
+        if bytes.len() < PREAMBLE {
+            return Err(reader.malformed(
+                bytes.len(),
+                format!("cut short: {} bytes, less than the {PREAMBLE}-byte preamble", bytes.len()),
+            ));
+        }
+        let field = |at: usize, len: usize| {
+            bytes[at..at + len].iter().rev().fold(0u64, |v, &b| (v << 8) | u64::from(b))
+        };
+        let version = field(MAGIC.len(), 4);
+        if version != u64::from(VERSION) {
             return Err(reader.malformed(
                 MAGIC.len(),
                 format!("format version {version}; this build reads version {VERSION}"),
+            ));
+        }
+        let (declared, found) = (field(MAGIC.len() + 4, 8), (bytes.len() - PREAMBLE) as u64);
+        if declared != found {
+            let how = if found < declared { "cut short" } else { "too long" };
+            return Err(reader.malformed(
+                bytes.len().min(PREAMBLE + usize::try_from(declared).unwrap_or(usize::MAX)),
+                format!(
+                    "{how}: the preamble declares {declared} bytes after it, the file has {found}"
+                ),
+            ));
+        }
+        let checksum = field(MAGIC.len() + 12, 4);
+        if u64::from(crc32fast::hash(&bytes[PREAMBLE..])) != checksum {
+            return Err(reader.malformed(
+                PREAMBLE,
+                "damaged: the CRC-32 of its contents does not match the preamble's".into(),
             ));
         }
         Ok(Self { rest: &bytes[PREAMBLE..], ..reader })

@@ -298,9 +298,21 @@ fn damaged_checkpoints_give_typed_errors() {
     let mut longer = bytes.clone();
     longer.extend_from_slice(&[0, 0, 0]);
     std::fs::write(&bad, &longer).unwrap();
-    let e = resume_with_rule(&bad).unwrap_err();
-    assert!(e.to_string().contains("3 unexpected bytes"), "{e}");
+    let e = read_header(&bad).unwrap_err();
+    assert!(e.to_string().contains("too long"), "{e}");
     assert_eq!(malformed_offset(e), bytes.len() as u64);
+    // Cut after θ: even the reader that stops there sees it.
+    std::fs::write(&bad, &bytes[..bytes.len() - 10]).unwrap();
+    let e = read_model::<f32>(&bad).unwrap_err();
+    assert!(e.to_string().contains("cut short"), "{e}");
+    // One flipped bit anywhere after the preamble.
+    for at in [30, bytes.len() / 2, bytes.len() - 1] {
+        let mut flipped = bytes.clone();
+        flipped[at] ^= 0x10;
+        std::fs::write(&bad, &flipped).unwrap();
+        let e = read_model::<f32>(&bad).unwrap_err();
+        assert!(e.to_string().contains("CRC-32"), "bit flipped at {at}: {e}");
+    }
 
     // Another precision, another rule.
     let e = read_model::<f64>(&path).unwrap_err();
@@ -364,6 +376,12 @@ fn saving_is_atomic() {
     assert_eq!(after.progress.epochs.len(), 2, "the second epoch's checkpoint replaced the first");
     assert_eq!(after.params, params);
     assert_ne!(std::fs::read(&path).unwrap(), before);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o644, "an ordinary output file, not the temporary file's 0600");
+    }
     let names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

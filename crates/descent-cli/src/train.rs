@@ -261,6 +261,8 @@ struct Outcome {
     elapsed_s: f64,
     /// Wall clock of the minibatch phases alone (no evaluation, no checkpoint).
     steps_s: f64,
+    /// The same, epoch by epoch (this session's epochs).
+    epoch_steps_s: Vec<f64>,
     /// Epochs done before this session (0 for a new run).
     resumed_at: usize,
     /// The optimizer's configuration as JSON.
@@ -327,6 +329,7 @@ impl<T: Scalar> RuleVisitor for Trainer<'_, T> {
             bar: None,
             started: Instant::now(),
             steps_s: 0.0,
+            epoch_steps_s: Vec::new(),
         };
         let start = Instant::now();
         let report = train_observed(
@@ -344,6 +347,7 @@ impl<T: Scalar> RuleVisitor for Trainer<'_, T> {
             report,
             elapsed_s,
             steps_s: watch.steps_s,
+            epoch_steps_s: watch.epoch_steps_s,
             resumed_at,
             optimizer_config: config,
         })
@@ -359,6 +363,8 @@ struct Watch<'a> {
     /// When the current epoch (or its minibatch phase) began.
     started: Instant,
     steps_s: f64,
+    /// Each epoch's minibatch phase, in seconds.
+    epoch_steps_s: Vec<f64>,
 }
 
 impl<R: Rule, T: Scalar> TrainObserver<R, T> for Watch<'_> {
@@ -374,7 +380,9 @@ impl<R: Rule, T: Scalar> TrainObserver<R, T> for Watch<'_> {
     }
 
     fn steps_done(&mut self, _epoch: usize) {
-        self.steps_s += self.started.elapsed().as_secs_f64();
+        let seconds = self.started.elapsed().as_secs_f64();
+        self.steps_s += seconds;
+        self.epoch_steps_s.push(seconds);
         if let Some(bar) = self.bar.take() {
             bar.finish();
         }
@@ -465,6 +473,9 @@ struct TrainJson<'a> {
     test_accuracy: f64,
     elapsed_s: f64,
     steps_s: f64,
+    /// This session's epochs' minibatch phases, one entry per epoch (what
+    /// `bench/peers/torch_mlp.py` times as an epoch).
+    epoch_steps_s: &'a [f64],
     best_epoch: usize,
     stopped_early: bool,
     resumed_at_epoch: usize,
@@ -590,6 +601,7 @@ fn finish(job: &Job<'_>, outcome: &Outcome) -> anyhow::Result<()> {
             test_accuracy: final_stats.test_accuracy,
             elapsed_s: outcome.elapsed_s,
             steps_s: outcome.steps_s,
+            epoch_steps_s: &outcome.epoch_steps_s,
             best_epoch: report.best_epoch,
             stopped_early: report.stopped_early,
             resumed_at_epoch: outcome.resumed_at,

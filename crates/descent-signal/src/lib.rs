@@ -10,11 +10,25 @@
 //! | module | what |
 //! |---|---|
 //! | [`filter`] | [`AdaptiveFilter`] and [`SampleFilter`]: the interface, its conventions |
+//! | [`audio`] | WAV read/write ([`read_wav`], [`write_wav`]), the shipped [`speech()`] |
+//! | [`room`] | seeded synthetic room impulse responses ([`room_impulse_response`]) |
+//! | [`scenario`] | the echo and noise set-ups ([`EchoScenario`], [`NoiseScenario`]), [`cancel_echo`] |
+//! | [`dtd`] | the Geigel double-talk detector ([`Geigel`]) |
+//! | [`metrics`] | ERLE, SNR improvement, misalignment, time to 20 dB ERLE |
 
 #![warn(missing_docs)]
 
+pub mod audio;
 pub mod error;
 pub mod filter;
+pub use audio::{Audio, WavFormat, read_wav, read_wav_pair, speech, write_wav};
+pub mod room;
+pub use room::{Room, room_impulse_response};
+pub mod scenario;
+pub use scenario::{EchoScenario, NoiseColour, NoiseScenario, cancel_echo};
+pub mod dtd;
+pub use dtd::Geigel;
+pub mod metrics;
 
 pub use error::{Error, Result};
 pub use filter::{AdaptiveFilter, SampleFilter};

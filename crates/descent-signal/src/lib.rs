@@ -10,6 +10,9 @@
 //! | module | what |
 //! |---|---|
 //! | [`filter`] | [`AdaptiveFilter`] and [`SampleFilter`]: the interface, its conventions |
+//! | [`lms`] | [`Lms`], [`Nlms`], [`LeakyLms`], [`SignLms`]: the LMS family, O(L) per sample |
+//! | [`apa`] | [`AffineProjection`]: NLMS over the last K input vectors, O(K·L) per sample |
+//! | [`rls`] | [`Rls`]: exponentially weighted recursive least squares, O(L²) per sample |
 //! | [`audio`] | WAV read/write ([`read_wav`], [`write_wav`]), the shipped [`speech()`] |
 //! | [`room`] | seeded synthetic room impulse responses ([`room_impulse_response`]) |
 //! | [`scenario`] | the echo and noise set-ups ([`EchoScenario`], [`NoiseScenario`]), [`cancel_echo`] |
@@ -21,6 +24,9 @@
 pub mod audio;
 pub mod error;
 pub mod filter;
+pub mod lms;
+pub mod apa;
+pub mod rls;
 pub use audio::{Audio, WavFormat, read_wav, read_wav_pair, speech, write_wav};
 pub mod room;
 pub use room::{Room, room_impulse_response};
@@ -32,3 +38,6 @@ pub mod metrics;
 
 pub use error::{Error, Result};
 pub use filter::{AdaptiveFilter, SampleFilter};
+pub use lms::{LeakyLms, Lms, Nlms, SignKind, SignLms};
+pub use apa::AffineProjection;
+pub use rls::Rls;

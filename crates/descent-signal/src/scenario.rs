@@ -14,7 +14,7 @@
 //! | setting | default | why |
 //! |---|---|---|
 //! | far end x | the shipped speech ([`crate::speech`]), 16 kHz, 7.1 s | real speech |
-//! | room h | [`Room`] of 256 taps, RT60 = 50 ms, no delay, seed 1, scaled by −6 dB | 256 taps decaying by 19 dB; the −6 dB echo loss suits the Geigel default T = 0.5 |
+//! | room h | [`Room`] of 256 taps, RT60 = 50 ms, no delay, seed 1, scaled by −10 dB | 256 taps decaying by 19 dB; a 10 dB echo loss keeps the echo's peaks under the Geigel default T = 0.5 times the far end's |
 //! | noise u | white Gaussian, seed 2, power 30 dB below the echo's (mean square over the whole signal) | |
 //! | near end v | silence | a pure echo set-up, for ERLE |
 //! | double talk | off; [`EchoBuilder::double_talk`] puts a near-end talker in [start, start + length) | |
@@ -145,7 +145,7 @@ impl Default for EchoBuilder {
             rt60_s: 0.05,
             room_delay: 0,
             room_seed: 1,
-            echo_gain_db: -6.0,
+            echo_gain_db: -10.0,
             noise_below_echo_db: 30.0,
             noise_seed: 2,
             double_talk: None,
@@ -173,7 +173,7 @@ impl EchoBuilder {
         self
     }
 
-    /// The echo path's gain in dB applied to the unit-energy room response (default −6 dB).
+    /// The echo path's gain in dB applied to the unit-energy room response (default −10 dB).
     #[must_use]
     pub fn echo_gain_db(mut self, db: f64) -> Self {
         self.echo_gain_db = db;

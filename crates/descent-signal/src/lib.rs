@@ -10,11 +10,14 @@
 //! | module | what |
 //! |---|---|
 //! | [`filter`] | [`AdaptiveFilter`] and [`SampleFilter`]: the interface, its conventions |
+//! | [`fdaf`] | [`Pbfdaf`]: the partitioned-block frequency-domain NLMS (MDF), overlap-save |
 
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod fdaf;
 pub mod filter;
+pub use fdaf::{Normalisation, Pbfdaf};
 
 pub use error::{Error, Result};
 pub use filter::{AdaptiveFilter, SampleFilter};

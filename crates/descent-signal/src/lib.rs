@@ -10,14 +10,23 @@
 //! | module | what |
 //! |---|---|
 //! | [`filter`] | [`AdaptiveFilter`] and [`SampleFilter`]: the interface, its conventions |
+//! | [`lms`] | [`Lms`], [`Nlms`], [`LeakyLms`], [`SignLms`]: the LMS family, O(L) per sample |
+//! | [`apa`] | [`AffineProjection`]: NLMS over the last K input vectors, O(K·L) per sample |
+//! | [`rls`] | [`Rls`]: exponentially weighted recursive least squares, O(L²) per sample |
 //! | [`fdaf`] | [`Pbfdaf`]: the partitioned-block frequency-domain NLMS (MDF), overlap-save |
 
 #![warn(missing_docs)]
 
+pub mod apa;
 pub mod error;
 pub mod fdaf;
 pub mod filter;
-pub use fdaf::{Normalisation, Pbfdaf};
+pub mod lms;
+pub mod rls;
 
+pub use apa::AffineProjection;
 pub use error::{Error, Result};
+pub use fdaf::{Normalisation, Pbfdaf};
 pub use filter::{AdaptiveFilter, SampleFilter};
+pub use lms::{LeakyLms, Lms, Nlms, SignKind, SignLms};
+pub use rls::Rls;

@@ -13,6 +13,7 @@
 //! | [`lms`] | [`Lms`], [`Nlms`], [`LeakyLms`], [`SignLms`]: the LMS family, O(L) per sample |
 //! | [`apa`] | [`AffineProjection`]: NLMS over the last K input vectors, O(K·L) per sample |
 //! | [`rls`] | [`Rls`]: exponentially weighted recursive least squares, O(L²) per sample |
+//! | [`fdaf`] | [`Pbfdaf`]: the partitioned-block frequency-domain NLMS (MDF), overlap-save |
 //! | [`audio`] | WAV read/write ([`read_wav`], [`write_wav`]), the shipped [`speech()`] |
 //! | [`room`] | seeded synthetic room impulse responses ([`room_impulse_response`]) |
 //! | [`scenario`] | the echo and noise set-ups ([`EchoScenario`], [`NoiseScenario`]), [`cancel_echo`] |
@@ -21,11 +22,12 @@
 
 #![warn(missing_docs)]
 
+pub mod apa;
 pub mod audio;
 pub mod error;
+pub mod fdaf;
 pub mod filter;
 pub mod lms;
-pub mod apa;
 pub mod rls;
 pub use audio::{Audio, WavFormat, read_wav, read_wav_pair, speech, write_wav};
 pub mod room;
@@ -36,8 +38,9 @@ pub mod dtd;
 pub use dtd::Geigel;
 pub mod metrics;
 
+pub use apa::AffineProjection;
 pub use error::{Error, Result};
+pub use fdaf::{Normalisation, Pbfdaf};
 pub use filter::{AdaptiveFilter, SampleFilter};
 pub use lms::{LeakyLms, Lms, Nlms, SignKind, SignLms};
-pub use apa::AffineProjection;
 pub use rls::Rls;

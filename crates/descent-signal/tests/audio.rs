@@ -13,7 +13,12 @@ fn write_raw<S: hound::Sample + Copy>(path: &Path, spec: hound::WavSpec, samples
 }
 
 fn int_spec(channels: u16, rate: u32, bits: u16) -> hound::WavSpec {
-    hound::WavSpec { channels, sample_rate: rate, bits_per_sample: bits, sample_format: hound::SampleFormat::Int }
+    hound::WavSpec {
+        channels,
+        sample_rate: rate,
+        bits_per_sample: bits,
+        sample_format: hound::SampleFormat::Int,
+    }
 }
 
 fn wav_reason(e: Error) -> (std::path::PathBuf, String) {
@@ -32,9 +37,13 @@ fn int16_round_trip_is_bit_exact_on_the_shipped_speech() {
     let back = read_wav(&path, None).unwrap();
     assert_eq!(back, s, "i/32768 written as round(32768·x) gives i back");
     // The shipped file itself and ours hold the same PCM data.
-    let shipped = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/data/speech_espeak_16k.wav")).unwrap();
+    let shipped =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/data/speech_espeak_16k.wav")).unwrap();
     let ours = std::fs::read(&path).unwrap();
-    assert_eq!(&shipped[shipped.len() - 2 * s.samples.len()..], &ours[ours.len() - 2 * s.samples.len()..]);
+    assert_eq!(
+        &shipped[shipped.len() - 2 * s.samples.len()..],
+        &ours[ours.len() - 2 * s.samples.len()..]
+    );
 }
 
 #[test]
@@ -51,7 +60,8 @@ fn float32_round_trip_and_int16_clipping() {
 
     let int = dir.path().join("i.wav");
     write_wav(&int, &audio, WavFormat::Int16).unwrap();
-    let codes: Vec<i16> = hound::WavReader::open(&int).unwrap().samples::<i16>().map(Result::unwrap).collect();
+    let codes: Vec<i16> =
+        hound::WavReader::open(&int).unwrap().samples::<i16>().map(Result::unwrap).collect();
     // round(32768·x) saturated: 1.0 and 1.5 clip to 32767, −1.0 is exact, −2.0 clips to −32768.
     assert_eq!(codes, [0, 8192, -16384, 32767, 32767, -32768, -32768, 4045, 1]);
 }
@@ -67,7 +77,10 @@ fn non_finite_samples_are_refused_and_nothing_is_written() {
     }
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     let zero_rate = Audio { rate: 0, samples: vec![0.0] };
-    assert!(matches!(write_wav(&path, &zero_rate, WavFormat::Int16), Err(Error::InvalidParameter { .. })));
+    assert!(matches!(
+        write_wav(&path, &zero_rate, WavFormat::Int16),
+        Err(Error::InvalidParameter { .. })
+    ));
 }
 
 #[cfg(unix)]
@@ -82,7 +95,8 @@ fn writes_are_atomic_with_mode_0644() {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left");
     assert_eq!(read_wav(&path, None).unwrap().samples.len(), 10);
     let missing = dir.path().join("no/such/dir/out.wav");
-    let e = write_wav(&missing, &Audio { rate: 16_000, samples: vec![0.0] }, WavFormat::Int16).unwrap_err();
+    let e = write_wav(&missing, &Audio { rate: 16_000, samples: vec![0.0] }, WavFormat::Int16)
+        .unwrap_err();
     assert!(matches!(e, Error::Io { .. }), "{e:?}");
 }
 

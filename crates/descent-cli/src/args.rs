@@ -39,6 +39,8 @@ pub enum Command {
     Train(Box<TrainArgs>),
     /// Evaluate a trained model from its checkpoint: accuracy, loss, confusion matrix.
     Predict(PredictArgs),
+    /// Cancel noise or echo in a recording with an adaptive filter (or `--demo`).
+    Denoise(Box<DenoiseArgs>),
 }
 
 /// `descent tour`.
@@ -983,5 +985,124 @@ mod tests {
     fn the_command_line_is_consistent() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+}
+
+/// `descent denoise`.
+#[derive(Debug, Args)]
+pub struct DenoiseArgs {
+    /// The microphone: the signal to clean (the filter's desired signal d).
+    #[arg(long, value_name = "FILE", required_unless_present = "demo")]
+    pub primary: Option<PathBuf>,
+    /// What the unwanted part comes from: the noise (noise mode) or the far-end signal the
+    /// loudspeaker played (echo mode); the filter's input x.
+    #[arg(long, value_name = "FILE", required_unless_present = "demo")]
+    pub reference: Option<PathBuf>,
+    /// Where the cleaned signal e = d − y goes (WAV, 16-bit unless --float-out).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Build the signals from the shipped speech instead (the clean speech and the true path are
+    /// known, so SNR improvement and misalignment are reported too).
+    #[arg(long)]
+    pub demo: bool,
+    /// `noise`: two-microphone noise cancellation; `echo`: echo cancellation with a Geigel
+    /// double-talk detector that freezes adaptation.
+    #[arg(long, value_enum, default_value = "noise")]
+    pub mode: DenoiseMode,
+    /// The adaptive filter.
+    #[arg(long, value_enum, default_value = "nlms")]
+    pub filter: FilterName,
+    /// Filter length L.
+    #[arg(long, default_value_t = 512)]
+    pub taps: usize,
+    /// Step size μ (LMS family, APA, the frequency-domain filter; default 0.5 in echo mode,
+    /// 0.1 in noise mode).
+    #[arg(long)]
+    pub mu: Option<f64>,
+    /// Regularisation ε of NLMS's xᵀx and APA's δ (default 0.1), of the frequency-domain
+    /// filter's per-bin power (default 1).
+    #[arg(long)]
+    pub eps: Option<f64>,
+    /// Leakage γ of leaky LMS.
+    #[arg(long, default_value_t = 1e-4)]
+    pub leak: f64,
+    /// Projection order K of APA.
+    #[arg(long, default_value_t = 4)]
+    pub order: usize,
+    /// Forgetting factor λ of RLS.
+    #[arg(long, default_value_t = 0.9999)]
+    pub lambda: f64,
+    /// RLS's initial P = I/δ.
+    #[arg(long, default_value_t = 1e-2)]
+    pub delta: f64,
+    /// Block size B of the frequency-domain filter (taps must be a multiple).
+    #[arg(long, default_value_t = 64)]
+    pub block: usize,
+    /// Echo mode: adapt through double talk (no detector).
+    #[arg(long)]
+    pub no_dtd: bool,
+    /// Pick this channel (from 0) of multi-channel files.
+    #[arg(long, value_name = "N")]
+    pub channel: Option<usize>,
+    /// The reference file's channel, when it differs from --channel.
+    #[arg(long, value_name = "N")]
+    pub reference_channel: Option<usize>,
+    /// Write the cleaned signal as 32-bit float instead of 16-bit integers.
+    #[arg(long)]
+    pub float_out: bool,
+    /// Directory of the ERLE figure (default: beside --out, or the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
+    /// Print one JSON object on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What `descent denoise` cancels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DenoiseMode {
+    /// Two microphones: primary = speech + noise through an unknown path, reference = the noise.
+    Noise,
+    /// Echo: microphone = near-end speech + far-end speech through the room + noise.
+    Echo,
+}
+
+/// The adaptive filters of `descent denoise`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FilterName {
+    /// LMS: w ← w + μ·e·x.
+    Lms,
+    /// Normalised LMS: w ← w + μ·e·x / (ε + xᵀx).
+    Nlms,
+    /// Leaky LMS: w ← (1 − μγ)·w + μ·e·x.
+    LeakyLms,
+    /// Sign-error LMS: w ← w + μ·sign(e)·x.
+    SignError,
+    /// Sign-data LMS: w ← w + μ·e·sign(x).
+    SignData,
+    /// Sign-sign LMS: w ← w + μ·sign(e)·sign(x).
+    SignSign,
+    /// Affine projection of order K.
+    Apa,
+    /// Recursive least squares (O(L²) per sample).
+    Rls,
+    /// The partitioned-block frequency-domain NLMS.
+    Fdaf,
+}
+
+impl FilterName {
+    /// The name as the command line spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Lms => "lms",
+            Self::Nlms => "nlms",
+            Self::LeakyLms => "leaky-lms",
+            Self::SignError => "sign-error",
+            Self::SignData => "sign-data",
+            Self::SignSign => "sign-sign",
+            Self::Apa => "apa",
+            Self::Rls => "rls",
+            Self::Fdaf => "fdaf",
+        }
     }
 }

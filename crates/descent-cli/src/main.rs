@@ -7,6 +7,7 @@
 mod args;
 mod classify;
 mod compare;
+mod denoise;
 mod methods;
 mod minimize;
 mod output;
@@ -54,6 +55,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => compare::run(&args),
         Command::Problems(args) => problems::run(&args),
         Command::Classify(args) => classify::run(&args),
+        Command::Denoise(args) => denoise::run(&args),
         Command::Train(args) => train::run(&args),
         Command::Predict(args) => predict::run(&args),
     };

@@ -425,7 +425,7 @@ pub const CANCEL_BLOCK: usize = 64;
 ///
 /// # Errors
 /// [`Error::LengthMismatch`] when the signals differ in length; the filter's errors.
-pub fn cancel_echo<F: AdaptiveFilter>(
+pub fn cancel_echo<F: AdaptiveFilter + ?Sized>(
     filter: &mut F,
     far_end: &[f64],
     microphone: &[f64],

@@ -8,10 +8,12 @@
 //! and the accumulators are combined in one fixed order), so the results are bit-identical on
 //! every machine.
 
-/// Independent accumulators in a dot product: 4 AVX-512 registers, 8 AVX2 registers. Fewer
-/// leave the vector adder waiting on its own latency (measured: 8 accumulators cost 1.6× at
-/// 1024 taps on AVX-512).
-pub(crate) const LANES: usize = 32;
+/// Independent accumulators in a dot product: one AVX-512 register, two AVX2 registers, four
+/// SSE2 registers. Measured on the development machine (AMD EPYC, AVX-512, shared and noisy):
+/// 16 and 32 accumulators were no faster at 1024 taps with AVX-512 or AVX2 (the loop is bound
+/// by loads from L1 as much as by the adder's latency), and 32 was slower on the baseline
+/// (register spills).
+pub(crate) const LANES: usize = 8;
 
 /// The instruction set the kernels run with, detected once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -8,12 +8,14 @@
 //! and the accumulators are combined in one fixed order), so the results are bit-identical on
 //! every machine.
 
-/// Independent accumulators in a dot product: one AVX-512 register, two AVX2 registers, four
-/// SSE2 registers. Measured on the development machine (AMD EPYC, AVX-512, shared and noisy):
-/// 16 and 32 accumulators were no faster at 1024 taps with AVX-512 or AVX2 (the loop is bound
-/// by loads from L1 as much as by the adder's latency), and 32 was slower on the baseline
-/// (register spills).
-pub(crate) const LANES: usize = 8;
+/// Independent accumulators in a dot product: two AVX-512 registers, four AVX2 registers, eight
+/// SSE2 registers. Measured on the development machine (AMD EPYC with AVX-512, shared with
+/// other jobs, so only A/B runs side by side count): 16 was ~5% faster than 8 for NLMS at 1024
+/// taps, 32 no better than 16 (the loop is bound by loads and stores to L1 as much as by the
+/// adder's latency). Fusing each sample's update with the next output into one pass over the
+/// taps was tried and measured no faster (slower at 256 taps), so the update and the dot
+/// product are two passes.
+pub(crate) const LANES: usize = 16;
 
 /// The instruction set the kernels run with, detected once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

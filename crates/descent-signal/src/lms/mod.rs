@@ -10,7 +10,7 @@
 //! | [`Lms`] | w ← w + μ·e·x | 0 < μ < 2/λ_max (in practice 2/tr R) | ≈ μ·tr(R)/2 |
 //! | [`Nlms`] | w ← w + μ·e·x / (ε + xᵀx) | 0 < μ < 2 | ≈ μ/(2 − μ) |
 //! | [`LeakyLms`] | w ← (1 − μγ)·w + μ·e·x | as LMS | biased: w → (R + γI)⁻¹p |
-//! | [`SignLms`] | sgn(e) and/or sgn(x) in place of e, x | any μ > 0 (step bounded) | ∝ μ |
+//! | [`SignLms`] | sgn(e) and/or sgn(x) in place of e, x | sign-error, sign-sign: any μ > 0 (bounded step); sign-data: as LMS, rescaled | ∝ μ (see [`sign`]) |
 //!
 //! # LMS (this module's [`Lms`])
 //!

@@ -1,6 +1,6 @@
 //! The LMS family: least-mean-squares filters that descend the instantaneous squared error.
 //!
-//! Widrow and Hoff's LMS replaces the gradient of the mean squared error E[e²] by its one-sample
+//! Widrow and Hoff's LMS replaces the gradient of the mean squared error E\[e²\] by its one-sample
 //! estimate −2e(n)·x(n) and takes a small step against it. The variants here change how that
 //! step is scaled or quantised; all share the conventions of [`crate::filter`]
 //! (x(n) = [x(n), …, x(n−L+1)]ᵀ, y = wᵀx, e = d − y) and adapt once per sample.
@@ -10,7 +10,7 @@
 //! | [`Lms`] | w ← w + μ·e·x | 0 < μ < 2/λ_max (in practice 2/tr R) | ≈ μ·tr(R)/2 |
 //! | [`Nlms`] | w ← w + μ·e·x / (ε + xᵀx) | 0 < μ < 2 | ≈ μ/(2 − μ) |
 //! | [`LeakyLms`] | w ← (1 − μγ)·w + μ·e·x | as LMS | biased: w → (R + γI)⁻¹p |
-//! | [`SignLms`] | sgn(e) and/or sgn(x) in place of e, x | any μ > 0 (step bounded) | ∝ μ |
+//! | [`SignLms`] | sgn(e) and/or sgn(x) in place of e, x | sign-error, sign-sign: any μ > 0 (bounded step); sign-data: as LMS, rescaled | ∝ μ (see [`sign`]) |
 //!
 //! # LMS (this module's [`Lms`])
 //!
@@ -70,10 +70,10 @@
 //!   (energy-conservation analysis of the misadjustment).
 
 mod kernels;
-mod leaky;
-mod nlms;
+pub mod leaky;
+pub mod nlms;
 mod ring;
-mod sign;
+pub mod sign;
 
 pub(crate) use kernels::{Isa, axpby, axpy, dot};
 pub use leaky::LeakyLms;

@@ -378,9 +378,10 @@ impl Pbfdaf {
             }
         }
         self.inverse_into_time();
-        for i in 0..b {
-            self.y_block[i] = self.time[b + i] * inv_n;
-            self.e_block[i] = self.desired[i] - self.y_block[i];
+        let outputs = self.y_block.iter_mut().zip(self.e_block.iter_mut());
+        for ((y, e), (t, d)) in outputs.zip(self.time[b..].iter().zip(&self.desired)) {
+            *y = t * inv_n;
+            *e = d - *y;
         }
 
         // Pₖ ← β·Pₖ + (1 − β)·P·|Xₘ,ₖ|².

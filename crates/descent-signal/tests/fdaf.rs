@@ -453,3 +453,36 @@ fn bad_parameters_are_errors() {
     let mut w = vec![0.0; 63];
     assert!(matches!(filter.weights_into(&mut w), Err(Error::LengthMismatch { .. })));
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(32))]
+
+    /// Any chunking (random lengths, zeros included): the weights of one call bit for bit, the
+    /// outputs to rounding.
+    #[test]
+    fn any_chunking_agrees(chunks in proptest::collection::vec(0usize..40, 1..12), seed in 0u64..1000) {
+        let (l, b) = (32, 8);
+        let len = 300;
+        let x = coloured(len, 0.7, seed);
+        let d = convolve(&decaying(l, seed + 1), &x);
+        let mut one = Pbfdaf::new(l, b, 0.8).unwrap();
+        let (y1, _) = one.process(&x, &d).unwrap();
+        let mut many = Pbfdaf::new(l, b, 0.8).unwrap();
+        let mut y = vec![0.0; len];
+        let mut e = vec![0.0; len];
+        let mut at = 0;
+        for (i, &c) in chunks.iter().cycle().enumerate() {
+            if at == len || i > 10_000 {
+                break;
+            }
+            let n = if c == 0 && i % 7 == 6 { 1 } else { c.min(len - at) };
+            let r = at..at + n;
+            many.process_into(&x[r.clone()], &d[r.clone()], &mut y[r.clone()], &mut e[r]).unwrap();
+            at += n;
+        }
+        proptest::prop_assert_eq!(at, len);
+        proptest::prop_assert_eq!(many.weights(), one.weights());
+        proptest::prop_assert_eq!(many.pending(), len % b);
+        proptest::prop_assert!(max_diff(&y, &y1) <= ROUNDING_TOL * max_abs(&y1));
+    }
+}

@@ -10,11 +10,20 @@
 //! | module | what |
 //! |---|---|
 //! | [`filter`] | [`AdaptiveFilter`] and [`SampleFilter`]: the interface, its conventions |
+//! | [`lms`] | [`Lms`], [`Nlms`], [`LeakyLms`], [`SignLms`]: the LMS family, O(L) per sample |
+//! | [`apa`] | [`AffineProjection`]: NLMS over the last K input vectors, O(K·L) per sample |
+//! | [`rls`] | [`Rls`]: exponentially weighted recursive least squares, O(L²) per sample |
 
 #![warn(missing_docs)]
 
 pub mod error;
 pub mod filter;
+pub mod lms;
+pub mod apa;
+pub mod rls;
 
 pub use error::{Error, Result};
 pub use filter::{AdaptiveFilter, SampleFilter};
+pub use lms::{LeakyLms, Lms, Nlms, SignKind, SignLms};
+pub use apa::AffineProjection;
+pub use rls::Rls;

@@ -4,7 +4,8 @@
 # response) in padasip (padasip_speed.py, numpy on one BLAS thread) and in descent-signal
 # (crates/descent-signal/examples/filter_speed.rs, release build, one thread), at 64 and 1024
 # taps, alternating the two libraries ROUNDS times so that both see the same load. Speed is
-# samples adapted per second (median of REPEATS runs over the whole signal); padasip's is the
+# samples adapted per second (median of REPEATS runs over the whole signal, DESCENT_REPEATS for
+# descent); padasip's is the
 # faster of its two calls (`run`, per-sample `adapt`). Both sides print the last-quarter error
 # RMS and ‖w‖: equal numbers say they computed the same filter.
 #
@@ -16,6 +17,8 @@ root="$(cd "$here/../.." && pwd)"
 rounds="${ROUNDS:-3}"
 samples="${SAMPLES:-48000}"
 repeats="${REPEATS:-3}"
+# descent runs a 48000-sample signal in ~10 ms at 1024 taps: more repeats for a stable median.
+descent_repeats="${DESCENT_REPEATS:-15}"
 taps_list="${TAPS:-64 1024}"
 out="${OUT:-$here/padasip_speed.json}"
 tmp="$(mktemp -d)"
@@ -34,7 +37,7 @@ for round in $(seq 1 "$rounds"); do
         "$python" "$here/padasip_speed.py" --taps "$taps" --samples "$samples" \
             --repeats "$repeats" >> "$tmp/padasip.jsonl"
         echo "round $round, $taps taps: descent" >&2
-        "$speed" --taps "$taps" --input "$tmp/signal.f64" --repeats "$repeats" \
+        "$speed" --taps "$taps" --input "$tmp/signal.f64" --repeats "$descent_repeats" \
             >> "$tmp/descent.jsonl"
     done
 done

@@ -5,9 +5,8 @@
 # (crates/descent-signal/examples/filter_speed.rs, release build, one thread), at 64 and 1024
 # taps, alternating the two libraries ROUNDS times so that both see the same load. Speed is
 # samples adapted per second (median of REPEATS runs over the whole signal, DESCENT_REPEATS for
-# descent); padasip's is the
-# faster of its two calls (`run`, per-sample `adapt`). Both sides print the last-quarter error
-# RMS and ‖w‖: equal numbers say they computed the same filter.
+# descent); padasip's is the faster of its two calls (`run`, per-sample `adapt`). Both sides
+# print the last-quarter error RMS and ‖w‖: equal numbers say they computed the same filter.
 #
 #   bash bench/peers/padasip_speed.sh            # writes bench/peers/padasip_speed.json, prints a table
 #   ROUNDS=1 SAMPLES=16000 bash bench/peers/padasip_speed.sh

@@ -95,7 +95,8 @@ pub fn check_block(
     error: &[f64],
 ) -> Result<()> {
     let n = reference.len();
-    for (what, len) in [("desired", desired.len()), ("output", output.len()), ("error", error.len())]
+    for (what, len) in
+        [("desired", desired.len()), ("output", output.len()), ("error", error.len())]
     {
         if len != n {
             return Err(Error::LengthMismatch { what, expected: n, got: len });

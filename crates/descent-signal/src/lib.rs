@@ -16,14 +16,14 @@
 
 #![warn(missing_docs)]
 
+pub mod apa;
 pub mod error;
 pub mod filter;
 pub mod lms;
-pub mod apa;
 pub mod rls;
 
+pub use apa::AffineProjection;
 pub use error::{Error, Result};
 pub use filter::{AdaptiveFilter, SampleFilter};
 pub use lms::{LeakyLms, Lms, Nlms, SignKind, SignLms};
-pub use apa::AffineProjection;
 pub use rls::Rls;

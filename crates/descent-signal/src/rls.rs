@@ -64,7 +64,11 @@ impl Rls {
     pub fn new(taps: usize, lambda: f64, delta: f64) -> Result<Self> {
         check_taps(taps)?;
         if !(lambda > 0.0 && lambda <= 1.0) {
-            return Err(Error::InvalidParameter { name: "lambda", value: lambda, valid: "in (0, 1]" });
+            return Err(Error::InvalidParameter {
+                name: "lambda",
+                value: lambda,
+                valid: "in (0, 1]",
+            });
         }
         check_positive("delta", delta)?;
         let mut filter = Self {

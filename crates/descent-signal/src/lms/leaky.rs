@@ -59,7 +59,14 @@ impl LeakyLms {
                 valid: "≥ 0 with mu·leak < 1",
             });
         }
-        Ok(Self { mu, leak, w: vec![0.0; taps], x: History::new(taps), adapting: true, isa: Isa::detect() })
+        Ok(Self {
+            mu,
+            leak,
+            w: vec![0.0; taps],
+            x: History::new(taps),
+            adapting: true,
+            isa: Isa::detect(),
+        })
     }
 
     /// The leak γ.

@@ -102,7 +102,13 @@ impl Lms {
     pub fn new(taps: usize, mu: f64) -> Result<Self> {
         check_taps(taps)?;
         check_positive("mu", mu)?;
-        Ok(Self { mu, w: vec![0.0; taps], x: History::new(taps), adapting: true, isa: Isa::detect() })
+        Ok(Self {
+            mu,
+            w: vec![0.0; taps],
+            x: History::new(taps),
+            adapting: true,
+            isa: Isa::detect(),
+        })
     }
 
     /// The step size μ.
@@ -163,7 +169,9 @@ pub(crate) fn run_samples<F: SampleFilter>(
     error: &mut [f64],
 ) -> Result<()> {
     check_block(reference, desired, output, error)?;
-    for (((&x, &d), y), e) in reference.iter().zip(desired).zip(output.iter_mut()).zip(error.iter_mut()) {
+    for (((&x, &d), y), e) in
+        reference.iter().zip(desired).zip(output.iter_mut()).zip(error.iter_mut())
+    {
         (*y, *e) = filter.process_sample(x, d);
     }
     Ok(())

@@ -61,7 +61,14 @@ impl SignLms {
     pub fn new(taps: usize, mu: f64, kind: SignKind) -> Result<Self> {
         check_taps(taps)?;
         check_positive("mu", mu)?;
-        Ok(Self { mu, kind, w: vec![0.0; taps], x: History::new(taps), adapting: true, isa: Isa::detect() })
+        Ok(Self {
+            mu,
+            kind,
+            w: vec![0.0; taps],
+            x: History::new(taps),
+            adapting: true,
+            isa: Isa::detect(),
+        })
     }
 
     /// The variant.

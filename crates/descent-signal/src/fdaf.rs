@@ -227,7 +227,7 @@ impl Pbfdaf {
         if block == 0 {
             return Err(invalid("block", 0.0, "at least 1"));
         }
-        if taps == 0 || taps % block != 0 {
+        if taps == 0 || !taps.is_multiple_of(block) {
             return Err(invalid("taps", taps as f64, "a positive multiple of the block length"));
         }
         if !(mu > 0.0 && mu < 2.0) {

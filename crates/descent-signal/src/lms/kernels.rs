@@ -8,10 +8,14 @@
 //! and the accumulators are combined in one fixed order), so the results are bit-identical on
 //! every machine.
 
-/// Independent accumulators in a dot product: 4 AVX-512 registers, 8 AVX2 registers. Fewer
-/// leave the vector adder waiting on its own latency (measured: 8 accumulators cost 1.6× at
-/// 1024 taps on AVX-512).
-pub(crate) const LANES: usize = 32;
+/// Independent accumulators in a dot product: two AVX-512 registers, four AVX2 registers, eight
+/// SSE2 registers. Measured on the development machine (AMD EPYC with AVX-512, shared with
+/// other jobs, so only A/B runs side by side count): 16 was ~5% faster than 8 for NLMS at 1024
+/// taps, 32 no better than 16 (the loop is bound by loads and stores to L1 as much as by the
+/// adder's latency). Fusing each sample's update with the next output into one pass over the
+/// taps was tried and measured no faster (slower at 256 taps), so the update and the dot
+/// product are two passes.
+pub(crate) const LANES: usize = 16;
 
 /// The instruction set the kernels run with, detected once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

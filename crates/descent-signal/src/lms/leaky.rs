@@ -6,7 +6,7 @@
 //! w(n+1) = (1 − μγ) · w(n) + μ · e(n) · x(n)
 //! ```
 //!
-//! the LMS step on the regularised cost E[e²]/2 + γ‖w‖²/2.
+//! the LMS step on the regularised cost E\[e²\]/2 + γ‖w‖²/2.
 //!
 //! | symbol | meaning |
 //! |---|---|

@@ -1,6 +1,6 @@
 //! The LMS family: least-mean-squares filters that descend the instantaneous squared error.
 //!
-//! Widrow and Hoff's LMS replaces the gradient of the mean squared error E[e²] by its one-sample
+//! Widrow and Hoff's LMS replaces the gradient of the mean squared error E\[e²\] by its one-sample
 //! estimate −2e(n)·x(n) and takes a small step against it. The variants here change how that
 //! step is scaled or quantised; all share the conventions of [`crate::filter`]
 //! (x(n) = [x(n), …, x(n−L+1)]ᵀ, y = wᵀx, e = d − y) and adapt once per sample.
@@ -70,10 +70,10 @@
 //!   (energy-conservation analysis of the misadjustment).
 
 mod kernels;
-mod leaky;
-mod nlms;
+pub mod leaky;
+pub mod nlms;
 mod ring;
-mod sign;
+pub mod sign;
 
 pub(crate) use kernels::{Isa, axpby, axpy, dot};
 pub use leaky::LeakyLms;

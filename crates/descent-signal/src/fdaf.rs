@@ -366,8 +366,11 @@ impl Pbfdaf {
             .expect("FFT buffers sized at construction");
 
         // y = last B of F⁻¹ Σ_p Xₘ₋ₚ ⊙ W_p.
-        self.freq.fill(Complex::new(0.0, 0.0));
-        for p in 0..p_count {
+        let xs = &self.x_spec[slot..slot + bins];
+        for ((acc, x), w) in self.freq.iter_mut().zip(xs).zip(&self.w_spec[..bins]) {
+            *acc = x * w;
+        }
+        for p in 1..p_count {
             let xs = &self.x_spec[((self.head + p) % p_count) * bins..][..bins];
             let ws = &self.w_spec[p * bins..][..bins];
             for ((acc, x), w) in self.freq.iter_mut().zip(xs).zip(ws) {
@@ -433,13 +436,13 @@ impl Pbfdaf {
                 *g = x.conj() * e;
             }
             self.inverse_into_time();
-            let wp = &mut self.weights[p * b..(p + 1) * b];
-            for (w, phi) in wp.iter_mut().zip(&self.time[..b]) {
-                *w += phi;
+            // w_p ← w_p + φ_p, and [w_p; 0_B] into `time` for W_p ← F [w_p; 0_B].
+            let (first, second) = self.time.split_at_mut(b);
+            for (w, t) in self.weights[p * b..(p + 1) * b].iter_mut().zip(first) {
+                *w += *t;
+                *t = *w;
             }
-            // W_p ← F [w_p; 0_B].
-            self.time[..b].copy_from_slice(wp);
-            self.time[b..].fill(0.0);
+            second.fill(0.0);
             self.fft
                 .process_with_scratch(
                     &mut self.time,

@@ -235,7 +235,7 @@ fn decode(bytes: &[u8], path: &Path, channel: Option<usize>) -> Result<Audio> {
             ),
         ));
     }
-    if declared % channels != 0 {
+    if !declared.is_multiple_of(channels) {
         return Err(wav_reason(
             path,
             format!(

@@ -35,6 +35,22 @@
 //! ([`NoiseScenario::builder`]): s = the shipped speech; p = a [`Room`] of 64 taps with RT60 = 4 ms
 //! (a short decaying path), seed 3; u white Gaussian (or coloured, AR(1)), seed 4; the noise in
 //! the primary as loud as the speech (input SNR 0 dB, mean squares over the whole signal).
+//!
+//! # Example
+//!
+//! ```
+//! use descent_signal::metrics::steady_state_erle_db;
+//! use descent_signal::{EchoScenario, Geigel, Nlms, cancel_echo};
+//!
+//! let s = EchoScenario::builder().double_talk(4.0, 1.0).build()?;
+//! let mut filter = Nlms::new(256, 0.2, 0.1)?;
+//! let mut detector = Geigel::default();
+//! let (_echo_estimate, residual) =
+//!     cancel_echo(&mut filter, &s.far_end, &s.microphone, Some(&mut detector))?;
+//! // The last 2 s hold no double talk: the echo is cancelled down to near the noise.
+//! assert!(steady_state_erle_db(&s.microphone, &residual, s.rate, 2.0) > 20.0);
+//! # Ok::<(), descent_signal::Error>(())
+//! ```
 
 use rand::SeedableRng as _;
 use rand_chacha::ChaCha8Rng;
@@ -249,8 +265,9 @@ impl EchoBuilder {
                     valid: "a segment [start, start + length) inside the signal",
                 });
             }
-            let talker = speech().samples;
-            let shift = (3.5 * f64::from(speech().rate)) as usize;
+            let talker = speech();
+            let shift = (3.5 * f64::from(talker.rate)) as usize;
+            let talker = talker.samples;
             for (i, v) in near_end[start..end].iter_mut().enumerate() {
                 *v = talker[(start + i + shift) % talker.len()];
             }

@@ -81,7 +81,7 @@ pub struct SignalSettings {
 impl Default for SignalSettings {
     /// Noise: L = the path's 64 taps, μ = 0.02, ε = 0.1, one update looked at after 1 s, the
     /// learning curves over the first 2 s measured every 16 samples, RLS with λ = 1 and
-    /// δ = 0.01·σ_x², the waveforms of 3.0–3.5 s. Echo: L = the room's 256 taps, μ = 0.5 for
+    /// δ = 0.01·σ_x², the waveforms of 1.0–1.5 s. Echo: L = the room's 256 taps, μ = 0.5 for
     /// NLMS and the frequency-domain filter (B = 64, ε = 1 on its per-bin power), double talk
     /// in 2–3 s, frames of 0.1 s, the steady state over the last 3 s.
     fn default() -> Self {
@@ -93,7 +93,7 @@ impl Default for SignalSettings {
             curve_every: 16,
             rls_lambda: 1.0,
             rls_delta_rel: 0.01,
-            window_s: (3.0, 0.5),
+            window_s: (1.0, 0.5),
             echo_mu: 0.5,
             block: 64,
             fdaf_eps: 1.0,
@@ -204,6 +204,12 @@ impl LearningCurve {
     #[must_use]
     pub fn samples_to(&self, db: f64) -> Option<usize> {
         self.points.iter().find(|p| p.1 <= db).map(|p| p.0)
+    }
+
+    /// The lowest point (samples, dB), the first of equals; (0, 0 dB) for an empty curve.
+    #[must_use]
+    pub fn lowest(&self) -> (usize, f64) {
+        self.points.iter().copied().fold((0, 0.0), |low, p| if p.1 < low.1 { p } else { low })
     }
 
     /// The misalignment at the end of the curve, dB.
@@ -492,41 +498,87 @@ pub fn signals(settings: &SignalSettings) -> Result<SignalsChapter> {
 mod tests {
     use super::*;
 
+    fn chapter() -> SignalsChapter {
+        signals(&SignalSettings::default()).unwrap()
+    }
+
     #[test]
-    fn print_numbers() {
-        let t = std::time::Instant::now();
-        let c = signals(&SignalSettings::default()).unwrap();
-        eprintln!("time {:?}", t.elapsed());
+    fn one_nlms_update_is_a_normalised_gradient_step_on_the_squared_error() {
+        let settings = SignalSettings::default();
+        let st = nlms_step(&settings).unwrap();
+        // ½e² is quadratic in w: central differences are exact up to rounding.
+        assert!(st.finite_difference_error <= 1e-10, "{st:?}");
+        // The filter's update is −μ/(ε + xᵀx)·∇ up to the rounding of its running energy.
+        assert!(st.update_error <= 1e-10, "{st:?}");
+        assert!((st.step - settings.noise_mu / (settings.eps + st.energy)).abs() <= 1e-15);
+        assert!(st.error != 0.0 && st.energy > 0.0);
+        assert_eq!(st.sample, settings.step_sample);
+        let bad = SignalSettings { step_sample: 10_000_000, ..settings };
+        assert!(matches!(nlms_step(&bad), Err(Error::InvalidParameter { .. })));
+    }
+
+    #[test]
+    fn nlms_cleans_the_speech_and_rls_converges_far_sooner() {
+        let c = chapter();
         let n = &c.noise;
-        eprintln!(
-            "snr in {} out {} impr {} mis {} step {:?} power {}",
-            n.input_snr_db,
-            n.output_snr_db,
-            n.snr_improvement_db,
-            n.final_misalignment_db,
-            n.step,
-            n.reference_power
-        );
-        for cu in &n.curves {
-            eprintln!(
-                "{} {} -20 at {:?} -10 at {:?} last {}",
-                cu.method,
-                cu.parameter,
-                cu.samples_to(-20.0),
-                cu.samples_to(-10.0),
-                cu.last_db()
-            );
+        // The default scenario: noise as loud as the speech.
+        assert!(n.input_snr_db.abs() <= 1e-9, "{}", n.input_snr_db);
+        assert!(n.snr_improvement_db >= 15.0, "{}", n.snr_improvement_db);
+        assert!((n.output_snr_db - n.input_snr_db - n.snr_improvement_db).abs() <= 1e-12);
+        assert!(n.final_misalignment_db <= -20.0, "{}", n.final_misalignment_db);
+        assert_eq!(n.cleaned.len(), n.scenario.primary.len());
+        let methods: Vec<&str> = n.curves.iter().map(|c| c.method).collect();
+        assert_eq!(methods, ["lms", "nlms", "rls"]);
+        for curve in &n.curves {
+            assert_eq!(curve.points.len(), 32_000 / 16);
+            assert_eq!(curve.points[0].0, 16);
+            assert_eq!(curve.points.last().unwrap().0, 32_000);
         }
-        for r in &c.echo.runs {
-            eprintln!(
-                "{} {} before {} after {} ss {} final {}",
-                r.filter,
-                r.detector,
-                r.misalignment_before_db,
-                r.misalignment_after_db,
-                r.steady_state_erle_db,
-                r.misalignment_db.last().unwrap()
-            );
+        let (rls, nlms) = (n.curve("rls"), n.curve("nlms"));
+        let rls_at = rls.samples_to(-20.0).unwrap();
+        let nlms_at = nlms.samples_to(-20.0).unwrap();
+        // RLS within 2L samples, NLMS at least 20 times later.
+        assert!(rls_at <= 2 * n.taps, "{rls_at}");
+        assert!(nlms_at >= 20 * rls_at, "{nlms_at} vs {rls_at}");
+        // Before the talker starts the path is recovered almost exactly.
+        assert!(rls.lowest().1 <= -60.0, "{:?}", rls.lowest());
+        // LMS at the matched step tracks NLMS within a factor of 1.5.
+        let lms_at = n.curve("lms").samples_to(-20.0).unwrap() as f64;
+        assert!((lms_at / nlms_at as f64 - 1.0).abs() <= 0.5, "{lms_at} vs {nlms_at}");
+        // The same settings give the same bits.
+        assert_eq!(noise_cancellation(&c.settings).unwrap(), *n);
+    }
+
+    #[test]
+    fn the_detector_keeps_the_weights_through_double_talk() {
+        let c = chapter();
+        let e = &c.echo;
+        assert_eq!((e.taps, e.frame, e.double_talk), (256, 1600, (32_000, 48_000)));
+        for filter in ["nlms", "fdaf"] {
+            let (without, with) = (e.run(filter, false), e.run(filter, true));
+            // Without: double talk costs at least 5 dB of misalignment; with: less than that.
+            let lost = without.misalignment_after_db - without.misalignment_before_db;
+            let lost_with = with.misalignment_after_db - with.misalignment_before_db;
+            assert!(lost >= 5.0, "{filter}: {lost}");
+            assert!(lost_with < lost - 3.0, "{filter}: {lost_with} vs {lost}");
+            assert!(with.misalignment_after_db < without.misalignment_after_db - 3.0);
+            for run in [without, with] {
+                assert_eq!(run.erle_db.len(), e.scenario.microphone.len() / 1600);
+                assert_eq!(run.misalignment_db.len(), e.scenario.microphone.len().div_ceil(1600));
+                // All recover once the near end is silent.
+                assert!(run.steady_state_erle_db >= 20.0, "{filter}: {run:?}");
+                assert!(*run.misalignment_db.last().unwrap() <= -15.0);
+            }
         }
+    }
+
+    #[test]
+    fn bad_settings_are_errors() {
+        let bad = SignalSettings { curve_every: 0, ..SignalSettings::default() };
+        assert!(noise_cancellation(&bad).is_err());
+        let bad = SignalSettings { frame_s: 0.01, ..SignalSettings::default() };
+        assert!(matches!(echo_cancellation(&bad), Err(Error::InvalidParameter { .. })));
+        let bad = SignalSettings { noise_mu: 2.5, ..SignalSettings::default() };
+        assert!(noise_cancellation(&bad).is_err());
     }
 }

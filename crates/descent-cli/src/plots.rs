@@ -226,6 +226,35 @@ pub fn lines_annotated(
     render(&figure, SIZE, format)
 }
 
+/// One panel of a [`stacked_lines`] figure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StackedPanel {
+    /// The y axis label.
+    pub y_label: String,
+    /// The curves, drawn as in [`lines`] on a linear y axis.
+    pub series: Vec<Series>,
+}
+
+/// Line figures stacked under one title, sharing the x label (waveforms one above the other),
+/// each on linear axes with its own legend. Points are handled as in [`lines`].
+///
+/// # Errors
+/// No panel; a drawing or encoding failure.
+pub fn stacked_lines(
+    title: &str,
+    x_label: &str,
+    panels: &[StackedPanel],
+    format: Format,
+) -> anyhow::Result<Vec<u8>> {
+    ensure!(!panels.is_empty(), "a stacked figure needs at least one panel");
+    let figure = LineFigure {
+        title,
+        panels: panels.iter().map(|p| Panel::new(x_label, &p.y_label, &p.series, false)).collect(),
+    };
+    let height = SIZE.1 / 2 * (panels.len() as u32 + 1);
+    render(&figure, (SIZE.0, height), format)
+}
+
 /// Series with at most this many points get a dot at each in [`lines_annotated`].
 pub const DOTTED: usize = 12;
 

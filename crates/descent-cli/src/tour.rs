@@ -1787,7 +1787,7 @@ fn noise_blocks(c: &SignalsChapter) -> anyhow::Result<Vec<Block>> {
         .iter()
         .map(|cu| Series {
             name: format!(
-                "{} ({} {})",
+                "{} ({} = {})",
                 names(cu.method),
                 if cu.method == "rls" { "λ" } else { "μ" },
                 number(cu.parameter)

@@ -1771,6 +1771,30 @@ mod tests {
     }
 
     #[test]
+    fn stacked_lines_draws_each_panels_series_and_is_taller_per_panel() {
+        let wave = |name: &str, f: f64| Series {
+            name: name.into(),
+            points: (0..200).map(|k| (k as f64 / 100.0, (f * k as f64).sin())).collect(),
+        };
+        let panels = [
+            StackedPanel { y_label: "a".into(), series: vec![wave("one", 0.1)] },
+            StackedPanel {
+                y_label: "b".into(),
+                series: vec![wave("two", 0.2), wave("three", 0.3)],
+            },
+        ];
+        let counts = polylines_by_stroke(&stacked_lines("t", "s", &panels, Format::Svg).unwrap());
+        // Colours restart in each panel: the first panel's curve and the second's first share
+        // a colour; the second's second has its own.
+        assert_eq!(counts.get(&hex(PALETTE[0])), Some(&2), "{counts:?}");
+        assert_eq!(counts.get(&hex(PALETTE[1])), Some(&1), "{counts:?}");
+        let png = stacked_lines("t", "s", &panels, Format::Png).unwrap();
+        let reader = png::Decoder::new(std::io::Cursor::new(&png)).read_info().unwrap();
+        assert_eq!((reader.info().width, reader.info().height), (SIZE.0, SIZE.1 / 2 * 3));
+        assert!(stacked_lines("t", "s", &[], Format::Svg).is_err());
+    }
+
+    #[test]
     fn learning_curve_draws_both_sets_in_both_panels() {
         let epochs: Vec<descent_nn::EpochStats> = (0..5)
             .map(|epoch| {

@@ -447,7 +447,7 @@ pub fn echo_cancellation(settings: &SignalSettings) -> Result<EchoChapter> {
     let s = &scenario;
     let fs = f64::from(s.rate);
     let frame = (settings.frame_s * fs).round() as usize;
-    if frame == 0 || frame % CANCEL_BLOCK != 0 {
+    if frame == 0 || !frame.is_multiple_of(CANCEL_BLOCK) {
         return Err(Error::InvalidParameter {
             name: "frame_s",
             value: settings.frame_s,

@@ -226,6 +226,35 @@ pub fn lines_annotated(
     render(&figure, SIZE, format)
 }
 
+/// One panel of a [`stacked_lines`] figure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StackedPanel {
+    /// The y axis label.
+    pub y_label: String,
+    /// The curves, drawn as in [`lines`] on a linear y axis.
+    pub series: Vec<Series>,
+}
+
+/// Line figures stacked under one title, sharing the x label (waveforms one above the other),
+/// each on linear axes with its own legend. Points are handled as in [`lines`].
+///
+/// # Errors
+/// No panel; a drawing or encoding failure.
+pub fn stacked_lines(
+    title: &str,
+    x_label: &str,
+    panels: &[StackedPanel],
+    format: Format,
+) -> anyhow::Result<Vec<u8>> {
+    ensure!(!panels.is_empty(), "a stacked figure needs at least one panel");
+    let figure = LineFigure {
+        title,
+        panels: panels.iter().map(|p| Panel::new(x_label, &p.y_label, &p.series, false)).collect(),
+    };
+    let height = SIZE.1 / 2 * (panels.len() as u32 + 1);
+    render(&figure, (SIZE.0, height), format)
+}
+
 /// Series with at most this many points get a dot at each in [`lines_annotated`].
 pub const DOTTED: usize = 12;
 
@@ -1739,6 +1768,30 @@ mod tests {
                 assert_eq!(counts.get(&hex(PALETTE[k])), Some(&2), "two panels: {counts:?}");
             }
         }
+    }
+
+    #[test]
+    fn stacked_lines_draws_each_panels_series_and_is_taller_per_panel() {
+        let wave = |name: &str, f: f64| Series {
+            name: name.into(),
+            points: (0..200).map(|k| (k as f64 / 100.0, (f * k as f64).sin())).collect(),
+        };
+        let panels = [
+            StackedPanel { y_label: "a".into(), series: vec![wave("one", 0.1)] },
+            StackedPanel {
+                y_label: "b".into(),
+                series: vec![wave("two", 0.2), wave("three", 0.3)],
+            },
+        ];
+        let counts = polylines_by_stroke(&stacked_lines("t", "s", &panels, Format::Svg).unwrap());
+        // Colours restart in each panel: the first panel's curve and the second's first share
+        // a colour; the second's second has its own.
+        assert_eq!(counts.get(&hex(PALETTE[0])), Some(&2), "{counts:?}");
+        assert_eq!(counts.get(&hex(PALETTE[1])), Some(&1), "{counts:?}");
+        let png = stacked_lines("t", "s", &panels, Format::Png).unwrap();
+        let reader = png::Decoder::new(std::io::Cursor::new(&png)).read_info().unwrap();
+        assert_eq!((reader.info().width, reader.info().height), (SIZE.0, SIZE.1 / 2 * 3));
+        assert!(stacked_lines("t", "s", &[], Format::Svg).is_err());
     }
 
     #[test]

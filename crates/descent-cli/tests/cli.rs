@@ -417,6 +417,7 @@ fn the_tour_writes_a_self_contained_report_with_every_figure() {
         "Chapter 5. Newton and quasi-Newton",
         "Chapter 6. Saddles: the Pringle chip",
         "Chapter 7. Learning to read digits",
+        "Chapter 8. Cancelling noise and echo, one sample at a time",
     ] {
         assert!(html.contains(chapter), "{chapter}");
     }
@@ -436,6 +437,10 @@ fn the_tour_writes_a_self_contained_report_with_every_figure() {
         "saddles-escape-paths",
         "learning-gradient",
         "learning-curve",
+        "signals-waveforms",
+        "signals-learning",
+        "signals-echo-misalignment",
+        "signals-echo-erle",
     ];
     // Measured times, different in every run: present and drawn, not byte-identical.
     let timed = ["newton-step-cost"];
@@ -461,6 +466,19 @@ fn the_tour_writes_a_self_contained_report_with_every_figure() {
         let document = roxmltree::Document::parse(&text).expect("well-formed SVG");
         let count = document.descendants().filter(|n| n.has_tag_name(element)).count();
         assert!(count >= at_least, "{name}: {count} {element} elements");
+    }
+    // Chapter 8's: the waveforms' two panels hold three curves, the learning curves three, each
+    // echo figure four runs; every curve is a polyline (or several).
+    for (name, at_least) in [
+        ("signals-waveforms", 3),
+        ("signals-learning", 3),
+        ("signals-echo-misalignment", 4),
+        ("signals-echo-erle", 4),
+    ] {
+        let text = std::fs::read_to_string(a.join(format!("{name}.svg"))).unwrap();
+        let document = roxmltree::Document::parse(&text).expect("well-formed SVG");
+        let count = document.descendants().filter(|n| n.has_tag_name("polyline")).count();
+        assert!(count >= at_least, "{name}: {count} polylines");
     }
 }
 
@@ -537,6 +555,61 @@ fn the_tour_tells_its_chapters() {
     assert_eq!(escape["gd_exits"].as_array().unwrap().len(), 20);
     learning_claims(&v["learning"]);
     assert!(text.contains("Chapter 7. Learning to read digits") && text.contains("p − y"));
+    signals_claims(&v["signals"]);
+    assert!(text.contains("Chapter 8. Cancelling noise and echo") && text.contains("Geigel"));
+}
+
+/// Chapter 8's claims, from its JSON object.
+fn signals_claims(signals: &Value) {
+    let noise = &signals["noise"];
+    for field in [
+        "taps",
+        "mu",
+        "eps",
+        "input_snr_db",
+        "output_snr_db",
+        "snr_improvement_db",
+        "final_misalignment_db",
+        "step",
+        "curves",
+        "rls_speed_up",
+    ] {
+        assert!(noise.get(field).is_some(), "signals.noise.{field} missing: {noise}");
+    }
+    let f = |v: &Value| v.as_f64().unwrap();
+    assert!(f(&noise["snr_improvement_db"]) >= 15.0, "{noise}");
+    assert!(f(&noise["input_snr_db"]).abs() <= 1e-9);
+    // One NLMS update is −μ/(ε + xᵀx) times the gradient −e·x of ½e².
+    let step = &noise["step"];
+    assert!(f(&step["finite_difference_error"]) <= 1e-10 && f(&step["update_error"]) <= 1e-10);
+    let (mu, eps) = (f(&noise["mu"]), f(&noise["eps"]));
+    assert!((f(&step["step"]) - mu / (eps + f(&step["energy"]))).abs() <= 1e-15, "{step}");
+    let curves = noise["curves"].as_array().unwrap();
+    let to_20 = |method: &str| {
+        let c = curves.iter().find(|c| c["method"] == method).unwrap();
+        c["samples_to_minus_20db"].as_u64().unwrap()
+    };
+    let taps = noise["taps"].as_u64().unwrap();
+    assert_eq!(taps, 64);
+    // RLS within 2L samples, NLMS at least 20 times later, as the chapter says.
+    assert!(to_20("rls") <= 2 * taps, "{noise}");
+    assert!(to_20("nlms") >= 20 * to_20("rls"), "{noise}");
+    assert!((f(&noise["rls_speed_up"]) - to_20("nlms") as f64 / to_20("rls") as f64).abs() < 1e-12);
+    let echo = &signals["echo"];
+    assert_eq!(echo["taps"], 256);
+    let runs = echo["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 4);
+    for filter in ["nlms", "fdaf"] {
+        let after = |detector: bool| {
+            let r = runs.iter().find(|r| r["filter"] == filter && r["detector"] == detector);
+            f(&r.unwrap()["misalignment_after_db"])
+        };
+        // The detector keeps the weights through double talk.
+        assert!(after(true) < after(false) - 3.0, "{filter}: {echo}");
+    }
+    for r in runs {
+        assert!(f(&r["steady_state_erle_db"]) >= 20.0, "{r}");
+    }
 }
 
 /// Chapter 7's claims, from its JSON object.

@@ -19,6 +19,7 @@
 //! | [`scenario`] | the echo and noise set-ups ([`EchoScenario`], [`NoiseScenario`]), [`cancel_echo`] |
 //! | [`dtd`] | the Geigel double-talk detector ([`Geigel`]) |
 //! | [`metrics`] | ERLE, SNR improvement, misalignment, time to 20 dB ERLE |
+//! | [`tour`] | the numbers behind `descent tour`'s chapter 8 (noise and echo cancellation) |
 
 #![warn(missing_docs)]
 
@@ -37,6 +38,7 @@ pub use scenario::{EchoScenario, NoiseColour, NoiseScenario, cancel_echo};
 pub mod dtd;
 pub use dtd::Geigel;
 pub mod metrics;
+pub mod tour;
 
 pub use apa::AffineProjection;
 pub use error::{Error, Result};

@@ -258,6 +258,9 @@ pub fn stacked_lines(
 /// Series with at most this many points get a dot at each in [`lines_annotated`].
 pub const DOTTED: usize = 12;
 
+/// Series with more points than this are drawn with 1-pixel lines.
+const DENSE: usize = 1000;
+
 /// `v` in axis space (log₁₀ v on a log axis); `None` where the axis cannot show it.
 fn to_axis(v: f64, log: bool) -> Option<f64> {
     let v = if log {
@@ -797,7 +800,10 @@ impl<'a> Panel<'a> {
                     &|c, s, st| EmptyElement::at(c) + Circle::new((0, 0), s, st),
                 ))?
             } else {
-                chart.draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?
+                // Dense series (waveforms) zigzag at acute angles, where a 2-pixel line's miter
+                // joins would spike far past the points: draw them 1 pixel wide.
+                let width = if points.len() > DENSE { 1 } else { 2 };
+                chart.draw_series(LineSeries::new(points.clone(), color.stroke_width(width)))?
             };
             anno.label(*name).legend(move |(x, y)| {
                 Rectangle::new([(x, y - 4), (x + 18, y + 4)], color.filled())

@@ -329,4 +329,92 @@ mod tests {
         assert!((sersic_b(1.0) - 1.678_347).abs() < 2e-3);
         assert!((sersic_b(4.0) - 7.669_249).abs() < 2e-4);
     }
+
+    fn galaxy(n: f64) -> Sersic {
+        Sersic {
+            x: 100.0,
+            y: 90.0,
+            intensity: 2.0,
+            effective_radius: 6.0,
+            index: n,
+            ellipticity: 0.4,
+            angle: 0.0,
+        }
+    }
+
+    #[test]
+    fn sersic_equals_i_e_at_the_effective_radius_on_both_axes() {
+        for n in [0.5, 1.0, 4.0] {
+            let g = galaxy(n);
+            assert!((g.at(106.0, 90.0) - 2.0).abs() < 1e-12, "major axis, n = {n}");
+            // Minor axis: r_e·q = 3.6 pixels.
+            assert!((g.at(100.0, 93.6) - 2.0).abs() < 1e-12, "minor axis, n = {n}");
+            assert!((g.at(100.0, 90.0) - 2.0 * sersic_b(n).exp()).abs() < 1e-9, "centre");
+            // Rotated by 90°: the major axis is now along y.
+            let r = Sersic { angle: std::f64::consts::FRAC_PI_2, ..g };
+            assert!((r.at(100.0, 96.0) - 2.0).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn an_exponential_disc_holds_its_analytic_flux() {
+        // n = 1: L = 2π q r_e² I_e e^b / b² (Γ(2) = 1), sampled at pixel centres.
+        let g = galaxy(1.0);
+        let sky = SkyBuilder::new(200, 180, 1).galaxy(g).build().unwrap();
+        let b = sersic_b(1.0);
+        let want = 2.0 * std::f64::consts::PI * 0.6 * 36.0 * 2.0 * b.exp() / (b * b);
+        let rel = (sky.sum() - want).abs() / want;
+        assert!(rel < 5e-3, "flux {} vs {want}: {rel:e}", sky.sum());
+    }
+
+    #[test]
+    fn stars_carry_their_flux_and_the_seed_fixes_the_sky() {
+        let builder = SkyBuilder::new(48, 40, 11).background(3.0).stars(30, (10.0, 1000.0));
+        let (sky, cat) = builder.build_with_catalogue().unwrap();
+        let fluxes: f64 = cat.stars.iter().map(|s| s.flux).sum();
+        assert!((sky.sum() - (3.0 * 48.0 * 40.0 + fluxes)).abs() < 1e-9);
+        assert!(cat.stars.iter().all(|s| (10.0..=1000.0).contains(&s.flux)));
+        assert_eq!(builder.build().unwrap(), sky, "same seed, same sky");
+        assert_ne!(SkyBuilder::new(48, 40, 12).stars(30, (10.0, 1000.0)).build().unwrap(), sky);
+        // A Gaussian star well inside the image keeps its flux.
+        let one = SkyBuilder::new(41, 41, 5).stars(1, (500.0, 500.0)).star_sigma(0.8);
+        let (sky, cat) = one.build_with_catalogue().unwrap();
+        let s = cat.stars[0];
+        if (4.0..37.0).contains(&s.x) && (4.0..37.0).contains(&s.y) {
+            assert!((sky.sum() - 500.0).abs() < 1e-9);
+        }
+        assert!(sky.max() < 500.0 * 0.3, "spread over several pixels");
+    }
+
+    #[test]
+    fn star_fluxes_follow_the_inverse_square_law() {
+        // P(F < 2F_min) = (1/F_min − 1/(2F_min)) / (1/F_min − 1/F_max) = 0.5 / 0.99.
+        let (_, cat) =
+            SkyBuilder::new(64, 64, 3).stars(4000, (1.0, 100.0)).build_with_catalogue().unwrap();
+        let faint = cat.stars.iter().filter(|s| s.flux < 2.0).count() as f64 / 4000.0;
+        let p: f64 = 0.5 / 0.99;
+        let sd = (p * (1.0 - p) / 4000.0).sqrt();
+        assert!((faint - p).abs() < 4.0 * sd, "{faint} vs {p}");
+    }
+
+    #[test]
+    fn random_galaxies_stay_in_their_ranges_and_bad_settings_are_errors() {
+        let (sky, cat) = SkyBuilder::new(80, 64, 9)
+            .background(1.0)
+            .random_galaxies(5, (1.0, 10.0))
+            .build_with_catalogue()
+            .unwrap();
+        assert_eq!(cat.galaxies.len(), 5);
+        for g in &cat.galaxies {
+            assert!((1.0..=10.0).contains(&g.intensity) && (0.5..=4.0).contains(&g.index));
+            assert!((2.0..=8.0).contains(&g.effective_radius) && g.ellipticity <= 0.6);
+        }
+        assert!(sky.data().iter().all(|&v| v > 1.0));
+        let bad = |b: SkyBuilder| matches!(b.build(), Err(Error::InvalidParameter { .. }));
+        assert!(bad(SkyBuilder::new(0, 5, 1)));
+        assert!(bad(SkyBuilder::new(5, 5, 1).background(f64::NAN)));
+        assert!(bad(SkyBuilder::new(5, 5, 1).stars(3, (0.0, 1.0))));
+        assert!(bad(SkyBuilder::new(5, 5, 1).star_sigma(-1.0)));
+        assert!(bad(SkyBuilder::new(5, 5, 1).galaxy(Sersic { ellipticity: 1.0, ..galaxy(1.0) })));
+    }
 }

@@ -62,7 +62,7 @@ fn ssim_weights() -> [f64; 2 * SSIM_RADIUS + 1] {
 /// Mean structural similarity (SSIM) of `estimate` to `truth`, in [−1, 1], 1 for identical images.
 ///
 /// At each pixel, with Gaussian-weighted local means μ, variances σ² and covariance σ_xy
-/// (window 11×11, σ = 1.5, weights summing to 1; "population" moments E[x²] − μ², not n/(n−1)),
+/// (window 11×11, σ = 1.5, weights summing to 1; "population" moments E\[x²\] − μ², not n/(n−1)),
 ///
 /// SSIM = (2μ_xμ_y + C₁)(2σ_xy + C₂) / ((μ_x² + μ_y² + C₁)(σ_x² + σ_y² + C₂)),
 /// C₁ = (K₁R)², C₂ = (K₂R)², K₁ = 0.01, K₂ = 0.03, R = `data_range`,

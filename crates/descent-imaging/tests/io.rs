@@ -198,11 +198,13 @@ fn malformed_fits_gives_typed_errors_with_offsets() {
     let (_, reason) =
         malformed(&header(&[("SIMPLE", "T"), ("BITPIX", "8"), ("NAXIS", "2"), ("NAXIS1", "2")]));
     assert!(reason.contains("missing keyword NAXIS2"), "{reason}");
-    // Absurd sizes are refused before allocating: 10⁹ × 10⁹, and 2¹⁴ × 2¹⁵ in a tiny file.
+    // Absurd sizes are refused before allocating: 10⁹ × 10⁹ over the cap, and a header whose
+    // data are missing.
     let (offset, reason) = malformed(&image_2d("-64", 1_000_000_000, 1_000_000_000, &[]));
     assert_eq!(offset, 160);
     assert!(reason.contains("more than"), "{reason}");
-    assert!((1usize << 14) * (1 << 15) > MAX_PIXELS / 2);
+    // 2¹⁴ × 2¹³ pixels (under the cap: 1 GiB of f64) promised by a header alone.
+    const { assert!((1usize << 14) * (1 << 13) <= MAX_PIXELS) };
     let (_, reason) = malformed(&image_2d("-64", 1 << 14, 1 << 13, &[]));
     assert!(reason.contains("truncated"), "{reason}");
     // Not FITS; no END; a non-integer NAXIS1; a zero side.

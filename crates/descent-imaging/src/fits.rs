@@ -115,6 +115,7 @@ enum Value {
 /// A parsed header: (keyword, value, byte offset of the card) and where the data begin.
 struct Header {
     cards: Vec<(String, Value, u64)>,
+    end_card: u64,
     data_start: usize,
 }
 
@@ -177,7 +178,7 @@ fn parse_header(path: &Path, bytes: &[u8]) -> Result<Header> {
         }
         if key == "END" {
             let data_start = (offset + CARD).div_ceil(BLOCK) * BLOCK;
-            return Ok(Header { cards, data_start });
+            return Ok(Header { cards, end_card: offset as u64, data_start });
         }
         if &card[8..10] == "= " {
             cards.push((key.to_owned(), parse_value(&card[10..]), offset as u64));
@@ -188,8 +189,7 @@ fn parse_header(path: &Path, bytes: &[u8]) -> Result<Header> {
 
 fn integer(path: &Path, header: &Header, key: &str) -> Result<(i64, u64)> {
     let Some((_, value, at)) = header.find(key) else {
-        let end = header.data_start.saturating_sub(BLOCK) as u64;
-        return Err(malformed(path, end, format!("missing keyword {key}")));
+        return Err(malformed(path, header.end_card, format!("missing keyword {key}")));
     };
     match value {
         Value::Other(s) => s

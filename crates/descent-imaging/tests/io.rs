@@ -195,9 +195,10 @@ fn malformed_fits_gives_typed_errors_with_offsets() {
     assert_eq!(offset, 160);
     assert!(reason.contains("NAXIS = 3"), "{reason}");
     // Missing NAXIS2.
-    let (_, reason) =
+    let (offset, reason) =
         malformed(&header(&[("SIMPLE", "T"), ("BITPIX", "8"), ("NAXIS", "2"), ("NAXIS1", "2")]));
     assert!(reason.contains("missing keyword NAXIS2"), "{reason}");
+    assert_eq!(offset, 320, "at the END card");
     // Absurd sizes are refused before allocating: 10⁹ × 10⁹ over the cap, and a header whose
     // data are missing.
     let (offset, reason) = malformed(&image_2d("-64", 1_000_000_000, 1_000_000_000, &[]));

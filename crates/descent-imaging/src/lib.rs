@@ -7,11 +7,22 @@
 //! | module | what |
 //! |---|---|
 //! | [`image`] | [`Image`]: the `f64` pixel grid every module shares |
+//! | [`fits`] | [`read_fits`], [`write_fits`] (2-D primary HDU, [`Bitpix`]), [`m13()`]: a real star field |
+//! | [`png_io`] | [`read_png`], [`write_png`] (8/16-bit grey, [`PngDepth`]), [`read_jpeg`] |
+//! | [`sky`] | [`SkyBuilder`]: seeded synthetic skies of Sérsic galaxies and point stars |
+//! | [`metrics`] | PSNR, SSIM, flux ratio, χ² |
 
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod fits;
 pub mod image;
+pub mod metrics;
+pub mod png_io;
+pub mod sky;
 
 pub use error::{Error, Result};
+pub use fits::{Bitpix, m13, read_fits, write_fits};
 pub use image::Image;
+pub use png_io::{PngDepth, read_jpeg, read_png, write_png};
+pub use sky::{Catalogue, Sersic, SkyBuilder, Star};

@@ -7,11 +7,18 @@
 //! | module | what |
 //! |---|---|
 //! | [`image`] | [`Image`]: the `f64` pixel grid every module shares |
+//! | [`psf`], [`convolve`], [`noise`] | the forward model: [`Psf`] kernels (Gaussian, Moffat, Airy) and [`normalise_kernel`]; the blur H as a [`Convolution`] by FFT ([`Boundary`] periodic or zero-padded "same") with its adjoint and ‖H‖², [`convolve_direct`]; [`add_poisson_gaussian`] noise |
 
 #![warn(missing_docs)]
 
+pub mod convolve;
 pub mod error;
 pub mod image;
+pub mod noise;
+pub mod psf;
 
+pub use convolve::{Boundary, Complex64, Convolution, convolve_direct};
 pub use error::{Error, Result};
 pub use image::Image;
+pub use noise::add_poisson_gaussian;
+pub use psf::{Psf, normalise_kernel};

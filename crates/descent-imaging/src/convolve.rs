@@ -452,7 +452,7 @@ fn fft_friendly(n: usize, even: bool) -> usize {
         if !(even && candidate % 2 == 1) {
             let mut m = candidate;
             for p in [2, 3, 5, 7] {
-                while m % p == 0 {
+                while m.is_multiple_of(p) {
                     m /= p;
                 }
             }

@@ -7,7 +7,7 @@
 //! y = n / s + σ·g,     n ~ Poisson(s·u),  g ~ N(0, 1)
 //! ```
 //!
-//! so E[y] = u and Var[y] = u / s + σ² (in image units). P sets the signal-to-noise ratio at the
+//! so E(y) = u and Var(y) = u / s + σ² (in image units). P sets the signal-to-noise ratio at the
 //! peak (√P for pure photon noise); σ is the read noise in image units. P = +∞ gives Gaussian
 //! noise alone. Counts come from `rand_distr::Poisson`, the normals from
 //! `rand_distr::StandardNormal`, both driven by `ChaCha8Rng::seed_from_u64(seed)`, pixel by pixel

@@ -250,7 +250,7 @@ proptest! {
 #[test]
 fn fft_equals_direct_on_larger_images() {
     // Sides not multiples of the 8-row blocks, prime sides (Bluestein/Rader in rustfft), padded
-    // sides with factors 3, 5, 7.
+    // sides with factors 3 and 5.
     for (w, h, kw, kh) in [(64, 48, 9, 9), (67, 53, 11, 6), (101, 37, 25, 25), (40, 90, 7, 31)] {
         for boundary in [Boundary::Periodic, Boundary::Same] {
             check_operator(w, h, kw, kh, boundary, (w * h + kw) as u64);

@@ -6,11 +6,12 @@
 //! cargo bench -p descent-imaging --bench convolve
 //! ```
 //!
-//! Measured 2026-12-04 on the shared 2-core development machine (load ≈ 3.5, criterion means,
-//! ±10 % between runs): Hx + Hᵀy periodic 17.1 ms (61 M pixels/s: 8.1 ns per pixel per
-//! application of H), same 21.4 ms (49 M pixels/s; FFT grid 1080 × 1080); the direct sum 69 ms on
-//! 256 × 256 (0.95 M pixels/s, 1.06 µs per pixel for one H): the FFT is ≈ 130× faster per pixel
-//! per application at K = 25 × 25 (and the gap grows with K, the FFT's cost being independent of it).
+//! Measured 2026-12-04 on the shared 2-core development machine (load ≈ 3.5; criterion means,
+//! which differ by up to 30 % between runs with the load): Hx + Hᵀy periodic 17.1 ms (61 M
+//! pixels/s: 8.1 ns per pixel per application of H), same 21.4 ms (49 M pixels/s; FFT grid
+//! 1080 × 1080); the direct sum 69 ms on 256 × 256 (0.95 M pixels/s: 1.06 µs per pixel for one
+//! H). The FFT is ≈ 130× faster per pixel per application at K = 25 × 25, and the gap grows
+//! with K (the FFT's cost does not depend on it).
 
 use std::hint::black_box;
 use std::time::Duration;

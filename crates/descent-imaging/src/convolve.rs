@@ -19,7 +19,7 @@
 //!   so that nothing wraps, rounded up to a size with prime factors 2, 3 and 5 only, even along
 //!   rows (`realfft` halves an even length into a complex FFT of half the length). Factors of 7
 //!   were slower in rustfft 6.4 here: at 1024 + 24 the 5-smooth 1080 took 8.2 ns/pixel per
-//!   transform pair, the 7-smooth 1050 9.4–11.6.
+//!   application of H, the 7-smooth 1050 9.4–11.6 (best of 15 on a shared 2-core machine).
 //!   H = crop ∘ C ∘ pad with C the circular convolution on the padded grid, so
 //!   Hᵀ = crop ∘ Cᵀ ∘ pad with Cᵀ the circular correlation (Ĉᵀ = conj Ĉ).
 //!
@@ -35,8 +35,8 @@
 //! [`Convolution::new`]: applying H allocates nothing.
 //!
 //! **Norm.** ‖H‖₂² = max_ω |Ĥ(ω)|² on the FFT grid is exact for `Periodic`. For `Same` it is an
-//! upper bound (‖crop ∘ C ∘ pad‖ ≤ ‖C‖), tight for large images; for a non-negative kernel both
-//! equal (Σ K)², attained at ω = 0.
+//! upper bound (‖crop ∘ C ∘ pad‖ ≤ ‖C‖), tight for large images. For a non-negative kernel the
+//! maximum is at ω = 0: (Σ K)², which is 1 for a normalised PSF.
 
 use std::fmt;
 use std::sync::Arc;
@@ -70,7 +70,7 @@ pub enum Boundary {
 /// [module docs](self).
 ///
 /// `apply_into` and `adjoint_into` take `&mut self` because they work in the operator's own
-/// buffers: one `Convolution` per thread.
+/// buffers: one `Convolution` per thread (a clone shares the FFT plans and copies the buffers).
 ///
 /// ```
 /// use descent_imaging::{Boundary, Convolution, Image, Psf};

@@ -11,18 +11,25 @@
 //! | [`png_io`] | [`read_png`], [`write_png`] (8/16-bit grey, [`PngDepth`]), [`read_jpeg`] |
 //! | [`sky`] | [`SkyBuilder`]: seeded synthetic skies of Sérsic galaxies and point stars |
 //! | [`metrics`] | PSNR, SSIM, flux ratio, χ² |
+//! | [`psf`], [`convolve`], [`noise`] | the forward model: [`Psf`] kernels (Gaussian, Moffat, Airy) and [`normalise_kernel`]; the blur H as a [`Convolution`] by FFT ([`Boundary`] periodic or zero-padded "same") with its adjoint and ‖H‖², [`convolve_direct`]; [`add_poisson_gaussian`] noise |
 
 #![warn(missing_docs)]
 
+pub mod convolve;
 pub mod error;
 pub mod fits;
 pub mod image;
 pub mod metrics;
+pub mod noise;
 pub mod png_io;
+pub mod psf;
 pub mod sky;
 
+pub use convolve::{Boundary, Complex64, Convolution, convolve_direct};
 pub use error::{Error, Result};
 pub use fits::{Bitpix, m13, read_fits, write_fits};
 pub use image::Image;
+pub use noise::add_poisson_gaussian;
 pub use png_io::{PngDepth, read_jpeg, read_png, write_png};
+pub use psf::{Psf, normalise_kernel};
 pub use sky::{Catalogue, Sersic, SkyBuilder, Star};

@@ -7,11 +7,17 @@
 //! | module | what |
 //! |---|---|
 //! | [`image`] | [`Image`]: the `f64` pixel grid every module shares |
+//! | [`solvers`] | Landweber, FISTA (TV, L1, positivity), Richardson–Lucy (and RL-TV), Wiener; the discrepancy-principle stop, [`estimate_noise_sigma`] |
 
 #![warn(missing_docs)]
 
 pub mod error;
 pub mod image;
+pub mod solvers;
 
 pub use error::{Error, Result};
 pub use image::Image;
+pub use solvers::{
+    LinearOperator, Options, Prior, Restoration, Stop, StopReason, estimate_noise_sigma, fista,
+    landweber, richardson_lucy, richardson_lucy_tv, wiener,
+};

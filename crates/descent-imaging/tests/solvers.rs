@@ -1,0 +1,257 @@
+//! The deconvolution solvers on small periodic problems with known answers, and on a seeded
+//! synthetic star field (PSNR against the truth).
+
+mod common;
+
+use common::*;
+use descent_imaging::solvers::StopReason;
+use descent_imaging::{
+    Error, Image, LinearOperator, Options, Prior, Stop, estimate_noise_sigma, fista, landweber,
+    richardson_lucy, richardson_lucy_tv, wiener,
+};
+
+/// Relative tolerance for quantities that are exact up to rounding over ~10⁴ pixels.
+const ROUNDING: f64 = 1e-10;
+
+fn dot(a: &Image, b: &Image) -> f64 {
+    a.data().iter().zip(b.data()).map(|(u, v)| u * v).sum()
+}
+
+/// The set-up on the synthetic field: truth, blurred+noisy data, the operator.
+fn problem(n: usize, kernel: &Image, seed: u64) -> (Image, Image, FftPeriodic) {
+    let truth = star_field(n, 12, seed);
+    let mut h = FftPeriodic::new(kernel, (n, n));
+    let blurred = h.apply(&truth);
+    let y = poisson_gaussian(&blurred, 2000.0, 2.0 / 2000.0, seed + 1);
+    (truth, y, h)
+}
+
+trait Apply {
+    fn apply(&mut self, x: &Image) -> Image;
+}
+impl<T: LinearOperator> Apply for T {
+    fn apply(&mut self, x: &Image) -> Image {
+        let mut out = Image::zeros(x.width(), x.height());
+        self.apply_into(x, &mut out).unwrap();
+        out
+    }
+}
+
+#[test]
+fn fft_operator_matches_direct_and_is_adjoint() {
+    let k = gaussian_kernel(1.5, 7);
+    let x = gaussian_noise(&Image::zeros(12, 10), 1.0, 3);
+    let v = gaussian_noise(&Image::zeros(12, 10), 1.0, 4);
+    let mut direct = DirectPeriodic { kernel: k.clone() };
+    let mut fft = FftPeriodic::new(&k, (12, 10));
+    let (a, b) = (direct.apply(&x), fft.apply(&x));
+    for (p, q) in a.data().iter().zip(b.data()) {
+        assert!((p - q).abs() < 1e-12, "{p} vs {q}");
+    }
+    let mut htv = Image::zeros(12, 10);
+    fft.adjoint_into(&v, &mut htv).unwrap();
+    assert!((dot(&b, &v) - dot(&x, &htv)).abs() < 1e-12 * dot(&b, &v).abs().max(1.0));
+    assert!((fft.norm_squared() - 1.0).abs() < 1e-12);
+}
+
+#[test]
+fn noise_estimate_within_ten_percent() {
+    for (sigma, seed) in [(0.05, 1), (2.0, 2), (1e-3, 3)] {
+        let noise = gaussian_noise(&Image::zeros(256, 256), sigma, seed);
+        let est = estimate_noise_sigma(&noise);
+        assert!((est / sigma - 1.0).abs() < 0.1, "σ = {sigma}: estimated {est}");
+        // a smooth (blurred) scene under the noise barely moves it
+        let scene = FftPeriodic::new(&gaussian_kernel(2.0, 25), (256, 256)).apply(&star_field(256, 30, seed));
+        let mut y = scene.clone();
+        y.data_mut().iter_mut().zip(noise.data()).for_each(|(a, b)| *a = *a * 0.1 + b);
+        let est = estimate_noise_sigma(&y);
+        assert!((est / sigma - 1.0).abs() < 0.1, "σ = {sigma} on a scene: estimated {est}");
+    }
+    assert_eq!(estimate_noise_sigma(&Image::zeros(2, 5)), 0.0);
+}
+
+/// The dense matrix of the periodic convolution, built pixel by pixel: an independent oracle.
+fn dense(kernel: &Image, w: usize, h: usize) -> Vec<Vec<f64>> {
+    let mut op = DirectPeriodic { kernel: kernel.clone() };
+    (0..w * h)
+        .map(|j| {
+            let mut e = Image::zeros(w, h);
+            e.data_mut()[j] = 1.0;
+            op.apply(&e).into_data() // column j of H
+        })
+        .collect()
+}
+
+#[test]
+fn landweber_is_gradient_descent_by_hand() {
+    let (w, h) = (6, 5);
+    let kernel = gaussian_kernel(0.8, 3);
+    let cols = dense(&kernel, w, h); // cols[j][i] = H_ij
+    let n = w * h;
+    let y = gaussian_noise(&star_field(6, 2, 9).clone(), 0.1, 10);
+    let y = Image::new(w, h, y.data()[..n].to_vec()).unwrap();
+    let step = 1e-3;
+    let mut x = y.data().to_vec();
+    for _ in 0..3 {
+        let r: Vec<f64> = (0..n).map(|i| (0..n).map(|j| cols[j][i] * x[j]).sum::<f64>() - y.data()[i]).collect();
+        let g: Vec<f64> = (0..n).map(|j| (0..n).map(|i| cols[j][i] * r[i]).sum()).collect();
+        x.iter_mut().zip(&g).for_each(|(xi, gi)| *xi -= step * gi);
+    }
+    let mut op = DirectPeriodic { kernel };
+    let out = landweber(&mut op, &y, Some(step), false, Options::fixed(3)).unwrap();
+    assert_eq!((out.iterations, out.stopped_by), (3, StopReason::MaxIterations));
+    assert_eq!(out.residual_norms.len(), 4);
+    for (a, b) in out.image.data().iter().zip(&x) {
+        assert!((a - b).abs() < 1e-14, "{a} vs {b}");
+    }
+}
+
+#[test]
+fn richardson_lucy_conserves_flux_and_positivity() {
+    let truth = star_field(48, 8, 5);
+    let mut h = FftPeriodic::new(&gaussian_kernel(2.0, 25), (48, 48));
+    let y = poisson_gaussian(&h.apply(&truth), 2000.0, 0.0, 6); // counts: y ≥ 0
+    assert!(y.data().iter().all(|&v| v >= 0.0));
+    let mut fluxes = Vec::new();
+    let mut observer = |_k: usize, x: &Image| fluxes.push((x.sum(), x.data().iter().all(|&v| v >= 0.0)));
+    let out = richardson_lucy(&mut h, &y, Options::fixed(40).observed(&mut observer)).unwrap();
+    assert_eq!(fluxes.len(), 40);
+    for (flux, positive) in fluxes {
+        assert!((flux / y.sum() - 1.0).abs() < ROUNDING, "flux {flux} vs {}", y.sum());
+        assert!(positive);
+    }
+    assert!((out.flux_ratio - 1.0).abs() < ROUNDING);
+}
+
+/// F(x) = ½‖Hx − y‖² + λ·TV(x), TV computed here independently.
+fn tv_objective(h: &mut FftPeriodic, y: &Image, x: &Image, lambda: f64) -> f64 {
+    let hx = h.apply(x);
+    let fit: f64 = hx.data().iter().zip(y.data()).map(|(a, b)| 0.5 * (a - b).powi(2)).sum();
+    let (w, ht) = x.shape();
+    let mut tv = 0.0;
+    for r in 0..ht {
+        for c in 0..w {
+            let dx = if c + 1 < w { x.get(c + 1, r) - x.get(c, r) } else { 0.0 };
+            let dy = if r + 1 < ht { x.get(c, r + 1) - x.get(c, r) } else { 0.0 };
+            tv += (dx * dx + dy * dy).sqrt();
+        }
+    }
+    fit + lambda * tv
+}
+
+#[test]
+fn fista_objective_never_increases_and_stays_positive() {
+    let (_, y, mut h) = problem(48, &gaussian_kernel(2.0, 25), 7);
+    let mut h2 = FftPeriodic::new(&gaussian_kernel(2.0, 25), (48, 48));
+    let lambda = 2e-3;
+    let f0 = tv_objective(&mut h2, &y, &y.data().iter().map(|v| v.max(0.0)).collect::<Vec<_>>().into_img(48), lambda);
+    let mut values = vec![f0];
+    let mut positive = true;
+    let mut observer = |_k: usize, x: &Image| {
+        values.push(tv_objective(&mut h2, &y, x, lambda));
+        positive &= x.data().iter().all(|&v| v >= 0.0);
+    };
+    let prior = Prior { tv: lambda, l1: 0.0 };
+    fista(&mut h, &y, prior, true, Options::fixed(60).observed(&mut observer)).unwrap();
+    assert!(positive);
+    for pair in values.windows(2) {
+        assert!(pair[1] <= pair[0] * (1.0 + 1e-12), "objective rose: {} → {}", pair[0], pair[1]);
+    }
+    assert!(values[60] < 0.5 * values[0], "{} → {}", values[0], values[60]);
+}
+
+trait IntoImg {
+    fn into_img(self, n: usize) -> Image;
+}
+impl IntoImg for Vec<f64> {
+    fn into_img(self, n: usize) -> Image {
+        Image::new(n, self.len() / n, self).unwrap()
+    }
+}
+
+#[test]
+fn discrepancy_stop_at_first_crossing() {
+    let kernel = gaussian_kernel(2.0, 25);
+    let truth = star_field(48, 10, 11);
+    let mut h = FftPeriodic::new(&kernel, (48, 48));
+    let sigma = 0.01;
+    let y = gaussian_noise(&h.apply(&truth), sigma, 12);
+    let tau = 1.05;
+    let target = tau * sigma * 48.0;
+    type Solver = fn(&mut FftPeriodic, &Image, Options<'_>) -> descent_imaging::Result<descent_imaging::Restoration>;
+    let solvers: [(&str, Solver); 3] = [
+        ("landweber", |h, y, o| landweber(h, y, None, true, o)),
+        ("rl", |h, y, o| richardson_lucy(h, y, o)),
+        ("fista", |h, y, o| fista(h, y, Prior { tv: 1e-4, l1: 0.0 }, true, o)),
+    ];
+    for (name, solve) in solvers {
+        let free = solve(&mut h, &y, Options::fixed(300)).unwrap();
+        let first = (1..free.residual_norms.len()).find(|&k| free.residual_norms[k] <= target);
+        let first = first.unwrap_or_else(|| panic!("{name}: residual never reaches {target}"));
+        let stop = Stop::Discrepancy { noise_sigma: Some(sigma), tau };
+        let opts = Options { max_iterations: 300, stop, observer: None };
+        let stopped = solve(&mut h, &y, opts).unwrap();
+        assert_eq!(stopped.iterations, first, "{name}");
+        assert_eq!(stopped.stopped_by, StopReason::Discrepancy);
+        assert!(stopped.residual_norms[first - 1] > target && stopped.residual_norms[first] <= target);
+        assert_eq!(stopped.target_residual, Some(target));
+        assert_eq!(stopped.residual_norms[..], free.residual_norms[..=first]);
+    }
+}
+
+#[test]
+fn every_method_beats_the_blurred_input() {
+    let kernel = gaussian_kernel(2.0, 25);
+    let (truth, y, mut h) = problem(64, &kernel, 21);
+    let base = psnr(&truth, &y);
+    let results = [
+        ("landweber", landweber(&mut h, &y, None, false, Options::new(500)).unwrap().image),
+        ("landweber+", landweber(&mut h, &y, None, true, Options::new(500)).unwrap().image),
+        ("fista tv", fista(&mut h, &y, Prior { tv: 3e-4, l1: 0.0 }, true, Options::new(500)).unwrap().image),
+        ("fista l1", fista(&mut h, &y, Prior { tv: 0.0, l1: 1e-3 }, true, Options::new(500)).unwrap().image),
+        ("rl", richardson_lucy(&mut h, &y, Options::new(500)).unwrap().image),
+        ("rl-tv", richardson_lucy_tv(&mut h, &y, 2e-3, Options::new(500)).unwrap().image),
+        ("wiener", wiener(&kernel, &y, 1e-3).unwrap()),
+    ];
+    for (name, x) in &results {
+        let p = psnr(&truth, x);
+        println!("{name}: {p:.2} dB (blurred {base:.2} dB)");
+        assert!(p > base + 2.0, "{name}: {p} dB vs blurred {base} dB");
+    }
+}
+
+#[test]
+fn wiener_with_a_delta_kernel_scales_by_one_over_one_plus_balance() {
+    let y = gaussian_noise(&Image::zeros(9, 7), 1.0, 1);
+    let x = wiener(&Image::new(1, 1, vec![1.0]).unwrap(), &y, 0.25).unwrap();
+    for (a, b) in x.data().iter().zip(y.data()) {
+        assert!((a - b / 1.25).abs() < 1e-14);
+    }
+}
+
+#[test]
+fn bad_parameters_are_errors() {
+    let kernel = gaussian_kernel(1.0, 5);
+    let mut h = FftPeriodic::new(&kernel, (16, 16));
+    let y = star_field(16, 3, 1);
+    let bad_param = |r: descent_imaging::Result<descent_imaging::Restoration>| {
+        matches!(r, Err(Error::InvalidParameter { .. }))
+    };
+    assert!(bad_param(landweber(&mut h, &y, Some(2.5), false, Options::fixed(3))));
+    assert!(bad_param(landweber(&mut h, &y, Some(-1.0), false, Options::fixed(3))));
+    assert!(bad_param(landweber(&mut h, &y, None, false, Options::fixed(0))));
+    let tau0 = Options { max_iterations: 5, stop: Stop::Discrepancy { noise_sigma: None, tau: 0.0 }, observer: None };
+    assert!(bad_param(richardson_lucy(&mut h, &y, tau0)));
+    let sigma_nan =
+        Options { max_iterations: 5, stop: Stop::Discrepancy { noise_sigma: Some(f64::NAN), tau: 1.0 }, observer: None };
+    assert!(bad_param(richardson_lucy(&mut h, &y, sigma_nan)));
+    assert!(bad_param(fista(&mut h, &y, Prior { tv: -1.0, l1: 0.0 }, true, Options::fixed(3))));
+    assert!(bad_param(fista(&mut h, &y, Prior { tv: 0.0, l1: f64::INFINITY }, true, Options::fixed(3))));
+    assert!(bad_param(richardson_lucy_tv(&mut h, &y, 0.3, Options::fixed(3))));
+    assert!(bad_param(richardson_lucy(&mut h, &Image::zeros(16, 16), Options::fixed(3))));
+    assert!(matches!(wiener(&kernel, &y, 0.0), Err(Error::InvalidParameter { .. })));
+    assert!(matches!(wiener(&Image::zeros(2, 3), &y, 0.1), Err(Error::InvalidParameter { .. })));
+    let mut nan = y.clone();
+    nan.set(3, 4, f64::NAN);
+    assert!(matches!(landweber(&mut h, &nan, None, false, Options::fixed(3)), Err(Error::NonFinite { x: 3, y: 4, .. })));
+}

@@ -51,7 +51,8 @@ pub struct Prior {
 fn objective(hx: &Image, y: &Image, x: &Image, prior: Prior) -> f64 {
     let fit = 0.5 * distance(hx, y).powi(2);
     let tv = if prior.tv > 0.0 { prior.tv * total_variation(x) } else { 0.0 };
-    let l1 = if prior.l1 > 0.0 { prior.l1 * x.data().iter().map(|v| v.abs()).sum::<f64>() } else { 0.0 };
+    let l1 =
+        if prior.l1 > 0.0 { prior.l1 * x.data().iter().map(|v| v.abs()).sum::<f64>() } else { 0.0 };
     fit + tv + l1
 }
 

@@ -76,7 +76,12 @@ pub fn richardson_lucy_tv(
     rl(h, y, lambda, options)
 }
 
-fn rl(h: &mut dyn LinearOperator, y: &Image, lambda: f64, options: Options<'_>) -> Result<Restoration> {
+fn rl(
+    h: &mut dyn LinearOperator,
+    y: &Image,
+    lambda: f64,
+    options: Options<'_>,
+) -> Result<Restoration> {
     let mut control = Control::new(options, y)?;
     let (w, ht) = y.shape();
     let n = y.data().len();

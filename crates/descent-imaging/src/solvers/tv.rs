@@ -72,7 +72,16 @@ impl TvProx {
     }
 
     /// out ← b − θ·L(p, q), projected onto C if `positivity`.
-    fn primal(w: usize, h: usize, p: &[f64], q: &[f64], b: &[f64], theta: f64, positivity: bool, out: &mut [f64]) {
+    fn primal(
+        w: usize,
+        h: usize,
+        p: &[f64],
+        q: &[f64],
+        b: &[f64],
+        theta: f64,
+        positivity: bool,
+        out: &mut [f64],
+    ) {
         for r in 0..h {
             for c in 0..w {
                 let i = r * w + c;

@@ -69,7 +69,12 @@ impl FftPeriodic {
     pub fn new(kernel: &Image, shape: (usize, usize)) -> Self {
         let (w, h) = shape;
         let mut p = FftPlanner::new();
-        let plans = [p.plan_fft_forward(w), p.plan_fft_forward(h), p.plan_fft_inverse(w), p.plan_fft_inverse(h)];
+        let plans = [
+            p.plan_fft_forward(w),
+            p.plan_fft_forward(h),
+            p.plan_fft_inverse(w),
+            p.plan_fft_inverse(h),
+        ];
         let scratch_len = plans.iter().map(|f| f.get_inplace_scratch_len()).max().unwrap();
         let zero = Complex::new(0.0, 0.0);
         let mut op = FftPeriodic {
@@ -231,4 +236,33 @@ pub fn psnr(truth: &Image, estimate: &Image) -> f64 {
     let mse = truth.data().iter().zip(estimate.data()).map(|(a, b)| (a - b).powi(2)).sum::<f64>()
         / truth.data().len() as f64;
     -10.0 * mse.log10()
+}
+
+/// The reference truth: M13 (the shared SkyView 300×300 16-bit FITS), median background
+/// subtracted, clipped at 0, peak scaled to 1. `None` when the file is absent (a stand-in
+/// reader until img-io's `m13()` lands).
+pub fn m13_truth() -> Option<Image> {
+    let bytes = std::fs::read("/work/shared/data/m13.fits").ok()?;
+    let header = std::str::from_utf8(&bytes[..2880]).ok()?;
+    let card = |key: &str| {
+        header
+            .as_bytes()
+            .chunks(80)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .find(|c| c.starts_with(key))
+            .map(|c| c[10..30].trim().parse::<usize>().unwrap())
+    };
+    let (w, h) = (card("NAXIS1 ")?, card("NAXIS2 ")?);
+    assert_eq!(card("BITPIX ")?, 16);
+    let data: Vec<f64> = bytes[2880..2880 + 2 * w * h]
+        .chunks(2)
+        .map(|b| f64::from(i16::from_be_bytes([b[0], b[1]])))
+        .collect();
+    let mut sorted = data.clone();
+    sorted.sort_by(f64::total_cmp);
+    let median = sorted[sorted.len() / 2];
+    let mut im = Image::new(w, h, data.iter().map(|v| (v - median).max(0.0)).collect()).unwrap();
+    let m = im.max();
+    im.data_mut().iter_mut().for_each(|v| *v /= m);
+    Some(im)
 }

@@ -73,10 +73,8 @@ impl TvProx {
 
     /// out ← b − θ·L(p, q), projected onto C if `positivity`.
     fn primal(
-        w: usize,
-        h: usize,
-        p: &[f64],
-        q: &[f64],
+        (w, h): (usize, usize),
+        (p, q): (&[f64], &[f64]),
         b: &[f64],
         theta: f64,
         positivity: bool,
@@ -113,7 +111,7 @@ impl TvProx {
         self.s.copy_from_slice(&self.q);
         let mut t = 1.0_f64;
         for _ in 0..self.inner {
-            Self::primal(w, h, &self.r, &self.s, b, theta, positivity, out.data_mut());
+            Self::primal((w, h), (&self.r, &self.s), b, theta, positivity, out.data_mut());
             let x = out.data();
             let t_next = 0.5 * (1.0 + (1.0 + 4.0 * t * t).sqrt());
             let beta = (t - 1.0) / t_next;
@@ -136,7 +134,7 @@ impl TvProx {
             }
             t = t_next;
         }
-        Self::primal(w, h, &self.p, &self.q, b, theta, positivity, out.data_mut());
+        Self::primal((w, h), (&self.p, &self.q), b, theta, positivity, out.data_mut());
     }
 }
 

@@ -29,12 +29,12 @@
 //! nothing (the operator's `apply_into`/`adjoint_into` write into caller buffers). Each
 //! iterative method costs one H and one Hᵀ per iteration.
 
-mod fista;
-mod landweber;
-mod noise;
-mod richardson_lucy;
+pub mod fista;
+pub mod landweber;
+pub mod noise;
+pub mod richardson_lucy;
 mod tv;
-mod wiener;
+pub mod wiener;
 
 pub use fista::{Prior, fista};
 pub use landweber::landweber;

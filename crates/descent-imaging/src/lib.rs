@@ -7,16 +7,23 @@
 //! | module | what |
 //! |---|---|
 //! | [`image`] | [`Image`]: the `f64` pixel grid every module shares |
+//! | [`psf`], [`convolve`], [`noise`] | the forward model: [`Psf`] kernels (Gaussian, Moffat, Airy) and [`normalise_kernel`]; the blur H as a [`Convolution`] by FFT ([`Boundary`] periodic or zero-padded "same") with its adjoint and ‖H‖², [`convolve_direct`]; [`add_poisson_gaussian`] noise |
 //! | [`solvers`] | Landweber, FISTA (TV, L1, positivity), Richardson–Lucy (and RL-TV), Wiener; the discrepancy-principle stop, [`estimate_noise_sigma`] |
 
 #![warn(missing_docs)]
 
+pub mod convolve;
 pub mod error;
 pub mod image;
+pub mod noise;
+pub mod psf;
 pub mod solvers;
 
+pub use convolve::{Boundary, Complex64, Convolution, convolve_direct};
 pub use error::{Error, Result};
 pub use image::Image;
+pub use noise::add_poisson_gaussian;
+pub use psf::{Psf, normalise_kernel};
 pub use solvers::{
     LinearOperator, Options, Prior, Restoration, Stop, StopReason, estimate_noise_sigma, fista,
     landweber, richardson_lucy, richardson_lucy_tv, wiener,

@@ -263,3 +263,16 @@ pub(crate) fn unit_step(h: &dyn LinearOperator) -> Result<f64> {
     }
     Ok(1.0 / n2)
 }
+
+/// The FFT blur of [`crate::convolve`] is the operator the solvers are meant for.
+impl LinearOperator for crate::Convolution {
+    fn apply_into(&mut self, x: &Image, out: &mut Image) -> Result<()> {
+        crate::Convolution::apply_into(self, x, out)
+    }
+    fn adjoint_into(&mut self, y: &Image, out: &mut Image) -> Result<()> {
+        crate::Convolution::adjoint_into(self, y, out)
+    }
+    fn norm_squared(&self) -> f64 {
+        crate::Convolution::norm_squared(self)
+    }
+}

@@ -36,7 +36,7 @@ pub(crate) fn total_variation(x: &Image) -> f64 {
             let i = r * w + c;
             let gx = if c + 1 < w { d[i + 1] - d[i] } else { 0.0 };
             let gy = if r + 1 < h { d[i + w] - d[i] } else { 0.0 };
-            tv += gx.hypot(gy);
+            tv += (gx * gx + gy * gy).sqrt();
         }
     }
     tv
@@ -121,7 +121,7 @@ impl TvProx {
                     // Lᵀx, then the gradient step and P_P
                     let mut pn = if r + 1 < h { self.r[i] + step * (x[i] - x[i + w]) } else { 0.0 };
                     let mut qn = if c + 1 < w { self.s[i] + step * (x[i] - x[i + 1]) } else { 0.0 };
-                    let norm = pn.hypot(qn);
+                    let norm = (pn * pn + qn * qn).sqrt();
                     if norm > 1.0 {
                         pn /= norm;
                         qn /= norm;

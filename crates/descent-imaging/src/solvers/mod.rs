@@ -28,6 +28,22 @@
 //! The work buffers are allocated once, before the first iteration; an iteration allocates
 //! nothing (the operator's `apply_into`/`adjoint_into` write into caller buffers). Each
 //! iterative method costs one H and one Hᵀ per iteration.
+//!
+//! ## Example
+//! ```
+//! use descent_imaging::{Boundary, Convolution, Image, Options, Psf, richardson_lucy};
+//!
+//! let kernel = Psf::Gaussian { fwhm: 3.0 }.kernel(Some(11))?;
+//! let mut truth = Image::zeros(32, 32);
+//! truth.set(10, 12, 1.0);
+//! truth.set(20, 8, 0.5);
+//! let mut h = Convolution::new(&kernel, (32, 32), Boundary::Periodic)?;
+//! let y = h.apply(&truth)?;
+//! let out = richardson_lucy(&mut h, &y, Options::fixed(100))?;
+//! assert!((out.flux_ratio - 1.0).abs() < 1e-10); // RL conserves flux
+//! assert!(out.image.get(10, 12) > 3.0 * y.get(10, 12)); // the star is sharper
+//! # Ok::<(), descent_imaging::Error>(())
+//! ```
 
 pub mod fista;
 pub mod landweber;

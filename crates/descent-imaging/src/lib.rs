@@ -12,6 +12,7 @@
 //! | [`sky`] | [`SkyBuilder`]: seeded synthetic skies of Sérsic galaxies and point stars |
 //! | [`metrics`] | PSNR, SSIM, flux ratio, χ² |
 //! | [`psf`], [`convolve`], [`noise`] | the forward model: [`Psf`] kernels (Gaussian, Moffat, Airy) and [`normalise_kernel`]; the blur H as a [`Convolution`] by FFT ([`Boundary`] periodic or zero-padded "same") with its adjoint and ‖H‖², [`convolve_direct`]; [`add_poisson_gaussian`] noise |
+//! | [`solvers`] | Landweber, FISTA (TV, L1, positivity), Richardson–Lucy (and RL-TV), Wiener; the discrepancy-principle stop, [`estimate_noise_sigma`] |
 
 #![warn(missing_docs)]
 
@@ -24,6 +25,7 @@ pub mod noise;
 pub mod png_io;
 pub mod psf;
 pub mod sky;
+pub mod solvers;
 
 pub use convolve::{Boundary, Complex64, Convolution, convolve_direct};
 pub use error::{Error, Result};
@@ -33,3 +35,7 @@ pub use noise::add_poisson_gaussian;
 pub use png_io::{PngDepth, read_jpeg, read_png, write_png};
 pub use psf::{Psf, normalise_kernel};
 pub use sky::{Catalogue, Sersic, SkyBuilder, Star};
+pub use solvers::{
+    LinearOperator, Options, Prior, Restoration, Stop, StopReason, estimate_noise_sigma, fista,
+    landweber, richardson_lucy, richardson_lucy_tv, wiener,
+};

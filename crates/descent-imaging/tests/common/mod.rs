@@ -233,31 +233,15 @@ pub fn gaussian_noise(image: &Image, sigma: f64, seed: u64) -> Image {
 
 /// PSNR in dB for data range 1 (truth peak 1).
 pub fn psnr(truth: &Image, estimate: &Image) -> f64 {
-    let mse = truth.data().iter().zip(estimate.data()).map(|(a, b)| (a - b).powi(2)).sum::<f64>()
-        / truth.data().len() as f64;
-    -10.0 * mse.log10()
+    descent_imaging::metrics::psnr_db(truth, estimate, 1.0).unwrap()
 }
 
-/// The reference truth: M13 (the shared SkyView 300×300 16-bit FITS), median background
-/// subtracted, clipped at 0, peak scaled to 1. `None` when the file is absent (a stand-in
-/// reader until img-io's `m13()` lands).
+/// The reference truth: the shipped M13 field ([`descent_imaging::m13`]), median
+/// background subtracted, clipped at 0, peak scaled to 1. (An `Option` so that the studies can
+/// also run on a synthetic field.)
 pub fn m13_truth() -> Option<Image> {
-    let bytes = std::fs::read("/work/shared/data/m13.fits").ok()?;
-    let header = std::str::from_utf8(&bytes[..2880]).ok()?;
-    let card = |key: &str| {
-        header
-            .as_bytes()
-            .chunks(80)
-            .map(|c| std::str::from_utf8(c).unwrap())
-            .find(|c| c.starts_with(key))
-            .map(|c| c[10..30].trim().parse::<usize>().unwrap())
-    };
-    let (w, h) = (card("NAXIS1 ")?, card("NAXIS2 ")?);
-    assert_eq!(card("BITPIX ")?, 16);
-    let data: Vec<f64> = bytes[2880..2880 + 2 * w * h]
-        .chunks(2)
-        .map(|b| f64::from(i16::from_be_bytes([b[0], b[1]])))
-        .collect();
+    let data = descent_imaging::m13().into_data();
+    let (w, h) = (300, 300);
     let mut sorted = data.clone();
     sorted.sort_by(f64::total_cmp);
     let median = sorted[sorted.len() / 2];

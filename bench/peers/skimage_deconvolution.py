@@ -1,7 +1,8 @@
 """scikit-image's deconvolution on issue 9's reference set-up, and its Richardson–Lucy speed.
 
 Writes bench/peers/skimage_deconvolution.json (run with .venv-skimage/bin/python, made by
-setup-skimage.sh). Everything except the timings is deterministic.
+setup-skimage.sh). Everything except the timings is deterministic. `--no-speed` skips the timing;
+`--speed-only` runs only the timing and prints it as one JSON line (writing no file).
 
 The reference set-up (issue 9's words, made exact here):
 
@@ -311,7 +312,22 @@ def speed(t):
     }
 
 
+def truth():
+    """The issue's truth t = max(M13 − median, 0) / max(...), as reference() builds it."""
+    m13, _ = read_fits(FITS)
+    t = np.maximum(m13 - float(np.median(m13)), 0.0)
+    return t / t.max()
+
+
 def main():
+    if "--speed-only" in sys.argv:
+        # only the timing, as one JSON line on stdout (skimage_deconvolution.json is untouched);
+        # bench/peers/deconvolution_speed.sh runs this next to descent's rl_speed example
+        s = speed(truth())
+        s["versions"] = {"python": platform.python_version(), "numpy": np.__version__,
+                         "scipy": scipy.__version__, "scikit-image": skimage.__version__}
+        print(json.dumps(s, ensure_ascii=False))
+        return
     quick = "--no-speed" in sys.argv
     t, ref = reference()
     doc = {

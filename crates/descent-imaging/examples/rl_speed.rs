@@ -22,8 +22,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use descent_imaging::{
-    Boundary, Convolution, Image, Options, Psf, Result, add_poisson_gaussian, m13,
-    richardson_lucy,
+    Boundary, Convolution, Image, Options, Psf, Result, add_poisson_gaussian, m13, richardson_lucy,
 };
 
 /// The image side.

@@ -268,7 +268,7 @@ fn parse_psf(spec: &str) -> anyhow::Result<Image> {
             return Err(bad("file: needs a path"));
         }
         let kernel = read_image(Path::new(rest))?;
-        return Ok(normalise_kernel(kernel).with_context(|| format!("PSF file {rest}"))?);
+        return normalise_kernel(kernel).with_context(|| format!("PSF file {rest}"));
     }
     let (mut fwhm, mut beta, mut size) = (None, None, None);
     for item in rest.split(',') {

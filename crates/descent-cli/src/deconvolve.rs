@@ -180,7 +180,7 @@ pub fn run(args: &DeconvolveArgs) -> anyhow::Result<()> {
         ("psf", format!("{spec} ({} boundary)", boundary_name)),
         ("iterations", outcome.iterations.to_string()),
         ("stopped by", outcome.stopped_by.replace('_', " ")),
-        ("noise σ̂", number(sigma)),
+        ("noise σ", number(sigma)),
         ("flux ratio", format!("{:.5}", outcome.flux_ratio)),
         ("time", format!("{:.3} s", outcome.elapsed_s)),
         ("speed", format!("{} pixel·iterations/s", number(rate.round()))),

@@ -7,6 +7,7 @@
 mod args;
 mod classify;
 mod compare;
+mod deconvolve;
 mod denoise;
 mod methods;
 mod minimize;
@@ -56,6 +57,7 @@ fn main() -> ExitCode {
         Command::Problems(args) => problems::run(&args),
         Command::Classify(args) => classify::run(&args),
         Command::Denoise(args) => denoise::run(&args),
+        Command::Deconvolve(args) => deconvolve::run(&args),
         Command::Train(args) => train::run(&args),
         Command::Predict(args) => predict::run(&args),
     };

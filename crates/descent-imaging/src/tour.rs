@@ -216,7 +216,8 @@ pub fn imaging(settings: &ImagingSettings) -> Result<ImagingChapter> {
         let mut curve = Vec::with_capacity(settings.max_iterations);
         let mut observer = |_: usize, x: &Image| curve.push(psnr_db(&truth, x, 1.0).unwrap_or(0.0));
         solve(Options::fixed(settings.max_iterations).observed(&mut observer))?;
-        let auto = solve(Options { max_iterations: settings.max_iterations, stop, observer: None })?;
+        let auto =
+            solve(Options { max_iterations: settings.max_iterations, stop, observer: None })?;
         let best = curve
             .iter()
             .enumerate()

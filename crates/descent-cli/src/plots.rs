@@ -1612,8 +1612,9 @@ fn draw_bars<DB: DrawingBackend>(
 
 /// Size of one image of an [`image_panels`] figure (its square and caption), in pixels.
 const PANEL_SIDE: u32 = 420;
-/// Grey levels an [`image_panels`] figure quantises to (runs of one level become one rectangle).
-const GREY_LEVELS: f64 = 255.0;
+/// Grey steps an [`image_panels`] figure quantises to, above black (runs of one level become one
+/// rectangle: 64 levels keep the SVG a fraction of the size 256 would make it).
+const GREY_LEVELS: f64 = 63.0;
 
 /// A grey image for [`image_panels`]: `width` × `height` pixels, row-major from the top left.
 pub struct GreyImage<'a> {
@@ -1688,8 +1689,13 @@ fn draw_grey<DB: DrawingBackend>(
     let mut chart = ChartBuilder::on(&area)
         .caption(&image.title, font(18))
         .build_cartesian_2d(0.0..w, 0.0..h)?;
-    let level =
-        |v: f64| if v.is_finite() { (GREY_LEVELS * v.clamp(0.0, 1.0)).round() as u8 } else { 0 };
+    let level = |v: f64| {
+        if v.is_finite() {
+            ((GREY_LEVELS * v.clamp(0.0, 1.0)).round() * 255.0 / GREY_LEVELS).round() as u8
+        } else {
+            0
+        }
+    };
     let mut runs = Vec::new();
     for (row, line) in image.pixels.chunks(image.width).enumerate() {
         let mut start = 0;
@@ -1800,6 +1806,36 @@ mod tests {
         for format in [Format::Svg, Format::Png] {
             assert!(rosenbrock_figure(format) == rosenbrock_figure(format), "{format:?}");
         }
+    }
+
+    #[test]
+    fn image_panels_draw_one_rectangle_per_run_and_check_their_inputs() {
+        // 4 × 2 pixels: row 0 is one run of black, row 1 two runs (white, then mid grey).
+        let pixels = [0.0, 0.0, f64::NAN, -1.0, 1.0, 2.0, 0.5, 0.5];
+        let image =
+            |title: &str| GreyImage { title: title.into(), pixels: &pixels, width: 4, height: 2 };
+        let draw = |format| image_panels("two", &[image("a"), image("b")], format).unwrap();
+        let svg = String::from_utf8(draw(Format::Svg)).unwrap();
+        assert_eq!(svg.as_bytes(), draw(Format::Svg).as_slice(), "same bytes twice");
+        assert_eq!(draw(Format::Png), draw(Format::Png));
+        let document = roxmltree::Document::parse(&svg).unwrap();
+        let fills: Vec<&str> = document
+            .descendants()
+            .filter(|n| n.has_tag_name("rect"))
+            .filter_map(|n| n.attribute("fill"))
+            .collect();
+        // The background, then 3 runs per image: black, white, #808080 (round(63·0.5) = 32 → 130).
+        assert_eq!(fills.len(), 1 + 2 * 3, "{fills:?}");
+        assert_eq!(&fills[1..4], ["#000000", "#FFFFFF", "#828282"]);
+        let texts: Vec<String> = document
+            .descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .filter_map(|n| n.text().map(|t| t.trim().to_owned()))
+            .collect();
+        assert!(["two", "a", "b"].iter().all(|t| texts.iter().any(|x| x == t)), "{texts:?}");
+        assert!(image_panels("none", &[], Format::Svg).is_err());
+        let short = GreyImage { title: "short".into(), pixels: &pixels[..7], width: 4, height: 2 };
+        assert!(image_panels("bad", &[short], Format::Svg).is_err());
     }
 
     #[test]

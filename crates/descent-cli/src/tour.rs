@@ -2157,13 +2157,9 @@ fn chapter_imaging(c: &ImagingChapter) -> anyhow::Result<Section> {
         name: format!("{}: auto-stop at k = {}", imaging_label(r.method), r.auto.iterations),
         points: vec![(r.auto.iterations as f64, r.auto.psnr_db)],
     }));
-    curves.push(Series {
-        name: "blurred input".into(),
-        points: vec![(1.0, c.blurred_psnr_db), (s.max_iterations as f64, c.blurred_psnr_db)],
-    });
     let curve_caption = "PSNR against the truth at every iteration; the dots are where the discrepancy principle \
          stopped, without the truth";
-    let psnr = Figure::new("imaging-psnr", curve_caption, |format| {
+    let psnr = Figure::new("imaging-psnr", &curve_caption, |format| {
         plots::lines_annotated(
             "Restoring M13: PSNR against iteration",
             ("iteration k", "PSNR (dB)"),

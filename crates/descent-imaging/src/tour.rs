@@ -67,7 +67,7 @@ pub struct ImagingSettings {
 
 impl Default for ImagingSettings {
     /// A 128×128 crop, σ = 2 px, 2000 photons at the peak, read noise 0.001, seed 2024,
-    /// λ = 10⁻³, τ = 1, curves over 150 iterations.
+    /// λ = 10⁻³, τ = 1, curves over 250 iterations.
     fn default() -> Self {
         Self {
             crop: 128,
@@ -77,7 +77,7 @@ impl Default for ImagingSettings {
             seed: 2024,
             tv_lambda: 1e-3,
             tau: 1.0,
-            max_iterations: 150,
+            max_iterations: 250,
         }
     }
 }

@@ -10,6 +10,7 @@
 //! | [`jiggle`] | the jiggle test: perturbations on a circle, the gradient at each, outward red, inward blue |
 //! | [`learning_curve`] | a training run: train/test loss (log) and accuracy against the epoch |
 //! | [`digit_gradient`] | one example as a grey image beside bars of p, y and p − y for each class |
+//! | [`image_panels`] | grey images side by side with captions (white on black, as a star field) |
 //! | [`plot_box`] | a box that holds the given paths and minima, for [`paths`] |
 //! | [`write()`] | writes a figure atomically |
 //!
@@ -1609,6 +1610,113 @@ fn draw_bars<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Size of one image of an [`image_panels`] figure (its square and caption), in pixels.
+const PANEL_SIDE: u32 = 420;
+/// Grey steps an [`image_panels`] figure quantises to, above black (runs of one level become one
+/// rectangle: 64 levels keep the SVG a fraction of the size 256 would make it).
+const GREY_LEVELS: f64 = 63.0;
+
+/// A grey image for [`image_panels`]: `width` × `height` pixels, row-major from the top left.
+pub struct GreyImage<'a> {
+    /// The caption above the image.
+    pub title: String,
+    /// Display values, 0 (black) to 1 (white); the caller applies any stretch. Values outside
+    /// [0, 1] are clipped, non-finite ones drawn black.
+    pub pixels: &'a [f64],
+    /// Columns.
+    pub width: usize,
+    /// Rows.
+    pub height: usize,
+}
+
+/// Grey images side by side, each with its caption, under one title: white on black, as a
+/// star field is shown. Each row's runs of one grey level (of 256) are drawn as one rectangle,
+/// so that the SVG stays small.
+///
+/// # Errors
+/// No images; an image with no pixels or whose pixel count is not `width·height`; a drawing or
+/// encoding failure.
+pub fn image_panels(
+    title: &str,
+    images: &[GreyImage<'_>],
+    format: Format,
+) -> anyhow::Result<Vec<u8>> {
+    ensure!(!images.is_empty(), "an image figure needs at least one image");
+    for image in images {
+        ensure!(
+            image.width > 0 && image.height > 0 && image.pixels.len() == image.width * image.height,
+            "the image '{}' of {} × {} needs {} pixels, got {}",
+            image.title,
+            image.width,
+            image.height,
+            image.width * image.height,
+            image.pixels.len()
+        );
+    }
+    let width = PANEL_SIDE * u32::try_from(images.len()).unwrap_or(1);
+    render(&PanelFigure { title, images }, (width, PANEL_SIDE + 80), format)
+}
+
+struct PanelFigure<'a> {
+    title: &'a str,
+    images: &'a [GreyImage<'a>],
+}
+
+impl Figure for PanelFigure<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn<DB> {
+        root.fill(&WHITE)?;
+        let body = root.titled(self.title, font(26))?;
+        for (image, area) in self.images.iter().zip(body.split_evenly((1, self.images.len()))) {
+            draw_grey(image, &area)?;
+        }
+        Ok(())
+    }
+}
+
+/// One grey image, centred in `area` below its caption, row 0 at the top.
+fn draw_grey<DB: DrawingBackend>(
+    image: &GreyImage<'_>,
+    area: &DrawingArea<DB, Shift>,
+) -> Drawn<DB> {
+    let (w, h) = (image.width as f64, image.height as f64);
+    let (aw, ah) = area.dim_in_pixel();
+    let caption = 36;
+    let room = aw.min(ah.saturating_sub(caption)).saturating_sub(24);
+    let scale = f64::from(room) / w.max(h);
+    let (pw, ph) = ((w * scale).round() as u32, (h * scale).round() as u32);
+    let (dx, dy) = ((aw.saturating_sub(pw)) / 2, (ah.saturating_sub(caption + ph)) / 2);
+    let area = area.margin(dy, dy, dx, dx);
+    let mut chart = ChartBuilder::on(&area)
+        .caption(&image.title, font(18))
+        .build_cartesian_2d(0.0..w, 0.0..h)?;
+    let level = |v: f64| {
+        if v.is_finite() {
+            ((GREY_LEVELS * v.clamp(0.0, 1.0)).round() * 255.0 / GREY_LEVELS).round() as u8
+        } else {
+            0
+        }
+    };
+    let mut runs = Vec::new();
+    for (row, line) in image.pixels.chunks(image.width).enumerate() {
+        let mut start = 0;
+        while start < line.len() {
+            let g = level(line[start]);
+            let mut end = start + 1;
+            while end < line.len() && level(line[end]) == g {
+                end += 1;
+            }
+            runs.push((row as f64, start as f64, end as f64, g));
+            start = end;
+        }
+    }
+    chart.draw_series(runs.into_iter().map(|(row, from, to, g)| {
+        Rectangle::new([(from, h - row), (to, h - row - 1.0)], RGBColor(g, g, g).filled())
+    }))?;
+    let frame = [(0.0, 0.0), (w, 0.0), (w, h), (0.0, h), (0.0, 0.0)];
+    chart.draw_series(std::iter::once(PathElement::new(frame, BLACK.stroke_width(1))))?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -1698,6 +1806,36 @@ mod tests {
         for format in [Format::Svg, Format::Png] {
             assert!(rosenbrock_figure(format) == rosenbrock_figure(format), "{format:?}");
         }
+    }
+
+    #[test]
+    fn image_panels_draw_one_rectangle_per_run_and_check_their_inputs() {
+        // 4 × 2 pixels: row 0 is one run of black, row 1 two runs (white, then mid grey).
+        let pixels = [0.0, 0.0, f64::NAN, -1.0, 1.0, 2.0, 0.5, 0.5];
+        let image =
+            |title: &str| GreyImage { title: title.into(), pixels: &pixels, width: 4, height: 2 };
+        let draw = |format| image_panels("two", &[image("a"), image("b")], format).unwrap();
+        let svg = String::from_utf8(draw(Format::Svg)).unwrap();
+        assert_eq!(svg.as_bytes(), draw(Format::Svg).as_slice(), "same bytes twice");
+        assert_eq!(draw(Format::Png), draw(Format::Png));
+        let document = roxmltree::Document::parse(&svg).unwrap();
+        let fills: Vec<&str> = document
+            .descendants()
+            .filter(|n| n.has_tag_name("rect"))
+            .filter_map(|n| n.attribute("fill"))
+            .collect();
+        // The background, then 3 runs per image: black, white, #808080 (round(63·0.5) = 32 → 130).
+        assert_eq!(fills.len(), 1 + 2 * 3, "{fills:?}");
+        assert_eq!(&fills[1..4], ["#000000", "#FFFFFF", "#828282"]);
+        let texts: Vec<String> = document
+            .descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .filter_map(|n| n.text().map(|t| t.trim().to_owned()))
+            .collect();
+        assert!(["two", "a", "b"].iter().all(|t| texts.iter().any(|x| x == t)), "{texts:?}");
+        assert!(image_panels("none", &[], Format::Svg).is_err());
+        let short = GreyImage { title: "short".into(), pixels: &pixels[..7], width: 4, height: 2 };
+        assert!(image_panels("bad", &[short], Format::Svg).is_err());
     }
 
     #[test]

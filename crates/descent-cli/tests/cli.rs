@@ -418,6 +418,7 @@ fn the_tour_writes_a_self_contained_report_with_every_figure() {
         "Chapter 6. Saddles: the Pringle chip",
         "Chapter 7. Learning to read digits",
         "Chapter 8. Cancelling noise and echo, one sample at a time",
+        "Chapter 9. Sharpening the sky",
     ] {
         assert!(html.contains(chapter), "{chapter}");
     }
@@ -441,6 +442,8 @@ fn the_tour_writes_a_self_contained_report_with_every_figure() {
         "signals-learning",
         "signals-echo-misalignment",
         "signals-echo-erle",
+        "imaging-panels",
+        "imaging-psnr",
     ];
     // Measured times, different in every run: present and drawn, not byte-identical.
     let timed = ["newton-step-cost"];
@@ -480,6 +483,19 @@ fn the_tour_writes_a_self_contained_report_with_every_figure() {
         let count = document.descendants().filter(|n| n.has_tag_name("polyline")).count();
         assert!(count >= at_least, "{name}: {count} polylines");
     }
+    // Chapter 9's: three image panels, each at least one rectangle per row (runs of one grey
+    // level), and the PSNR figure's three curves.
+    let text = std::fs::read_to_string(a.join("imaging-panels.svg")).unwrap();
+    let document = roxmltree::Document::parse(&text).expect("well-formed SVG");
+    let rects = document.descendants().filter(|n| n.has_tag_name("rect")).count();
+    assert!(rects >= 3 * 128, "imaging-panels: {rects} rectangles");
+    for caption in ["truth (M13)", "blurred", "Richardson–Lucy"] {
+        assert!(text.contains(caption), "imaging-panels: {caption}");
+    }
+    let text = std::fs::read_to_string(a.join("imaging-psnr.svg")).unwrap();
+    let document = roxmltree::Document::parse(&text).expect("well-formed SVG");
+    let count = document.descendants().filter(|n| n.has_tag_name("polyline")).count();
+    assert!(count >= 3, "imaging-psnr: {count} polylines");
 }
 
 #[test]
@@ -557,6 +573,34 @@ fn the_tour_tells_its_chapters() {
     assert!(text.contains("Chapter 7. Learning to read digits") && text.contains("p − y"));
     signals_claims(&v["signals"]);
     assert!(text.contains("Chapter 8. Cancelling noise and echo") && text.contains("Geigel"));
+    imaging_claims(&v["imaging"]);
+    assert!(text.contains("Chapter 9. Sharpening the sky") && text.contains("discrepancy"));
+}
+
+/// Chapter 9's claims, from its JSON object.
+fn imaging_claims(imaging: &Value) {
+    for field in ["crop", "corner", "psf_sigma", "sigma_estimate", "sigma_true", "blurred_ssim"] {
+        assert!(imaging.get(field).is_some(), "imaging.{field} missing: {imaging}");
+    }
+    assert_eq!(imaging["stretch"], "asinh");
+    assert_eq!(imaging["crop"], 128);
+    assert_eq!(imaging["psf_sigma"], 2.0);
+    let blurred = imaging["blurred_psnr_db"].as_f64().unwrap();
+    let methods = imaging["methods"].as_array().unwrap();
+    let names: Vec<&str> = methods.iter().map(|m| m["method"].as_str().unwrap()).collect();
+    assert_eq!(names, ["rl", "rl-tv", "landweber"]);
+    for m in methods {
+        let f = |k: &str| m[k].as_f64().unwrap();
+        // Stopped by the discrepancy principle, within 1 dB of the best iteration.
+        assert_eq!(m["stopped_by"], "discrepancy", "{m}");
+        assert!(f("best_psnr_db") - f("psnr_db") <= 1.0 && f("psnr_db") <= f("best_psnr_db"));
+        assert!(f("psnr_db") > blurred && f("ssim") > imaging["blurred_ssim"].as_f64().unwrap());
+        assert!((f("flux_ratio") - 1.0).abs() <= 0.01, "{m}");
+        assert!(m["iterations"].as_u64().unwrap() >= 1);
+    }
+    // RL gains more than 5 dB over the blurred image and keeps the flux.
+    assert!(methods[0]["psnr_db"].as_f64().unwrap() - blurred > 5.0);
+    assert!((methods[0]["flux_ratio"].as_f64().unwrap() - 1.0).abs() < 1e-9);
 }
 
 /// Chapter 8's claims, from its JSON object.

@@ -12,6 +12,7 @@
 //! | [`sky`] | [`SkyBuilder`]: seeded synthetic skies of Sérsic galaxies and point stars |
 //! | [`metrics`] | PSNR, SSIM, flux ratio, χ² |
 //! | [`psf`], [`convolve`], [`noise`] | the forward model: [`Psf`] kernels (Gaussian, Moffat, Airy) and [`normalise_kernel`]; the blur H as a [`Convolution`] by FFT ([`Boundary`] periodic or zero-padded "same") with its adjoint and ‖H‖², [`convolve_direct`]; [`add_poisson_gaussian`] noise |
+//! | [`tour`] | the numbers behind the tour's chapter 9 on imaging ([`tour::imaging`]): M13 blurred, restored by RL, RL-TV and Landweber, auto-stopped |
 //! | [`solvers`] | Landweber, FISTA (TV, L1, positivity), Richardson–Lucy (and RL-TV), Wiener; the discrepancy-principle stop, [`estimate_noise_sigma`] |
 
 #![warn(missing_docs)]
@@ -26,6 +27,7 @@ pub mod png_io;
 pub mod psf;
 pub mod sky;
 pub mod solvers;
+pub mod tour;
 
 pub use convolve::{Boundary, Complex64, Convolution, convolve_direct};
 pub use error::{Error, Result};

@@ -10,16 +10,20 @@
 //! ```no_run
 //! use descent::first_order::{Adam, Optimizer};
 //! use descent_nn::checkpoint::read_checkpoint;
-//! use descent_nn::train::{TrainObserver, train_observed};
+//! use descent_nn::train::train_observed;
 //! use descent_nn::{Dataset, Mlp};
-//! # fn data() -> (Dataset, Dataset) { unimplemented!() }
 //!
-//! let (train_set, test_set) = data();
 //! let rule = Adam::torch(1e-3).rule(); // the rule the run was saved with
 //! let saved = read_checkpoint::<_, f32>("run.ckpt".as_ref())?;
 //! let model = Mlp::from_spec(&saved.header.model)?;
 //! let mut params = saved.params;
 //! let mut optimizer = Optimizer::resume(rule, saved.optimizer)?;
+//! // The same data as the saved run (here the digits' seeded split), prepared the same way.
+//! let (mut train_set, mut test_set) = Dataset::digits().split(0.2, 0)?;
+//! if let Some(s) = &saved.header.standardizer {
+//!     s.apply(&mut train_set)?;
+//!     s.apply(&mut test_set)?;
+//! }
 //! let report = train_observed(
 //!     &model, &mut params, &mut optimizer, &train_set, &test_set,
 //!     &saved.config, saved.progress, &mut |_: &_| {},

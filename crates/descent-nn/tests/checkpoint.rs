@@ -27,6 +27,31 @@ fn data() -> (Dataset, Dataset, Standardizer) {
     (train_set, test_set, s)
 }
 
+/// Calls its closure with every epoch's snapshot, then goes on or stops as its second field
+/// says.
+struct OnEpoch<F>(F, ControlFlow<()>);
+
+impl<R: Rule, T: Scalar, F: FnMut(&Snapshot<'_, R, T>)> TrainObserver<R, T> for OnEpoch<F> {
+    fn epoch_done(&mut self, s: &Snapshot<'_, R, T>) -> descent_nn::Result<ControlFlow<()>> {
+        (self.0)(s);
+        Ok(self.1)
+    }
+}
+
+/// [`train_observed`] on the (training, test) sets, which must succeed.
+fn fit<R: Rule, T: Scalar>(
+    model: &Mlp,
+    params: &mut [T],
+    optimizer: &mut Optimizer<R, T>,
+    (train_set, test_set): (&Dataset, &Dataset),
+    config: &TrainConfig,
+    progress: Progress<T>,
+    observer: &mut impl TrainObserver<R, T>,
+) -> TrainReport {
+    train_observed(model, params, optimizer, train_set, test_set, config, progress, observer)
+        .unwrap()
+}
+
 fn model() -> Mlp {
     Mlp::new(64, &[32], 10, Activation::Relu).unwrap().with_l2(1e-4).unwrap()
 }
@@ -86,17 +111,15 @@ fn uninterrupted<T: Scalar>(dir: &Path) -> Run<T, impl Rule> {
     let mut params: Vec<T> = m.init_params(4);
     let mut optimizer = Optimizer::new(rule(), params.len()).unwrap();
     let mut observer = SaveAndStop { dir, header: header(&s), stop_after: None };
-    let report = train_observed(
+    let report = fit(
         &m,
         &mut params,
         &mut optimizer,
-        &train_set,
-        &test_set,
+        (&train_set, &test_set),
         &config(),
         Progress::new(),
         &mut observer,
-    )
-    .unwrap();
+    );
     assert!(!report.interrupted && report.epochs.len() == EPOCHS);
     Run { params, optimizer, report }
 }
@@ -108,17 +131,15 @@ fn stopped_and_resumed<T: Scalar>(k: usize, dir: &Path) -> Run<T, impl Rule> {
     let mut params: Vec<T> = m.init_params(4);
     let mut optimizer = Optimizer::new(rule(), params.len()).unwrap();
     let mut observer = SaveAndStop { dir, header: header(&s), stop_after: Some(k) };
-    let first = train_observed(
+    let first = fit(
         &m,
         &mut params,
         &mut optimizer,
-        &train_set,
-        &test_set,
+        (&train_set, &test_set),
         &config(),
         Progress::new(),
         &mut observer,
-    )
-    .unwrap();
+    );
     assert!(first.interrupted, "the observer's Break is reported");
     assert_eq!(first.epochs.len(), k + 1);
     drop((params, optimizer));
@@ -131,17 +152,15 @@ fn stopped_and_resumed<T: Scalar>(k: usize, dir: &Path) -> Run<T, impl Rule> {
     let mut params = saved.params;
     let mut optimizer = Optimizer::resume(rule(), saved.optimizer).unwrap();
     let mut observer = SaveAndStop { dir, header: header(&s), stop_after: None };
-    let report = train_observed(
+    let report = fit(
         &m,
         &mut params,
         &mut optimizer,
-        &train_set,
-        &test_set,
+        (&train_set, &test_set),
         &config(),
         saved.progress,
         &mut observer,
-    )
-    .unwrap();
+    );
     Run { params, optimizer, report }
 }
 
@@ -213,24 +232,15 @@ fn interrupted_run_keeps_its_last_parameters() {
         last = s.params.to_vec();
         assert_eq!(s.progress.best_params.len(), s.params.len());
     };
-    struct Once<F>(F);
-    impl<R: Rule, F: FnMut(&Snapshot<'_, R, f64>)> TrainObserver<R, f64> for Once<F> {
-        fn epoch_done(&mut self, s: &Snapshot<'_, R, f64>) -> descent_nn::Result<ControlFlow<()>> {
-            (self.0)(s);
-            Ok(ControlFlow::Break(()))
-        }
-    }
-    let report = train_observed(
+    let report = fit(
         &m,
         &mut params,
         &mut optimizer,
-        &train_set,
-        &test_set,
+        (&train_set, &test_set),
         &config,
         Progress::new(),
-        &mut Once(&mut stop_first),
-    )
-    .unwrap();
+        &mut OnEpoch(&mut stop_first, ControlFlow::Break(())),
+    );
     assert!(report.interrupted && !report.stopped_early);
     assert_eq!(report.epochs.len(), 1);
     assert_eq!(params, last);
@@ -245,17 +255,15 @@ fn a_checkpoint(dir: &Path) -> std::path::PathBuf {
     let mut optimizer = Optimizer::new(rule(), params.len()).unwrap();
     let config = TrainConfig { epochs: 1, ..config() };
     let mut observer = SaveAndStop { dir, header: header(&s), stop_after: None };
-    train_observed(
+    fit(
         &m,
         &mut params,
         &mut optimizer,
-        &train_set,
-        &test_set,
+        (&train_set, &test_set),
         &config,
         Progress::new(),
         &mut observer,
-    )
-    .unwrap();
+    );
     dir.join("epoch-0.ckpt")
 }
 
@@ -353,24 +361,15 @@ fn saving_is_atomic() {
         let e = checkpoint::save(&missing, &header, snap).unwrap_err();
         assert!(matches!(&e, Error::Io { file, .. } if file == &missing), "{e}");
     };
-    struct Each<F>(F);
-    impl<R: Rule, F: FnMut(&Snapshot<'_, R, f32>)> TrainObserver<R, f32> for Each<F> {
-        fn epoch_done(&mut self, s: &Snapshot<'_, R, f32>) -> descent_nn::Result<ControlFlow<()>> {
-            (self.0)(s);
-            Ok(ControlFlow::Continue(()))
-        }
-    }
-    train_observed(
+    fit(
         &m,
         &mut params,
         &mut optimizer,
-        &train_set,
-        &test_set,
+        (&train_set, &test_set),
         &config,
         Progress::new(),
-        &mut Each(&mut save_over),
-    )
-    .unwrap();
+        &mut OnEpoch(&mut save_over, ControlFlow::Continue(())),
+    );
     let after = read_checkpoint::<_, f32>(&path).unwrap();
     let _ = Optimizer::resume(rule(), after.optimizer); // fixes the rule type read
     assert_eq!(after.progress.epochs.len(), 2, "the second epoch's checkpoint replaced the first");

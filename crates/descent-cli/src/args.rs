@@ -43,6 +43,9 @@ pub enum Command {
     Denoise(Box<DenoiseArgs>),
     /// Sharpen an image blurred by a point-spread function (FITS, PNG or JPEG; or `--demo`).
     Deconvolve(Box<DeconvolveArgs>),
+    /// Learning to learn: hypergradient descent, and MAML / first-order MAML / Reptile.
+    #[command(subcommand)]
+    Meta(MetaCommand),
 }
 
 /// `descent tour`.
@@ -1212,4 +1215,118 @@ pub enum BoundaryName {
     Same,
     /// Circular: the image wraps around.
     Periodic,
+}
+
+/// `descent meta …`.
+#[derive(Debug, Subcommand)]
+pub enum MetaCommand {
+    /// Hypergradient descent: the learning rate tuned online, against the same optimizer with
+    /// the learning rate fixed (softmax regression, full batch).
+    Hypergradient(HypergradientArgs),
+    /// Meta-train a network on a few-shot task family (MAML by default), evaluate it on
+    /// held-out tasks beside a pretrained baseline.
+    Maml(Box<MamlArgs>),
+}
+
+/// The first-order method whose learning rate hypergradient descent tunes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HyperOptimizerName {
+    /// Plain (full-batch) gradient descent: SGD-HD.
+    Sgd,
+    /// Nesterov momentum: SGDN-HD.
+    Sgdn,
+    /// Adam: Adam-HD.
+    Adam,
+}
+
+/// `descent meta hypergradient`.
+#[derive(Debug, Args)]
+pub struct HypergradientArgs {
+    /// `digits` (bundled; default) or `mnist:DIR`.
+    #[arg(long, value_parser = parse_dataset, value_name = "digits|mnist:DIR", default_value = "digits")]
+    pub dataset: DatasetSpec,
+    /// The optimizer whose learning rate is tuned.
+    #[arg(long, value_enum, default_value_t = HyperOptimizerName::Sgd)]
+    pub optimizer: HyperOptimizerName,
+    /// The initial learning rate α₀ (also the fixed rate of the baseline run).
+    #[arg(long, default_value_t = 1e-3, allow_hyphen_values = true)]
+    pub lr0: f64,
+    /// The hypergradient learning rate β.
+    #[arg(long, default_value_t = 1e-3, allow_hyphen_values = true)]
+    pub beta: f64,
+    /// Full-batch iterations.
+    #[arg(long, default_value_t = 200)]
+    pub iterations: usize,
+    /// L2 weight decay λ on the weights (part of the loss).
+    #[arg(long, default_value_t = 1e-4, allow_hyphen_values = true)]
+    pub weight_decay: f64,
+    /// Momentum μ of `sgdn`.
+    #[arg(long, default_value_t = 0.9, allow_hyphen_values = true)]
+    pub momentum: f64,
+    /// Keep the learning rate positive (a deviation from the paper's code, which lets α go
+    /// negative).
+    #[arg(long)]
+    pub safeguard: bool,
+    /// Write the loss and learning-rate curves (SVG and PNG) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
+    /// Print one JSON object on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A few-shot task family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskName {
+    /// y = A·sin(x − φ), A ~ U[0.1, 5], φ ~ U[0, π], x ~ U[−5, 5] (Finn et al. 2017, §5.1).
+    Sinusoid,
+}
+
+/// `descent meta maml`.
+#[derive(Debug, Args)]
+pub struct MamlArgs {
+    /// The task family.
+    #[arg(long, value_enum, default_value_t = TaskName::Sinusoid)]
+    pub task: TaskName,
+    /// K: support (and query) points per task.
+    #[arg(long, default_value_t = 10)]
+    pub shots: usize,
+    /// Meta-training iterations (outer Adam steps).
+    #[arg(long, default_value_t = 70_000)]
+    pub iterations: usize,
+    /// First-order MAML: drop the second-order term of the meta-gradient.
+    #[arg(long, conflicts_with = "reptile")]
+    pub first_order: bool,
+    /// Reptile: move the initialisation toward the adapted parameters.
+    #[arg(long)]
+    pub reptile: bool,
+    /// Seed of the initialisation, the training tasks and the evaluation tasks.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Tasks per meta-batch.
+    #[arg(long, default_value_t = 25)]
+    pub meta_batch: usize,
+    /// Inner (adaptation) learning rate α.
+    #[arg(long, default_value_t = 0.01, allow_hyphen_values = true)]
+    pub inner_lr: f64,
+    /// Outer Adam learning rate.
+    #[arg(long, default_value_t = 1e-3, allow_hyphen_values = true)]
+    pub outer_lr: f64,
+    /// Held-out tasks of the evaluation.
+    #[arg(long, default_value_t = 600)]
+    pub eval_tasks: usize,
+    /// Threads over the tasks of a meta-batch.
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+    /// Save the meta-trained network here.
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+    /// Write the figure of adapted fits (SVG and PNG) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
+    /// Print one JSON object on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -9,6 +9,7 @@ mod classify;
 mod compare;
 mod deconvolve;
 mod denoise;
+mod meta;
 mod methods;
 mod minimize;
 mod output;
@@ -60,6 +61,8 @@ fn main() -> ExitCode {
         Command::Deconvolve(args) => deconvolve::run(&args),
         Command::Train(args) => train::run(&args),
         Command::Predict(args) => predict::run(&args),
+        Command::Meta(args::MetaCommand::Hypergradient(args)) => meta::hypergradient::run(&args),
+        Command::Meta(args::MetaCommand::Maml(args)) => meta::maml::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

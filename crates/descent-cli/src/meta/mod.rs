@@ -1,0 +1,4 @@
+//! `descent meta`: learning to learn (hypergradient descent, MAML).
+
+pub mod hypergradient;
+pub mod maml;

@@ -11,6 +11,7 @@
 //! | [`learning_curve`] | a training run: train/test loss (log) and accuracy against the epoch |
 //! | [`digit_gradient`] | one example as a grey image beside bars of p, y and p − y for each class |
 //! | [`image_panels`] | grey images side by side with captions (white on black, as a star field) |
+//! | [`few_shot_fits`] | a grid of panels: curves fitted to a handful of points, the points as rings |
 //! | [`plot_box`] | a box that holds the given paths and minima, for [`paths`] |
 //! | [`write()`] | writes a figure atomically |
 //!
@@ -254,6 +255,62 @@ pub fn stacked_lines(
     };
     let height = SIZE.1 / 2 * (panels.len() as u32 + 1);
     render(&figure, (SIZE.0, height), format)
+}
+
+/// One panel of a [`few_shot_fits`] figure: curves fitted to a handful of points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitPanel {
+    /// The y axis label (which task this is).
+    pub y_label: String,
+    /// The curves (the truth, the fits), drawn as in [`lines`].
+    pub series: Vec<Series>,
+    /// The points the fits saw, drawn as black rings.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// Few-shot regression: panels in a grid of `columns` columns, each with its curves and the
+/// handful of points they were fitted to (rings, legend entry `points_name`).
+///
+/// # Errors
+/// No panel, no column; a drawing or encoding failure.
+pub fn few_shot_fits(
+    title: &str,
+    x_label: &str,
+    points_name: &str,
+    panels: &[FitPanel],
+    columns: usize,
+    format: Format,
+) -> anyhow::Result<Vec<u8>> {
+    ensure!(!panels.is_empty() && columns > 0, "a figure of fits needs a panel and a column");
+    let panels = panels
+        .iter()
+        .map(|p| Panel {
+            markers: Some((points_name, p.points.clone())),
+            ..Panel::new(x_label, &p.y_label, &p.series, false)
+        })
+        .collect();
+    let figure = GridFigure { title, panels, columns };
+    let rows = figure.panels.len().div_ceil(columns) as u32;
+    render(&figure, (SIZE.0 / 2 * columns as u32 + 40, SIZE.1 / 2 * rows + 60), format)
+}
+
+/// [`Panel`]s in a grid under a title, row by row.
+struct GridFigure<'a> {
+    title: &'a str,
+    panels: Vec<Panel<'a>>,
+    columns: usize,
+}
+
+impl Figure for GridFigure<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn<DB> {
+        root.fill(&WHITE)?;
+        let body = root.titled(self.title, font(24))?;
+        let rows = self.panels.len().div_ceil(self.columns);
+        for (panel, area) in self.panels.iter().zip(body.split_evenly((rows, self.columns))) {
+            panel.draw(&area, None)?;
+        }
+        Ok(())
+    }
 }
 
 /// Series with at most this many points get a dot at each in [`lines_annotated`].
@@ -714,6 +771,9 @@ struct Panel<'a> {
     dotted: bool,
     /// Text at points, in axis space.
     notes: Vec<((f64, f64), &'a str)>,
+    /// Points drawn as black rings, not joined (data a curve was fitted to), with their
+    /// legend entry.
+    markers: Option<(&'a str, Polyline)>,
 }
 
 impl<'a> Panel<'a> {
@@ -753,6 +813,7 @@ impl<'a> Panel<'a> {
             legend: true,
             dotted: false,
             notes: Vec::new(),
+            markers: None,
         }
     }
 
@@ -761,7 +822,8 @@ impl<'a> Panel<'a> {
         area: &DrawingArea<DB, Shift>,
         title: Option<&str>,
     ) -> Drawn<DB> {
-        let all = || self.series.iter().flat_map(|(_, p)| p);
+        let marked = self.markers.iter().flat_map(|(_, p)| p);
+        let all = || self.series.iter().flat_map(|(_, p)| p).chain(marked.clone());
         let bounds = |get: fn(&(f64, f64)) -> f64| {
             all()
                 .map(get)
@@ -812,6 +874,13 @@ impl<'a> Panel<'a> {
             if self.dotted && (2..=DOTTED).contains(&points.len()) {
                 chart.draw_series(points.iter().map(|&p| Circle::new(p, 4, color.filled())))?;
             }
+        }
+        if let Some((name, points)) = &self.markers {
+            let ring = |c| Circle::new(c, 5, BLACK.stroke_width(2));
+            chart
+                .draw_series(points.iter().map(|&c| ring(c)))?
+                .label(*name)
+                .legend(move |(x, y)| Circle::new((x + 9, y), 5, BLACK.stroke_width(2)));
         }
         for &(at, text) in &self.notes {
             let inside = (x.0..=x.1).contains(&at.0) && (y.0..=y.1).contains(&at.1);

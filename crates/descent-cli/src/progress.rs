@@ -64,6 +64,11 @@ impl Bar {
     pub fn finish(self) {
         self.bar.finish_and_clear();
     }
+
+    /// Removes the bar, for a bar owned by a closure that cannot give it up.
+    pub fn clear(&mut self) {
+        self.bar.finish_and_clear();
+    }
 }
 
 /// An observer that moves a bar with the iterations, then hands the iterate to `inner`.

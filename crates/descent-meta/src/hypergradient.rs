@@ -40,7 +40,8 @@
 //! | hₜ | [`HyperStep::hypergradient`] | ∂L(θₜ₋₁)/∂αₜ₋₁ |
 //!
 //! # Cost
-//! One extra vector (dₜ₋₁) and one pre-pass: the dot product gₜ·dₜ₋₁, accumulated in f64. The
+//! One extra vector (dₜ₋₁) and one pre-pass: the dot product gₜ·dₜ₋₁, accumulated in f64
+//! (and ‖g‖₂, summed as `Optimizer` sums it, for a rule that reads it). The
 //! step itself is one fused pass over parameters, gradient, the rule's state and dₜ₋₁, as in
 //! [`Optimizer`](descent::first_order::Optimizer) (the rule's [`Rule::constants`] and
 //! [`Rule::apply`]). The pass runs on the calling thread. The pre-pass also checks the gradient
@@ -362,20 +363,17 @@ impl<S: Rule, T: Real> HyperOptimizer<S, T> {
         // Pre-pass: hₜ = −(gₜ + λθₜ₋₁)·dₜ₋₁ (Alg. 1, line 4), and the gradient's norm if the
         // rule asks for it.
         let mut dot = [0.0f64; 4];
-        let mut squares = 0.0f64;
         for (k, ((&g, &p), &d)) in grads.iter().zip(params.iter()).zip(previous).enumerate() {
             let u = g + lambda * p;
             dot[k % 4] += u.as_f64() * d.as_f64();
-            if S::NEEDS_GRAD_NORM {
-                squares += g.as_f64() * g.as_f64();
-            }
         }
+        let squares = if S::NEEDS_GRAD_NORM { sum_of_squares(grads) } else { 0.0 };
         let hypergradient = -(dot[0] + dot[1] + dot[2] + dot[3]);
-        if !hypergradient.is_finite() || (S::NEEDS_GRAD_NORM && !squares.is_finite()) {
-            if let Some(index) = grads.iter().position(|g| !g.is_finite()) {
-                let value = grads[index].as_f64();
-                return Err(descent::Error::NonFiniteGradient { index, value }.into());
-            }
+        if (!hypergradient.is_finite() || (S::NEEDS_GRAD_NORM && !squares.is_finite()))
+            && let Some(index) = grads.iter().position(|g| !g.is_finite())
+        {
+            let value = grads[index].as_f64();
+            return Err(descent::Error::NonFiniteGradient { index, value }.into());
         }
         // Alg. 1, line 5: αₜ = αₜ₋₁ − β·hₜ; then the safeguard.
         let mut alpha = self.state.learning_rate - self.config.hyper_learning_rate * hypergradient;
@@ -390,7 +388,13 @@ impl<S: Rule, T: Real> HyperOptimizer<S, T> {
         self.state.learning_rate = alpha;
         let info = StepInfo {
             step: self.state.step,
-            grad_norm: if S::NEEDS_GRAD_NORM { squares.sqrt() } else { f64::NAN },
+            grad_norm: if !S::NEEDS_GRAD_NORM {
+                f64::NAN
+            } else if squares.is_finite() {
+                squares.sqrt()
+            } else {
+                scaled_norm(grads)
+            },
             learning_rate_scale: 1.0,
         };
         let rule = &self.config.direction;
@@ -411,6 +415,36 @@ impl<S: Rule, T: Real> HyperOptimizer<S, T> {
         }
         Ok(HyperStep { learning_rate: alpha, hypergradient })
     }
+}
+
+/// Σgᵢ² in f64, summed exactly as `descent`'s `Optimizer` sums it (fixed chunks of 2¹⁴, eight
+/// accumulators each, the remainder first), so that a rule that reads the norm gives the same
+/// bits at β = 0.
+fn sum_of_squares<T: Real>(g: &[T]) -> f64 {
+    const CHUNK: usize = 1 << 14;
+    let chunk_sum = |c: &[T]| {
+        let mut acc = [0.0f64; 8];
+        let chunks = c.chunks_exact(8);
+        for (k, x) in chunks.remainder().iter().enumerate() {
+            acc[k] += x.as_f64() * x.as_f64();
+        }
+        for x in chunks {
+            for k in 0..8 {
+                acc[k] += x[k].as_f64() * x[k].as_f64();
+            }
+        }
+        acc.iter().sum::<f64>()
+    };
+    g.chunks(CHUNK).map(chunk_sum).sum()
+}
+
+/// ‖g‖₂ computed with scaling, for finite gradients whose squares overflow.
+fn scaled_norm<T: Real>(g: &[T]) -> f64 {
+    let scale = g.iter().fold(0.0f64, |m, x| m.max(x.as_f64().abs()));
+    if scale == 0.0 {
+        return 0.0;
+    }
+    scale * g.iter().map(|x| (x.as_f64() / scale).powi(2)).sum::<f64>().sqrt()
 }
 
 /// A shared, cloneable record of the [`HyperStep`]s a driven run took: how a

@@ -4,6 +4,7 @@
 //! issue's digits experiment.
 
 use descent::driver::{Trace, minimize_observed};
+use descent::first_order::rule::{AddDecayedWeights, ClipByGlobalNorm, LearningRate};
 use descent::first_order::{Adam, Nesterov, Optimizer, Preset, Real, Rule, Sgd};
 use descent::problems::{Ravine, Rosenbrock};
 use descent::{Objective, Options};
@@ -205,6 +206,10 @@ fn beta_zero_is_the_plain_optimizer_bit_for_bit() {
         adam.rule(),
         "Adam f32",
     );
+    // A rule that reads the gradient's global norm (computed in the pre-pass).
+    let clip = ClipByGlobalNorm { max_norm: 0.05 };
+    let chain = AddDecayedWeights { weight_decay: wd }.then(clip).then(LearningRate::constant(lr));
+    same_bits::<_, _, f64>(Hypergradient::new(clip, lr, 0.0).with_weight_decay(wd), chain, "clip");
 }
 
 #[test]

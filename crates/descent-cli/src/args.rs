@@ -1264,10 +1264,10 @@ pub struct HypergradientArgs {
     /// Momentum μ of `sgdn`.
     #[arg(long, default_value_t = 0.9, allow_hyphen_values = true)]
     pub momentum: f64,
-    /// Keep the learning rate positive (a deviation from the paper's code, which lets α go
-    /// negative).
-    #[arg(long)]
-    pub safeguard: bool,
+    /// Keep the learning rate at or above FLOOR, α ← max(α, FLOOR) (default FLOOR: α₀/100),
+    /// a deviation from the paper's code, which lets α go negative.
+    #[arg(long, value_name = "FLOOR", num_args = 0..=1)]
+    pub safeguard: Option<Option<f64>>,
     /// Write the loss and learning-rate curves (SVG and PNG) into this directory.
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,

@@ -26,6 +26,16 @@ pub enum Error {
         /// The size given.
         got: usize,
     },
+    /// A hypergradient step made the learning rate NaN or ±∞ although the gradient was finite
+    /// (the parameters diverged, or gₜ·dₜ₋₁ overflowed); nothing was changed. Fix: lower β or
+    /// α₀, or set the safeguard's floor.
+    #[error("hypergradient step {step}: the learning rate became {value}")]
+    NonFiniteLearningRate {
+        /// The step that failed, counted from 1.
+        step: u64,
+        /// The learning rate it computed.
+        value: f64,
+    },
     /// A file is not what its format promises (wrong magic, version, length or checksum).
     #[error("{}: malformed at byte {offset}: {reason}", file.display())]
     Malformed {

@@ -1,4 +1,5 @@
-//! Classifiers on one flat parameter buffer: [`SoftmaxRegression`] and [`Mlp`].
+//! Models on one flat parameter buffer: [`SoftmaxRegression`] and [`Mlp`] (a classifier, or a
+//! regression network with the mean-squared-error [`Head`] and exact Hessian-vector products).
 //!
 //! A model owns no numbers: its parameters live in one `&[T]` (and its gradient in one
 //! `&mut [T]` of the same length), so any `descent` first-order optimizer updates all weights

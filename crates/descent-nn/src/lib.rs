@@ -13,7 +13,7 @@
 //! | module | what |
 //! |---|---|
 //! | [`loss`] | [`softmax_cross_entropy`]: stable log-sum-exp, label smoothing, gradient (p − y)/B |
-//! | [`model`] | the [`Model`] interface on one flat buffer; [`SoftmaxRegression`], [`Mlp`] (ReLU/tanh, He/Xavier, L2), batched through faer's GEMM, allocation-free after the first batch |
+//! | [`model`] | the [`Model`] interface on one flat buffer; [`SoftmaxRegression`], [`Mlp`] (ReLU/tanh, He/Xavier, L2; a classifier or, with the mean-squared-error [`Head`], a regression network; exact Hessian-vector products by the R-operator), batched through faer's GEMM, allocation-free after the first batch |
 //! | [`mod@train`] | [`train()`]: seeded minibatches, any `descent` optimizer, train/test loss and accuracy per epoch, early stopping, confusion matrix; [`train_observed`] with an observer and a [`Progress`](train::Progress) to resume from; [`evaluate`](train::evaluate) |
 //! | [`checkpoint`] | a run saved after an epoch (θ, optimizer state, progress, the network, the standardisation), written atomically; read back to predict or to resume bit for bit |
 //! | [`data`] | [`Dataset`]: the bundled digits, gzip CSV and MNIST IDX readers (typed errors with byte offsets), stratified split, standardisation, seeded epoch orders |
@@ -34,5 +34,5 @@ pub mod train;
 pub use data::Dataset;
 pub use error::{Error, Result};
 pub use loss::softmax_cross_entropy;
-pub use model::{Activation, Mlp, Model, SoftmaxRegression};
+pub use model::{Activation, Head, Mlp, Model, SoftmaxRegression};
 pub use train::{EpochStats, TrainConfig, TrainReport, train, train_observed};

@@ -32,7 +32,8 @@
 //! ```
 //!
 //! # File format
-//! The 8 bytes `DNNCKPT\0`, a format version (u32, little-endian; this is version 1), the length
+//! The 8 bytes `DNNCKPT\0`, a format version (u32, little-endian; this is version 2: version 1, before
+//! [`MlpSpec`] had its [`head`](MlpSpec::head), is refused with a message saying so), the length
 //! of the rest of the file (u64) and its CRC-32 (u32, IEEE), then four sections in [postcard](https://postcard.jamesmunns.com/wire-format)'s serde encoding:
 //!
 //! | section | contents |
@@ -70,7 +71,8 @@ use crate::train::{Progress, Snapshot, TrainConfig};
 use crate::{Error, Result};
 
 const MAGIC: &[u8; 8] = b"DNNCKPT\0";
-const VERSION: u32 = 1;
+/// 2: [`MlpSpec`] gained `head` (regression networks), which changed the header's encoding.
+const VERSION: u32 = 2;
 /// Bytes before the first section: magic, version, length, checksum.
 const PREAMBLE: usize = MAGIC.len() + 4 + 8 + 4;
 
@@ -325,6 +327,15 @@ impl<'a> Reader<'a> {
             bytes[at..at + len].iter().rev().fold(0u64, |v, &b| (v << 8) | u64::from(b))
         };
         let version = field(MAGIC.len(), 4);
+        if version == 1 {
+            return Err(reader.malformed(
+                MAGIC.len(),
+                format!(
+                    "format version 1, written before networks had a head (classifier or \
+                     regression); this build reads version {VERSION}: train the model again"
+                ),
+            ));
+        }
         if version != u64::from(VERSION) {
             return Err(reader.malformed(
                 MAGIC.len(),

@@ -94,6 +94,19 @@ pub enum Error {
         /// The workspace's maximal batch.
         max: usize,
     },
+    /// A method needs the other head: the classification methods ([`crate::Model::loss_grad`],
+    /// `loss`, `predict`) need a classifier ([`crate::Mlp::new`]), the mean-squared-error ones
+    /// ([`crate::Mlp::mse_grad`], …) a regression network ([`crate::Mlp::regression`]). Fix:
+    /// build the network with the head the method scores.
+    #[error("{operation} needs a network with a {needed} head; this one has a {head} head")]
+    WrongHead {
+        /// The method called.
+        operation: &'static str,
+        /// The head it needs.
+        needed: crate::model::Head,
+        /// The network's head.
+        head: crate::model::Head,
+    },
     /// The optimizer refused a step (a non-finite gradient, a buffer of the wrong length) or
     /// its configuration. Fix: as the inner error says (e.g. a smaller learning rate).
     #[error("optimizer: {0}")]

@@ -34,5 +34,5 @@ pub mod train;
 pub use data::Dataset;
 pub use error::{Error, Result};
 pub use loss::softmax_cross_entropy;
-pub use model::{Activation, Mlp, Model, SoftmaxRegression};
+pub use model::{Activation, Head, Mlp, Model, SoftmaxRegression};
 pub use train::{EpochStats, TrainConfig, TrainReport, train, train_observed};

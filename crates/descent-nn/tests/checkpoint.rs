@@ -297,11 +297,18 @@ fn damaged_checkpoints_give_typed_errors() {
     // Not a checkpoint; another version; bytes after the end.
     std::fs::write(&bad, b"hello, world, this is not it").unwrap();
     assert_eq!(malformed_offset(read_header(&bad).unwrap_err()), 0);
-    let mut v2 = bytes.clone();
-    v2[8] = 2;
-    std::fs::write(&bad, &v2).unwrap();
+    let mut v3 = bytes.clone();
+    v3[8] = 3;
+    std::fs::write(&bad, &v3).unwrap();
     let e = read_header(&bad).unwrap_err();
-    assert!(e.to_string().contains("version 2"), "{e}");
+    assert!(e.to_string().contains("version 3"), "{e}");
+    assert_eq!(malformed_offset(e), 8);
+    // Version 1 (before the network's head was stored): refused, saying why.
+    let mut v1 = bytes.clone();
+    v1[8] = 1;
+    std::fs::write(&bad, &v1).unwrap();
+    let e = read_header(&bad).unwrap_err();
+    assert!(e.to_string().contains("format version 1, written before networks had a head"), "{e}");
     assert_eq!(malformed_offset(e), 8);
     let mut longer = bytes.clone();
     longer.extend_from_slice(&[0, 0, 0]);

@@ -109,3 +109,31 @@ fn training_allocates_nothing_per_minibatch() {
     }
     assert_eq!(per_run[1], per_run[2], "allocations of a 1-epoch and a 6-epoch run");
 }
+
+/// The regression head's value, gradient and Hessian-vector product allocate nothing either.
+#[test]
+fn regression_gradient_and_hvp_allocate_nothing() {
+    fn check<T: descent_nn::model::Scalar>(act: Activation) {
+        let mlp = Mlp::regression(1, &[40, 40], 1, act).unwrap().with_l2(1e-3).unwrap();
+        let params: Vec<T> = mlp.init_params(1);
+        let n = params.len();
+        let x: Vec<T> = (0..10).map(|i| T::of(i as f64 / 2.0 - 2.5)).collect();
+        let y: Vec<T> = x.iter().map(|&x| x.sin()).collect();
+        let v = params.clone();
+        let (mut g, mut h, mut out) = (vec![T::zero(); n], vec![T::zero(); n], vec![T::zero(); 10]);
+        let mut ws = mlp.workspace::<T>(10);
+        mlp.mse_hvp(&params, &x, &y, &v, &mut ws, &mut g, &mut h).unwrap();
+        let before = allocations();
+        for rows in [10, 3] {
+            mlp.mse_grad(&params, &x[..rows], &y[..rows], &mut ws, &mut g).unwrap();
+            mlp.mse_hvp(&params, &x[..rows], &y[..rows], &v, &mut ws, &mut g, &mut h).unwrap();
+            mlp.mse(&params, &x[..rows], &y[..rows], &mut ws).unwrap();
+            mlp.forward_values(&params, &x[..rows], &mut ws, &mut out[..rows]).unwrap();
+        }
+        assert_eq!(allocations() - before, 0, "allocations per call");
+    }
+    check::<f32>(Activation::Relu);
+    check::<f64>(Activation::Relu);
+    check::<f32>(Activation::Tanh);
+    check::<f64>(Activation::Tanh);
+}

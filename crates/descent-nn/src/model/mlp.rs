@@ -1,6 +1,56 @@
-//! The multilayer perceptron: dense layers, ReLU or tanh, softmax cross-entropy on top.
+//! The multilayer perceptron: dense layers, ReLU or tanh, and a head on top: softmax
+//! cross-entropy (a classifier, [`Mlp::new`]) or mean squared error (a regression network,
+//! [`Mlp::regression`]).
 //!
 //! See the [parent module](super) for the layout and the batched equations.
+//!
+//! # The mean-squared-error head
+//! The network's outputs Ŷ = Z_L (B × n_L, linear: no activation on the last layer) are compared
+//! with targets Y of the same shape:
+//!
+//! ```text
+//! L = (1/(B·n_L))·Σ_{r,j} (Ŷ_rj − Y_rj)² + (λ/2)·Σ_l ‖W_l‖²_F
+//! Δ_L = ∂L/∂Z_L = (2/(B·n_L))·(Ŷ − Y)
+//! ```
+//!
+//! which is PyTorch's `MSELoss(reduction='mean')` (the loss MAML's reference code uses; note
+//! the 2 in the gradient and the mean over outputs as well as rows). From Δ_L on, back-propagation
+//! is the classifier's (see the parent module): ∂L/∂W_l = Δ_lᵀ·A_{l−1} + λ·W_l,
+//! ∂L/∂b_l = Δ_lᵀ·1, Δ_{l−1} = (Δ_l·W_l) ⊙ σ′(Z_{l−1}). [`Mlp::mse`], [`Mlp::mse_grad`].
+//!
+//! # Hessian-vector products: Pearlmutter's R-operator
+//! [`Mlp::mse_hvp`] (and [`Mlp::loss_hvp`] for the classifier) compute ∇²L·v exactly, at about
+//! three times the cost of a gradient and without forming the Hessian. For any quantity q(θ) of
+//! the passes, R(q) = d/dt q(θ + t·v) at t = 0 is its derivative along v; v has the layout of θ,
+//! with blocks V_l (like W_l) and v_{b,l} (like b_l). Differentiating each line of the passes
+//! (Pearlmutter 1994, §4):
+//!
+//! ```text
+//! R-forward:   R(A_0) = 0
+//!              R(Z_l) = R(A_{l−1})·W_lᵀ + A_{l−1}·V_lᵀ + 1·v_{b,l}ᵀ
+//!              R(A_l) = σ′(Z_l) ⊙ R(Z_l)                                  (hidden layers)
+//! head:        R(Δ_L) = (2/(B·n_L))·R(Z_L)                               (MSE)
+//!              R(Δ_L) = (1/B)·P ⊙ (R(Z_L) − (P ⊙ R(Z_L))·1·1ᵀ)          (softmax, row-wise)
+//! R-backward:  R(∂L/∂W_l) = R(Δ_l)ᵀ·A_{l−1} + Δ_lᵀ·R(A_{l−1}) + λ·V_l
+//!              R(∂L/∂b_l) = R(Δ_l)ᵀ·1
+//!              E_{l−1}    = Δ_l·W_l                     (so Δ_{l−1} = E_{l−1} ⊙ σ′(Z_{l−1}))
+//!              R(Δ_{l−1}) = (R(Δ_l)·W_l + Δ_l·V_l) ⊙ σ′(Z_{l−1}) + E_{l−1} ⊙ σ″(Z_{l−1}) ⊙ R(Z_{l−1})
+//! ```
+//!
+//! The blocks R(∂L/∂W_l), R(∂L/∂b_l) together are ∇²L·v. For ReLU σ′ = 1 where A > 0 (else
+//! 0) and σ″ = 0 away from the kink (the Hessian of a ReLU network is that of the linear network
+//! of the current activation pattern; at a kink it is the one-sided value this mask gives). For
+//! tanh σ′ = 1 − A² and σ″ = −2A·(1 − A²), so the last term is −2·A_{l−1} ⊙ E_{l−1} ⊙ R(A_{l−1}),
+//! with no need to keep R(Z). Both passes reuse the [`Workspace`]'s buffers: nothing is
+//! allocated per call.
+//!
+//! | symbol | meaning |
+//! |---|---|
+//! | v, V_l, v_{b,l} | the direction, its weight and bias blocks |
+//! | R(q) | derivative of q along v |
+//! | Δ_l | ∂L/∂Z_l, B × n_l |
+//! | E_{l−1} | Δ_l·W_l, the error before the activation's derivative |
+//! | P | the softmax probabilities of the classifier's head |
 //!
 //! # Initialisation (seeded)
 //! Weights are drawn from N(0, s²), biases are zero:
@@ -27,6 +77,8 @@
 //! - Glorot & Bengio (2010), *Understanding the difficulty of training deep feedforward neural
 //!   networks*, eq. 16.
 //! - Rumelhart, Hinton & Williams (1986), *Learning representations by back-propagating errors*.
+//! - Pearlmutter (1994), *Fast exact multiplication by the Hessian*, Neural Computation 6(1),
+//!   §3–4 (the R-operator and its back-propagation).
 //!
 //! # Example
 //! Ten steps of gradient descent on a batch of two points lower the loss:
@@ -45,13 +97,12 @@
 //! assert!(mlp.loss(&params, &x, &y, &mut ws).unwrap() < 0.5 * first);
 //! ```
 
-use faer::linalg::matmul::matmul;
-use faer::{Accum, MatMut, MatRef, Par};
+use faer::Par;
 use rand::{RngExt as _, SeedableRng as _};
 use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
-use super::{Model, Scalar, Workspace};
+use super::{Model, Scalar, Workspace, gemm};
 use crate::loss::{softmax_cross_entropy, softmax_cross_entropy_value};
 use crate::{Error, Result};
 
@@ -65,12 +116,44 @@ pub enum Activation {
     Tanh,
 }
 
-/// A multilayer perceptron classifier; see the [module docs](self).
+mod regression;
+
+/// What the network's outputs are scored with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Head {
+    /// Softmax cross-entropy against class labels ([`Model::loss_grad`]): a classifier.
+    #[default]
+    SoftmaxCrossEntropy,
+    /// Mean squared error against real targets ([`Mlp::mse_grad`]): a regression network.
+    MeanSquaredError,
+}
+
+impl Head {
+    /// The head in words, for messages.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::SoftmaxCrossEntropy => "softmax cross-entropy",
+            Self::MeanSquaredError => "mean squared error",
+        }
+    }
+}
+
+impl std::fmt::Display for Head {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A multilayer perceptron (a classifier or a regression network); see the
+/// [module docs](self).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mlp {
-    /// n_0 (inputs), hidden widths, n_L (classes).
+    /// n_0 (inputs), hidden widths, n_L (classes or outputs).
     widths: Vec<usize>,
     activation: Activation,
+    head: Head,
     l2: f64,
     label_smoothing: f64,
     threads: usize,
@@ -80,10 +163,12 @@ pub struct Mlp {
 /// checkpoint stores ([`Mlp::spec`], [`Mlp::from_spec`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MlpSpec {
-    /// Layer widths: inputs, hidden layers, classes.
+    /// Layer widths: inputs, hidden layers, classes (or outputs).
     pub widths: Vec<usize>,
     /// The hidden activation.
     pub activation: Activation,
+    /// The head: a classifier or a regression network.
+    pub head: Head,
     /// λ of the L2 term.
     pub l2: f64,
     /// ε of the label smoothing.
@@ -103,6 +188,46 @@ impl Mlp {
         classes: usize,
         activation: Activation,
     ) -> Result<Self> {
+        if classes < 2 {
+            return Err(Error::InvalidHyperparameter {
+                name: "classes",
+                value: classes as f64,
+                valid: "at least 2",
+            });
+        }
+        Self::build(inputs, hidden, classes, activation, Head::SoftmaxCrossEntropy)
+    }
+
+    /// A regression network: `inputs` inputs, the hidden layers `hidden` (input side first;
+    /// empty for none, which is linear regression), `outputs` linear outputs scored by the
+    /// mean squared error ([`Mlp::mse_grad`]), the hidden activation `activation`. No
+    /// regularisation, one thread.
+    ///
+    /// # Errors
+    /// [`Error::InvalidHyperparameter`] when a width is 0.
+    pub fn regression(
+        inputs: usize,
+        hidden: &[usize],
+        outputs: usize,
+        activation: Activation,
+    ) -> Result<Self> {
+        if outputs == 0 {
+            return Err(Error::InvalidHyperparameter {
+                name: "outputs",
+                value: 0.0,
+                valid: "at least 1",
+            });
+        }
+        Self::build(inputs, hidden, outputs, activation, Head::MeanSquaredError)
+    }
+
+    fn build(
+        inputs: usize,
+        hidden: &[usize],
+        outputs: usize,
+        activation: Activation,
+        head: Head,
+    ) -> Result<Self> {
         if inputs == 0 {
             return Err(Error::InvalidHyperparameter {
                 name: "inputs",
@@ -117,18 +242,11 @@ impl Mlp {
                 valid: "at least 1",
             });
         }
-        if classes < 2 {
-            return Err(Error::InvalidHyperparameter {
-                name: "classes",
-                value: classes as f64,
-                valid: "at least 2",
-            });
-        }
         let mut widths = Vec::with_capacity(hidden.len() + 2);
         widths.push(inputs);
         widths.extend_from_slice(hidden);
-        widths.push(classes);
-        Ok(Self { widths, activation, l2: 0.0, label_smoothing: 0.0, threads: 1 })
+        widths.push(outputs);
+        Ok(Self { widths, activation, head, l2: 0.0, label_smoothing: 0.0, threads: 1 })
     }
 
     /// The same network with the L2 term (λ/2)·Σ‖W‖² on the weights (not the biases).
@@ -150,8 +268,16 @@ impl Mlp {
     /// The same network trained against smoothed targets (1 − ε)·y + ε/K.
     ///
     /// # Errors
-    /// [`Error::InvalidHyperparameter`] unless ε ∈ [0, 1).
+    /// [`Error::InvalidHyperparameter`] unless ε ∈ [0, 1), and for ε ≠ 0 on a regression
+    /// network (which has no classes to smooth).
     pub fn with_label_smoothing(mut self, epsilon: f64) -> Result<Self> {
+        if self.head == Head::MeanSquaredError && epsilon != 0.0 {
+            return Err(Error::InvalidHyperparameter {
+                name: "label smoothing",
+                value: epsilon,
+                valid: "0 on a regression network (mean squared error head)",
+            });
+        }
         if !(0.0..1.0).contains(&epsilon) {
             return Err(Error::InvalidHyperparameter {
                 name: "label smoothing",
@@ -185,6 +311,7 @@ impl Mlp {
         MlpSpec {
             widths: self.widths.clone(),
             activation: self.activation,
+            head: self.head,
             l2: self.l2,
             label_smoothing: self.label_smoothing,
         }
@@ -194,23 +321,45 @@ impl Mlp {
     ///
     /// # Errors
     /// [`Error::InvalidHyperparameter`] when `spec` has fewer than two widths or a setting out
-    /// of range (see [`Mlp::new`], [`Mlp::with_l2`], [`Mlp::with_label_smoothing`]).
+    /// of range (see [`Mlp::new`], [`Mlp::regression`], [`Mlp::with_l2`],
+    /// [`Mlp::with_label_smoothing`]).
     pub fn from_spec(spec: &MlpSpec) -> Result<Self> {
-        let [inputs, hidden @ .., classes] = spec.widths.as_slice() else {
+        let [inputs, hidden @ .., outputs] = spec.widths.as_slice() else {
             return Err(Error::InvalidHyperparameter {
                 name: "layer count",
                 value: spec.widths.len() as f64,
-                valid: "at least 2 widths (inputs and classes)",
+                valid: "at least 2 widths (inputs and outputs)",
             });
         };
-        Self::new(*inputs, hidden, *classes, spec.activation)?
-            .with_l2(spec.l2)?
-            .with_label_smoothing(spec.label_smoothing)
+        let mlp = match spec.head {
+            Head::SoftmaxCrossEntropy => Self::new(*inputs, hidden, *outputs, spec.activation)?,
+            Head::MeanSquaredError => Self::regression(*inputs, hidden, *outputs, spec.activation)?,
+        };
+        mlp.with_l2(spec.l2)?.with_label_smoothing(spec.label_smoothing)
     }
 
-    /// Layer widths (n_0 = inputs, hidden…, n_L = classes).
+    /// Layer widths (n_0 = inputs, hidden…, n_L = classes or outputs).
     pub fn widths(&self) -> &[usize] {
         &self.widths
+    }
+
+    /// The head: classifier or regression network.
+    pub fn head(&self) -> Head {
+        self.head
+    }
+
+    /// Outputs per example, n_L (the classes of a classifier).
+    pub fn outputs(&self) -> usize {
+        self.widths[self.layers()]
+    }
+
+    /// Fails unless the network has the head `needed` for `operation`.
+    fn require(&self, needed: Head, operation: &'static str) -> Result<()> {
+        if self.head == needed {
+            Ok(())
+        } else {
+            Err(Error::WrongHead { operation, needed, head: self.head })
+        }
     }
 
     /// The hidden activation.
@@ -296,14 +445,7 @@ impl Mlp {
             for row in out.chunks_exact_mut(n_out) {
                 row.copy_from_slice(b);
             }
-            matmul(
-                MatMut::from_row_major_slice_mut(out, batch, n_out),
-                Accum::Add,
-                MatRef::from_row_major_slice(prev, batch, n_in),
-                MatRef::from_row_major_slice(w, n_out, n_in).transpose(),
-                T::one(),
-                par,
-            );
+            gemm::a_bt(out, true, prev, w, (batch, n_out, n_in), par);
             if l + 1 < layers {
                 match self.activation {
                     Activation::Relu => out.iter_mut().for_each(|a| *a = a.max(T::zero())),
@@ -330,6 +472,70 @@ impl Mlp {
         }
         0.5 * self.l2 * sum
     }
+
+    /// Back-propagation from Δ_L (in `delta[0]`) after [`Mlp::forward`]: writes ∇L into
+    /// `grads` (the L2 term included).
+    fn backward<T: Scalar>(
+        &self,
+        params: &[T],
+        x: &[T],
+        batch: usize,
+        ws: &mut Workspace<T>,
+        grads: &mut [T],
+    ) {
+        let par = self.par();
+        let lambda = T::of(self.l2);
+        let Workspace { acts, delta, .. } = ws;
+        let mut current = 0; // which of `delta` holds Δ_l
+        let mut end = params.len();
+        for l in (0..self.layers()).rev() {
+            let (n_in, n_out) = (self.widths[l], self.widths[l + 1]);
+            let start = end - (n_out * n_in + n_out);
+            let w = &params[start..start + n_out * n_in];
+            let (gw, gb) = grads[start..end].split_at_mut(n_out * n_in);
+            let [d0, d1] = &mut *delta;
+            let (d_cur, d_prev) = if current == 0 { (&*d0, d1) } else { (&*d1, d0) };
+            let d_cur = &d_cur[..batch * n_out];
+            let prev: &[T] = if l == 0 { x } else { &acts[l - 1][..batch * n_in] };
+            // ∂L/∂W_l = Δ_lᵀ·A_{l−1} (+ λ·W_l below).
+            gemm::at_b(gw, false, d_cur, prev, (n_out, n_in, batch), par);
+            if self.l2 != 0.0 {
+                gw.iter_mut().zip(w).for_each(|(g, &w)| *g += lambda * w);
+            }
+            // ∂L/∂b_l = Δ_lᵀ·1: the column sums.
+            column_sums(gb, d_cur);
+            if l > 0 {
+                // Δ_{l−1} = (Δ_l·W_l) ⊙ σ′(A_{l−1}).
+                let d_prev = &mut d_prev[..batch * n_in];
+                gemm::a_b(d_prev, false, d_cur, w, (batch, n_in, n_out), par);
+                match self.activation {
+                    Activation::Relu => d_prev.iter_mut().zip(prev).for_each(|(d, &a)| {
+                        if a <= T::zero() {
+                            *d = T::zero();
+                        }
+                    }),
+                    Activation::Tanh => {
+                        d_prev.iter_mut().zip(prev).for_each(|(d, &a)| *d *= T::one() - a * a);
+                    }
+                }
+                current = 1 - current;
+            }
+            end = start;
+        }
+    }
+}
+
+/// `sums` ← the column sums of the row-major `rows` (`sums.len()` columns).
+fn column_sums<T: Scalar>(sums: &mut [T], rows: &[T]) {
+    sums.fill(T::zero());
+    for row in rows.chunks_exact(sums.len()) {
+        sums.iter_mut().zip(row).for_each(|(s, &d)| *s += d);
+    }
+}
+
+/// Fails unless a buffer (`what`) has `got` = `expected` elements.
+fn check_len(what: &'static str, expected: usize, got: usize) -> Result<()> {
+    if expected == got { Ok(()) } else { Err(Error::DimensionMismatch { what, expected, got }) }
 }
 
 impl Model for Mlp {
@@ -384,82 +590,22 @@ impl Model for Mlp {
         workspace: &mut Workspace<T>,
         grads: &mut [T],
     ) -> Result<T> {
+        self.require(Head::SoftmaxCrossEntropy, "loss_grad")?;
         let batch = batch_labels.len();
         self.check(params, batch_x, batch, workspace)?;
-        if grads.len() != params.len() {
-            return Err(Error::DimensionMismatch {
-                what: "gradient",
-                expected: params.len(),
-                got: grads.len(),
-            });
-        }
+        check_len("gradient", params.len(), grads.len())?;
         self.forward(params, batch_x, batch, workspace);
-        let layers = self.layers();
         let classes = self.classes();
-        let Workspace { acts, delta, .. } = workspace;
+        let Workspace { acts, delta, .. } = &mut *workspace;
         // Δ_L = (P − Ỹ)/B.
         let data_loss = softmax_cross_entropy(
-            &acts[layers - 1][..batch * classes],
+            &acts[self.layers() - 1][..batch * classes],
             batch_labels,
             classes,
             T::of(self.label_smoothing),
             &mut delta[0][..batch * classes],
         )?;
-        let par = self.par();
-        let lambda = T::of(self.l2);
-        let mut current = 0; // which of `delta` holds Δ_l
-        let mut end = params.len();
-        for l in (0..layers).rev() {
-            let (n_in, n_out) = (self.widths[l], self.widths[l + 1]);
-            let start = end - (n_out * n_in + n_out);
-            let w = &params[start..start + n_out * n_in];
-            let (gw, gb) = grads[start..end].split_at_mut(n_out * n_in);
-            let [d0, d1] = &mut *delta;
-            let (d_cur, d_prev) = if current == 0 { (&*d0, d1) } else { (&*d1, d0) };
-            let d_cur = &d_cur[..batch * n_out];
-            let prev: &[T] = if l == 0 { batch_x } else { &acts[l - 1][..batch * n_in] };
-            // ∂L/∂W_l = Δ_lᵀ·A_{l−1} (+ λ·W_l below).
-            matmul(
-                MatMut::from_row_major_slice_mut(gw, n_out, n_in),
-                Accum::Replace,
-                MatRef::from_row_major_slice(d_cur, batch, n_out).transpose(),
-                MatRef::from_row_major_slice(prev, batch, n_in),
-                T::one(),
-                par,
-            );
-            if self.l2 != 0.0 {
-                gw.iter_mut().zip(w).for_each(|(g, &w)| *g += lambda * w);
-            }
-            // ∂L/∂b_l = Δ_lᵀ·1: the column sums.
-            gb.fill(T::zero());
-            for row in d_cur.chunks_exact(n_out) {
-                gb.iter_mut().zip(row).for_each(|(g, &d)| *g += d);
-            }
-            if l > 0 {
-                // Δ_{l−1} = (Δ_l·W_l) ⊙ σ′(A_{l−1}).
-                let d_prev = &mut d_prev[..batch * n_in];
-                matmul(
-                    MatMut::from_row_major_slice_mut(d_prev, batch, n_in),
-                    Accum::Replace,
-                    MatRef::from_row_major_slice(d_cur, batch, n_out),
-                    MatRef::from_row_major_slice(w, n_out, n_in),
-                    T::one(),
-                    par,
-                );
-                match self.activation {
-                    Activation::Relu => d_prev.iter_mut().zip(prev).for_each(|(d, &a)| {
-                        if a <= T::zero() {
-                            *d = T::zero();
-                        }
-                    }),
-                    Activation::Tanh => {
-                        d_prev.iter_mut().zip(prev).for_each(|(d, &a)| *d *= T::one() - a * a);
-                    }
-                }
-                current = 1 - current;
-            }
-            end = start;
-        }
+        self.backward(params, batch_x, batch, workspace, grads);
         Ok(T::of(data_loss.as_f64() + self.l2_term(params)))
     }
 
@@ -470,6 +616,7 @@ impl Model for Mlp {
         batch_labels: &[usize],
         workspace: &mut Workspace<T>,
     ) -> Result<T> {
+        self.require(Head::SoftmaxCrossEntropy, "loss")?;
         let batch = batch_labels.len();
         self.check(params, batch_x, batch, workspace)?;
         self.forward(params, batch_x, batch, workspace);
@@ -491,6 +638,7 @@ impl Model for Mlp {
         workspace: &mut Workspace<T>,
         out_classes: &mut [usize],
     ) -> Result<()> {
+        self.require(Head::SoftmaxCrossEntropy, "predict")?;
         let batch = out_classes.len();
         self.check(params, x, batch, workspace)?;
         self.forward(params, x, batch, workspace);

@@ -42,10 +42,11 @@
 //! | λ | L2 coefficient ([`Mlp::with_l2`]) |
 //! | ε | label smoothing ([`Mlp::with_label_smoothing`]) |
 
+mod gemm;
 pub mod mlp;
 pub mod softmax_regression;
 
-pub use mlp::{Activation, Mlp, MlpSpec};
+pub use mlp::{Activation, Head, Mlp, MlpSpec};
 pub use softmax_regression::SoftmaxRegression;
 
 use descent::first_order::Real;
@@ -130,7 +131,8 @@ pub trait Model {
 }
 
 /// Scratch space for batches of up to [`Workspace::max_batch`] rows: the output of every
-/// layer and two buffers for the back-propagated errors.
+/// layer, two buffers for the back-propagated errors, and the same again for their
+/// directional derivatives R(·) (the Hessian-vector products of [`Mlp::mse_hvp`]).
 #[derive(Debug, Clone)]
 pub struct Workspace<T> {
     max_batch: usize,
@@ -138,15 +140,21 @@ pub struct Workspace<T> {
     acts: Vec<Vec<T>>,
     /// Δ_l and Δ_{l−1}, B × max_l n_l each.
     delta: [Vec<T>; 2],
+    /// `r_acts[l]` = R(A_{l+1}) (R(Z_L) for the last), shaped as `acts[l]`.
+    r_acts: Vec<Vec<T>>,
+    /// R(Δ_l) and R(Δ_{l−1}), shaped as `delta`.
+    r_delta: [Vec<T>; 2],
 }
 
 impl<T: Scalar> Workspace<T> {
     /// Buffers for layer widths `widths` = (n_0, …, n_L) and batches of up to `max_batch`.
     fn new(widths: &[usize], max_batch: usize) -> Self {
-        let acts = widths[1..].iter().map(|&n| vec![T::zero(); n * max_batch]).collect();
+        let acts: Vec<Vec<T>> =
+            widths[1..].iter().map(|&n| vec![T::zero(); n * max_batch]).collect();
         let widest = widths[1..].iter().copied().max().unwrap_or(0);
         let delta = [vec![T::zero(); widest * max_batch], vec![T::zero(); widest * max_batch]];
-        Self { max_batch, acts, delta }
+        let (r_acts, r_delta) = (acts.clone(), delta.clone());
+        Self { max_batch, acts, delta, r_acts, r_delta }
     }
 
     /// The largest batch this workspace holds.

@@ -191,8 +191,7 @@ mod tests {
             x.push(task.support_x[0]);
             assert_eq!(task.support_y[0], p.eval(task.support_x[0]));
         }
-        for (v, (lo, hi)) in [(amp, family.amplitude), (phase, family.phase), (x, family.x_range)]
-        {
+        for (v, (lo, hi)) in [(amp, family.amplitude), (phase, family.phase), (x, family.x_range)] {
             assert!(v.iter().all(|&v| (lo..hi).contains(&v)));
             let mean = v.iter().sum::<f64>() / n as f64;
             let se = (hi - lo) / (12.0 * n as f64).sqrt();

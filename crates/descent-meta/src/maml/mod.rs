@@ -116,10 +116,10 @@
 //! # Ok::<(), descent_meta::Error>(())
 //! ```
 
-mod evaluate;
-mod file;
+pub mod evaluation;
+pub mod file;
 
-pub use evaluate::{AdaptedFit, EVAL_QUERY, EvalConfig, Evaluation, adapted_fits, evaluate};
+pub use evaluation::{AdaptedFit, EVAL_QUERY, EvalConfig, Evaluation, adapted_fits, evaluate};
 pub use file::{load, save};
 
 use std::ops::ControlFlow;

@@ -9,7 +9,7 @@ impl Mlp {
     /// The rows of a buffer of `len` = B·n_L numbers (targets or outputs), named `what`.
     fn rows_of(&self, what: &'static str, len: usize) -> Result<usize> {
         let n = self.outputs();
-        if len % n == 0 {
+        if len.is_multiple_of(n) {
             Ok(len / n)
         } else {
             Err(Error::DimensionMismatch { what, expected: (len / n + 1) * n, got: len })

@@ -4,7 +4,7 @@
 //! ```text
 //! cargo run --release -p descent-meta --example maml_sinusoid -- \
 //!     [--shots 10] [--algorithm maml|first_order_maml|reptile|pretrained] \
-//!     [--iterations 70000] [--threads 1] [--seed 0] [--f64]
+//!     [--iterations 70000] [--threads 1] [--seed 0] [--f64] [--save FILE]
 //! ```
 //!
 //! Prints the training wall time, the evaluation table (mean query MSE ± 95% half-width after
@@ -26,6 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut threads = 1;
     let mut seed = 0;
     let mut f64_ = false;
+    let mut save = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = || args.next().ok_or(format!("{a} needs a value"));
@@ -36,13 +37,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--threads" => threads = value()?.parse()?,
             "--seed" => seed = value()?.parse()?,
             "--f64" => f64_ = true,
+            "--save" => save = Some(std::path::PathBuf::from(value()?)),
             other => return Err(format!("unknown argument {other}").into()),
         }
     }
     if f64_ {
-        run::<f64>(shots, &algorithm, iterations, threads, seed)
+        run::<f64>(shots, &algorithm, iterations, threads, seed, save.as_deref())
     } else {
-        run::<f32>(shots, &algorithm, iterations, threads, seed)
+        run::<f32>(shots, &algorithm, iterations, threads, seed, save.as_deref())
     }
 }
 
@@ -52,6 +54,7 @@ fn run<T: Scalar>(
     iterations: usize,
     threads: usize,
     seed: u64,
+    save: Option<&std::path::Path>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let (meta, pretrained) = match algorithm {
         "maml" => (Algorithm::Maml, false),
@@ -79,6 +82,9 @@ fn run<T: Scalar>(
         meta_train(&family, &config, report)?
     };
     let train_s = start.elapsed().as_secs_f64();
+    if let Some(path) = save {
+        descent_meta::maml::save(path, &model)?;
+    }
     let start = Instant::now();
     let eval: Evaluation = evaluate(&family, &model, &EvalConfig::paper(shots))?;
     let eval_s = start.elapsed().as_secs_f64();

@@ -53,7 +53,11 @@ impl EvalConfig {
         }
     }
 
-    fn validate(&self) -> Result<()> {
+    /// Checks every field.
+    ///
+    /// # Errors
+    /// [`Error::InvalidHyperparameter`] naming the first field out of range.
+    pub fn validate(&self) -> Result<()> {
         for (name, v, min) in
             [("tasks", self.tasks, 2), ("shots", self.shots, 1), ("query", self.query, 1)]
         {

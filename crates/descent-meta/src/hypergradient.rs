@@ -362,13 +362,8 @@ impl<S: Rule, T: Real> HyperOptimizer<S, T> {
         let previous = &self.state.previous_direction;
         // Pre-pass: hₜ = −(gₜ + λθₜ₋₁)·dₜ₋₁ (Alg. 1, line 4), and the gradient's norm if the
         // rule asks for it.
-        let mut dot = [0.0f64; 4];
-        for (k, ((&g, &p), &d)) in grads.iter().zip(params.iter()).zip(previous).enumerate() {
-            let u = g + lambda * p;
-            dot[k % 4] += u.as_f64() * d.as_f64();
-        }
         let squares = if S::NEEDS_GRAD_NORM { sum_of_squares(grads) } else { 0.0 };
-        let hypergradient = -(dot[0] + dot[1] + dot[2] + dot[3]);
+        let hypergradient = -dispatch!(decayed_dot(grads, params, previous, lambda));
         if (!hypergradient.is_finite() || (S::NEEDS_GRAD_NORM && !squares.is_finite()))
             && let Some(index) = grads.iter().position(|g| !g.is_finite())
         {
@@ -402,18 +397,128 @@ impl<S: Rule, T: Real> HyperOptimizer<S, T> {
         // As descent's `LearningRate` rule: the factor −α, then θ + (−α)·d, so that β = 0
         // reproduces `Optimizer` bit for bit.
         let minus_alpha = T::of(-alpha);
-        let mut columns = <S::Slot<T> as Columns<T>>::view(&mut self.state.cells, n);
+        let columns = <S::Slot<T> as Columns<T>>::view(&mut self.state.cells, n);
         let previous = &mut self.state.previous_direction;
+        let pass = Pass { rule, constants: &constants, lambda, minus_alpha };
+        dispatch!(fused(&pass, params, grads, columns, previous));
+        Ok(HyperStep { learning_rate: alpha, hypergradient })
+    }
+}
+
+/// Calls `kernel(args…)` compiled for the widest vector unit the processor has: AVX-512 or
+/// AVX2 where available (chosen at run time), the x86-64 baseline otherwise, as `descent`'s
+/// `Optimizer` does. The arithmetic is the same in every version (Rust never fuses a multiply
+/// and an add on its own), so the results are bit-identical on every machine.
+macro_rules! dispatch {
+    ($kernel:ident($($arg:expr),*)) => {{
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the processor has AVX-512F, checked just above.
+                unsafe { $kernel::avx512($($arg),*) }
+            } else if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the processor has AVX2, checked just above.
+                unsafe { $kernel::avx2($($arg),*) }
+            } else {
+                $kernel::portable($($arg),*)
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            $kernel::portable($($arg),*)
+        }
+    }};
+}
+use dispatch;
+
+/// What the fused pass needs besides the buffers.
+struct Pass<'a, S: Rule, T: Real> {
+    rule: &'a S,
+    constants: &'a S::Constants<T>,
+    lambda: T,
+    minus_alpha: T,
+}
+
+/// (g + λθ)·d accumulated in f64 over eight lanes (Alg. 1, line 4, less its sign).
+mod decayed_dot {
+    use super::Real;
+
+    #[inline(always)]
+    pub fn portable<T: Real>(grads: &[T], params: &[T], previous: &[T], lambda: T) -> f64 {
+        let mut acc = [0.0f64; 8];
+        let (g, p, d) = (grads.chunks_exact(8), params.chunks_exact(8), previous.chunks_exact(8));
+        let tail = g.remainder().iter().zip(p.remainder()).zip(d.remainder());
+        for (k, ((&g, &p), &d)) in tail.enumerate() {
+            acc[k] += (g + lambda * p).as_f64() * d.as_f64();
+        }
+        for ((g, p), d) in g.zip(p).zip(d) {
+            for k in 0..8 {
+                acc[k] += (g[k] + lambda * p[k]).as_f64() * d[k].as_f64();
+            }
+        }
+        acc.iter().sum()
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    pub fn avx512<T: Real>(grads: &[T], params: &[T], previous: &[T], lambda: T) -> f64 {
+        portable(grads, params, previous, lambda)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    pub fn avx2<T: Real>(grads: &[T], params: &[T], previous: &[T], lambda: T) -> f64 {
+        portable(grads, params, previous, lambda)
+    }
+}
+
+/// The step's one pass: dₜ from gₜ = ∇f + λθ by the rule, θₜ = θₜ₋₁ − αₜdₜ, dₜ kept
+/// (Alg. 1, lines 3 and 6).
+mod fused {
+    use super::{Columns, Pass, Real, Rule};
+
+    #[inline(always)]
+    pub fn portable<S: Rule, T: Real>(
+        pass: &Pass<'_, S, T>,
+        params: &mut [T],
+        grads: &[T],
+        mut columns: <S::Slot<T> as Columns<T>>::View<'_>,
+        previous: &mut [T],
+    ) {
+        let n = params.len();
+        let (grads, previous) = (&grads[..n], &mut previous[..n]);
         for i in 0..n {
             let mut slot = <S::Slot<T> as Columns<T>>::read(&columns, i);
-            // Alg. 1, lines 3 and 6: dₜ from gₜ = ∇f + λθ, then θₜ = θₜ₋₁ − αₜdₜ.
-            let u = grads[i] + lambda * params[i];
-            let d = rule.apply(&constants, params[i], u, &mut slot);
-            params[i] = params[i] + minus_alpha * d;
+            let u = grads[i] + pass.lambda * params[i];
+            let d = pass.rule.apply(pass.constants, params[i], u, &mut slot);
+            params[i] = params[i] + pass.minus_alpha * d;
             previous[i] = d;
             slot.write(&mut columns, i);
         }
-        Ok(HyperStep { learning_rate: alpha, hypergradient })
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    pub fn avx512<S: Rule, T: Real>(
+        pass: &Pass<'_, S, T>,
+        params: &mut [T],
+        grads: &[T],
+        columns: <S::Slot<T> as Columns<T>>::View<'_>,
+        previous: &mut [T],
+    ) {
+        portable(pass, params, grads, columns, previous);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    pub fn avx2<S: Rule, T: Real>(
+        pass: &Pass<'_, S, T>,
+        params: &mut [T],
+        grads: &[T],
+        columns: <S::Slot<T> as Columns<T>>::View<'_>,
+        previous: &mut [T],
+    ) {
+        portable(pass, params, grads, columns, previous);
     }
 }
 

@@ -80,7 +80,7 @@
 //! task and summed in task order: the result is bit-identical for every thread count.
 //!
 //! # Seeds
-//! θ's initialisation is [`Mlp`]'s (He normal for ReLU) from `seed`; training tasks come from
+//! θ's initialisation ([`MetaConfig::init`]) is drawn from `seed`; training tasks come from
 //! `ChaCha8Rng::seed_from_u64(seed)` on stream [`TRAIN_STREAM`], evaluation tasks
 //! ([`evaluate`], [`adapted_fits`]) on stream [`EVAL_STREAM`]: held-out tasks are never
 //! training tasks, whatever the two seeds.

@@ -2311,6 +2311,10 @@ struct MamlTourJson<'a> {
     ci95_after_steps: Keyed<'a>,
     pretrained_mse_after_steps: Keyed<'a>,
     pretrained_ci95_after_steps: Keyed<'a>,
+    /// Root-mean-square gap between each model's un-adapted prediction and the family's mean
+    /// curve.
+    start_vs_mean_rms: f64,
+    pretrained_start_vs_mean_rms: f64,
 }
 
 #[derive(Serialize)]
@@ -2362,6 +2366,8 @@ fn meta_json(c: &MetaChapter) -> MetaJson<'_> {
             ci95_after_steps: ci95,
             pretrained_mse_after_steps: pretrained_mse,
             pretrained_ci95_after_steps: pretrained_ci95,
+            start_vs_mean_rms: c.maml.start_vs_mean_rms,
+            pretrained_start_vs_mean_rms: c.pretrained.start_vs_mean_rms,
         },
     }
 }
@@ -2586,11 +2592,16 @@ fn chapter_meta(c: &MetaChapter) -> anyhow::Result<Section> {
             )),
             Block::Text(format!(
                 "On {evaluated} held-out sinusoids, before any step the two are equally wrong \
-                 (query MSE {m0:.2} and {p0:.2}): MAML's θ is not a better guess. It is a better \
-                 start. One step on the {shots} points takes MAML to {m1:.3}; the pretrained \
-                 network, whose optimum predicts the average sinusoid, moves to {p1:.2}, and \
-                 after ten steps is still at {p10:.2}, worse than MAML after one. After ten \
-                 steps MAML reaches {m10:.3}, {:.0}× lower than the pretrained network.",
+                 (query MSE {m0:.2} and {p0:.2}), and for the same reason: both predict about \
+                 the family's mean curve, E[y | x] = −(2Ā/π)·cos x with Ā = {} the mean \
+                 amplitude (root-mean-square gaps {:.2} and {:.2}). MAML's θ is not a better \
+                 guess; it is a better start. One step on the {shots} points takes MAML to \
+                 {m1:.3}; the pretrained network moves to {p1:.2}, and after ten steps is still \
+                 at {p10:.2}, worse than MAML after one. After ten steps MAML reaches {m10:.3}, \
+                 {:.0}× lower than the pretrained network.",
+                number(0.5 * (family.amplitude.0 + family.amplitude.1)),
+                m.start_vs_mean_rms,
+                p.start_vs_mean_rms,
                 p10 / m10,
             )),
             Block::Table(

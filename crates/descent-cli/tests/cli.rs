@@ -631,6 +631,8 @@ fn meta_claims(meta: &Value) {
     let pretrained = |k: &str| f(&m["pretrained_mse_after_steps"][k]);
     assert!(maml("1") < pretrained("10"), "{m}");
     assert!(maml("10") < 0.2 && pretrained("10") > 1.0, "{m}");
+    // Before adapting, both predict about the family's mean curve.
+    assert!(f(&m["start_vs_mean_rms"]) < 0.2 && f(&m["pretrained_start_vs_mean_rms"]) < 0.2);
     for k in ["0", "1", "2", "5", "10"] {
         assert!(
             f(&m["ci95_after_steps"][k]) > 0.0 && f(&m["pretrained_ci95_after_steps"][k]) > 0.0

@@ -7,6 +7,7 @@
 //! | function | claim |
 //! |---|---|
 //! | [`learning_to_learn`] | on the digits, SGD-HD ends with a training cross-entropy several times lower than SGD at its fixed α₀; started from α₀ two decades apart it tunes α to about the same value; the shipped MAML network adapted by one SGD step on 10 points fits a new sinusoid better than the pretrained network after ten, and its 10-step error is below 0.2 |
+//! | [`mean_sinusoid`] | the task family's mean curve, which both shipped models predict before adapting ([`Adapted::start_vs_mean_rms`]) |
 //! | [`shipped_maml`], [`shipped_pretrained`] | the embedded models, decoded with [`maml::file::from_bytes`]'s checks |
 //!
 //! # The chapter's equations
@@ -45,6 +46,7 @@ use rayon::prelude::*;
 use crate::maml::{self, AdaptedFit, EvalConfig, Evaluation, MetaModel};
 use crate::tasks::Sinusoid;
 use crate::{Error, Result};
+use descent_nn::model::Model as _;
 
 /// The shipped 10-shot MAML sinusoid model (exact MAML, f32, 70 000 iterations, seed 0; made
 /// by `cargo run --release -p descent-meta --example maml_sinusoid -- --shots 10 --algorithm
@@ -72,6 +74,35 @@ pub fn shipped_pretrained() -> Result<MetaModel<f32>> {
         PRETRAINED_SINUSOID_10SHOT,
         Path::new("<embedded pretrained-sinusoid-10shot.dmeta>"),
     )
+}
+
+/// The family's mean curve E[y | x] over tasks, with A and φ uniform and independent:
+/// Ā·(cos(x − φ_hi) − cos(x − φ_lo))/(φ_hi − φ_lo), Ā = (A_lo + A_hi)/2, since
+/// ∫ sin(x − φ) dφ = cos(x − φ). For the paper's family (φ ∈ [0, π]) it is −(2Ā/π)·cos x.
+#[must_use]
+pub fn mean_sinusoid(family: &Sinusoid, x: f64) -> f64 {
+    let mean_amplitude = 0.5 * (family.amplitude.0 + family.amplitude.1);
+    let (lo, hi) = family.phase;
+    if hi == lo {
+        return mean_amplitude * (x - lo).sin();
+    }
+    mean_amplitude * ((x - hi).cos() - (x - lo).cos()) / (hi - lo)
+}
+
+/// The root-mean-square gap between `model`'s prediction and [`mean_sinusoid`] on `grid`
+/// evenly spaced points of the family's x range.
+fn start_vs_mean(family: &Sinusoid, model: &MetaModel<f32>, grid: usize) -> Result<f64> {
+    let mlp = model.mlp()?;
+    let (lo, hi) = family.x_range;
+    let xs: Vec<f64> =
+        (0..grid).map(|i| lo + (hi - lo) * i as f64 / (grid.max(2) - 1) as f64).collect();
+    let xs_t: Vec<f32> = xs.iter().map(|&x| x as f32).collect();
+    let mut ws = mlp.workspace(grid);
+    let mut out = vec![0.0f32; grid];
+    mlp.forward_values(&model.params, &xs_t, &mut ws, &mut out)?;
+    let sum: f64 =
+        xs.iter().zip(&out).map(|(&x, &y)| (f64::from(y) - mean_sinusoid(family, x)).powi(2)).sum();
+    Ok((sum / grid as f64).sqrt())
 }
 
 /// How the chapter's experiments are set up; [`Default`] is what the tour runs.
@@ -147,6 +178,11 @@ pub struct Adapted {
     pub evaluation: Evaluation,
     /// Its fits to the first [`MetaSettings::fit_tasks`] evaluated tasks.
     pub fits: Vec<AdaptedFit>,
+    /// The root-mean-square gap, over [`MetaSettings::fit_grid`] evenly spaced x of the
+    /// family's range, between the un-adapted network's prediction (the same for every task)
+    /// and the family's mean curve ([`mean_sinusoid`]): how close θ is to "predict the
+    /// average task".
+    pub start_vs_mean_rms: f64,
 }
 
 impl Adapted {
@@ -219,7 +255,8 @@ pub fn learning_to_learn(settings: &MetaSettings) -> Result<MetaChapter> {
             settings.seed,
             settings.fit_grid,
         )?;
-        Ok(Adapted { model, evaluation, fits })
+        let start_vs_mean_rms = start_vs_mean(&family, &model, settings.fit_grid)?;
+        Ok(Adapted { model, evaluation, fits, start_vs_mean_rms })
     };
     // The models first: a bad evaluation setting fails before the digits' runs.
     let maml = adapt(shipped_maml()?)?;
@@ -256,7 +293,6 @@ pub fn learning_to_learn(settings: &MetaSettings) -> Result<MetaChapter> {
 mod tests {
     use super::*;
     use crate::maml::{Algorithm, ModelKind};
-    use descent_nn::model::Model as _;
 
     #[test]
     fn the_chapter_s_claims_hold() {
@@ -276,6 +312,7 @@ mod tests {
         }
         for (name, m) in [("MAML", &c.maml), ("pretrained", &c.pretrained)] {
             println!("{name}: {:?} ± {:?}", m.evaluation.mean, m.evaluation.ci95);
+            println!("{name}: start vs the mean curve, rms {:.4}", m.start_vs_mean_rms);
         }
         // SGD-HD: at least 4× lower than SGD at its fixed α₀ (the issue's claim), α risen
         // well above α₀.
@@ -306,6 +343,11 @@ mod tests {
         // better start, not a better guess.
         let (m0, p0) = (m.mse_after(0).unwrap(), p.mse_after(0).unwrap());
         assert!((m0 - p0).abs() < m.evaluation.ci95[0] + p.evaluation.ci95[0], "{m0} vs {p0}");
+        // …and for the same reason: both start near the family's mean curve (amplitude
+        // 2Ā/π ≈ 1.62), within rms 0.2.
+        for a in [m, p] {
+            assert!(a.start_vs_mean_rms < 0.2, "{}", a.start_vs_mean_rms);
+        }
         // The fits are of the first evaluated tasks, and the 10-step fit is close to the truth
         // for MAML only (grid MSE).
         for (fits, limit) in [(&m.fits, 0.3), (&p.fits, f64::INFINITY)] {
@@ -336,6 +378,26 @@ mod tests {
             maml::file::from_bytes::<f64>(MAML_SINUSOID_10SHOT, Path::new("x")),
             Err(Error::Malformed { .. })
         ));
+    }
+
+    /// The mean curve against a midpoint-rule average over φ, and the paper's closed form.
+    #[test]
+    fn the_mean_sinusoid_is_the_average_over_phases() {
+        let family = Sinusoid::default();
+        let n = 20_000;
+        let (lo, hi) = family.phase;
+        for x in [-5.0, -1.3, 0.0, 0.7, 4.9] {
+            let average = (0..n)
+                .map(|i| (x - (lo + (hi - lo) * (i as f64 + 0.5) / n as f64)).sin())
+                .sum::<f64>()
+                / n as f64;
+            let expected = 2.55 * average;
+            assert!((mean_sinusoid(&family, x) - expected).abs() < 1e-8, "x = {x}");
+            let closed = -2.0 * 2.55 / std::f64::consts::PI * x.cos();
+            assert!((mean_sinusoid(&family, x) - closed).abs() < 1e-12, "x = {x}");
+        }
+        let fixed = Sinusoid { phase: (0.5, 0.5), ..family };
+        assert!((mean_sinusoid(&fixed, 1.0) - 2.55 * 0.5f64.sin()).abs() < 1e-15);
     }
 
     #[test]

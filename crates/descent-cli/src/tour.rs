@@ -2372,6 +2372,24 @@ fn meta_json(c: &MetaChapter) -> MetaJson<'_> {
     }
 }
 
+/// `number` with a true minus sign.
+fn signed(x: f64) -> String {
+    number(x).replace('-', "−")
+}
+
+/// An integer with its thousands separated by commas (70,000).
+fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
 /// "after k steps", singular for one.
 fn after_steps(k: usize) -> String {
     format!("after {k} step{}", if k == 1 { "" } else { "s" })
@@ -2538,7 +2556,7 @@ fn chapter_meta(c: &MetaChapter) -> anyhow::Result<Section> {
                  θ₀ = 0), {} iterations of SGD at α = {} end at a training cross-entropy of \
                  {:.3}. SGD-HD from the same α₀ with β = {} raises α to {:.4} and ends at \
                  {:.3}: {:.1}× lower.",
-                h.examples,
+                grouped(h.examples),
                 number(hc.weight_decay),
                 hc.iterations,
                 number(hc.lr0),
@@ -2553,8 +2571,8 @@ fn chapter_meta(c: &MetaChapter) -> anyhow::Result<Section> {
                 "Does α₀ still matter? Started from α₀ = {}, SGD-HD ends at α = {} after {} \
                  iterations: the largest within {:.1} % of the smallest, over two decades of \
                  α₀. This is the paper's claim: the learning rate it finds hardly depends on \
-                 where it started. The hand-tuned number becomes β, which sets how fast α \
-                 moves, not where it settles.",
+                 where it started. The number left to choose by hand is β, the learning rate \
+                 of the learning rate.",
                 alphas.join(", "),
                 finals.join(", "),
                 hc.iterations,
@@ -2572,13 +2590,13 @@ fn chapter_meta(c: &MetaChapter) -> anyhow::Result<Section> {
                  (I − α∇²L_S(θ))·∇L_Q; descent computes the Hessian-vector product exactly. \
                  The baseline is the obvious alternative: one network regressed on all tasks' \
                  points jointly, then adapted the same way. Both ship with descent ({} \
-                 iterations of batches of {} tasks, seed {}; `descent meta maml` retrains \
-                 them).",
-                number(family.amplitude.0),
-                number(family.amplitude.1),
-                number(family.phase.0),
-                number(family.x_range.0),
-                number(family.x_range.1),
+                 iterations of batches of {} tasks, seed {}; the command descent meta maml \
+                 retrains them).",
+                signed(family.amplitude.0),
+                signed(family.amplitude.1),
+                signed(family.phase.0),
+                signed(family.x_range.0),
+                signed(family.x_range.1),
                 widths.join("-"),
                 number(config.inner_lr),
                 if config.inner_steps == 1 {
@@ -2586,7 +2604,7 @@ fn chapter_meta(c: &MetaChapter) -> anyhow::Result<Section> {
                 } else {
                     format!("{} steps", config.inner_steps)
                 },
-                config.iterations,
+                grouped(config.iterations),
                 config.meta_batch,
                 config.seed,
             )),
@@ -2616,4 +2634,23 @@ fn chapter_meta(c: &MetaChapter) -> anyhow::Result<Section> {
             Block::Figure(steps_figure),
         ],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_written_for_reading() {
+        let cases =
+            [(0, "0"), (999, "999"), (1797, "1,797"), (70_000, "70,000"), (1_000_000, "1,000,000")];
+        for (n, text) in cases {
+            assert_eq!(grouped(n), text);
+        }
+        assert_eq!((signed(-5.0), signed(0.1)), ("−5".to_owned(), "0.1".to_owned()));
+        assert_eq!(
+            (after_steps(1), after_steps(10)),
+            ("after 1 step".into(), "after 10 steps".into())
+        );
+    }
 }

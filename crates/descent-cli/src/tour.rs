@@ -1,9 +1,9 @@
 //! `descent tour`: the story of gradient descent, told with numbers measured as it is told.
 //!
 //! Each chapter's experiment lives in `descent::tour` (`descent_nn::tour` for chapter 7, on
-//! learning; `descent_signal::tour` for chapter 8, on noise and echo cancellation; `descent_imaging::tour`
-//! for chapter 9, on deconvolution) where it is
-//! tested; this module only
+//! learning; `descent_signal::tour` for chapter 8, on noise and echo cancellation;
+//! `descent_imaging::tour` for chapter 9, on deconvolution; `descent_meta::tour` for chapter 10,
+//! on learning to learn) where it is tested; this module only
 //! narrates, draws the figures, and writes the report (`descent-report/index.html`, with every
 //! figure also as its own SVG and PNG).
 
@@ -13,11 +13,15 @@ use descent::tour::{
     RampChapter, RavineRun, RimmedChip, StepCostChapter, StepTiming, ValleyChapter,
 };
 use descent_imaging::tour::{ImagingChapter, ImagingSettings};
+use descent_meta::hypergradient::HdOptimizer;
+use descent_meta::maml::AdaptedFit;
+use descent_meta::tour::{MetaChapter, MetaSettings};
 use descent_nn::tour::{LearningChapter, LearningSettings, LogitGradient};
 use descent_signal::tour::{EchoRun, NoiseChapter, SignalSettings, SignalsChapter};
 use serde::Serialize;
 
 use crate::args::TourArgs;
+use crate::meta::maml::{Keyed, keyed};
 use crate::output::{number, print_json};
 use crate::plots::{self, Series};
 use crate::report::{self, Block, Figure, Section};
@@ -46,7 +50,7 @@ const VALLEY_MAX_ITER: usize = 100_000;
 const MAX_DRAWN: usize = 2000;
 
 #[derive(Serialize)]
-struct TourJson {
+struct TourJson<'a> {
     ramp: RampJson,
     ravine: Vec<RavineJson>,
     momentum: Vec<TunedJson>,
@@ -56,6 +60,7 @@ struct TourJson {
     learning: LearningJson,
     signals: SignalsJson,
     imaging: ImagingJson,
+    meta: MetaJson<'a>,
 }
 
 #[derive(Serialize)]
@@ -242,6 +247,7 @@ pub fn run(args: &TourArgs) -> anyhow::Result<()> {
     let learning = descent_nn::tour::learning(&LearningSettings::default())?;
     let signals = descent_signal::tour::signals(&SignalSettings::default())?;
     let imaging = descent_imaging::tour::imaging(&ImagingSettings::default())?;
+    let meta = descent_meta::tour::learning_to_learn(&MetaSettings::default())?;
     if args.json {
         return print_json(&TourJson {
             ramp: RampJson {
@@ -276,6 +282,7 @@ pub fn run(args: &TourArgs) -> anyhow::Result<()> {
             learning: learning_json(&learning),
             signals: signals_json(&signals),
             imaging: imaging_json(&imaging),
+            meta: meta_json(&meta),
         });
     }
     let sections = vec![
@@ -288,6 +295,7 @@ pub fn run(args: &TourArgs) -> anyhow::Result<()> {
         chapter_learning(&learning)?,
         chapter_signals(&signals)?,
         chapter_imaging(&imaging)?,
+        chapter_meta(&meta)?,
     ];
     report::write(TITLE, &sections, &args.out)?;
     report::print(TITLE, &sections, &args.out);
@@ -2260,4 +2268,389 @@ fn chapter_imaging(c: &ImagingChapter) -> anyhow::Result<Section> {
             Block::Figure(psnr),
         ],
     })
+}
+
+/// The adaptation steps the chapter's table shows (the MAML paper's).
+const META_TABLE_STEPS: [usize; 5] = [0, 1, 2, 5, 10];
+
+#[derive(Serialize)]
+struct HypergradientJson {
+    dataset: &'static str,
+    optimizer: HdOptimizer,
+    lr0: f64,
+    beta: f64,
+    iterations: usize,
+    weight_decay: f64,
+    /// SGD-HD's final training cross-entropy (without the L2 term).
+    final_loss: f64,
+    final_lr: f64,
+    /// SGD's at the fixed α₀.
+    baseline_final_loss: f64,
+    /// `baseline_final_loss / final_loss`.
+    loss_ratio: f64,
+}
+
+#[derive(Serialize)]
+struct AlphaPathJson {
+    alpha0: f64,
+    final_lr: f64,
+    final_loss: f64,
+}
+
+#[derive(Serialize)]
+struct MamlTourJson<'a> {
+    task: &'static str,
+    shots: usize,
+    inner_lr: f64,
+    /// Meta-training iterations of the shipped models.
+    iterations: usize,
+    training_seed: u64,
+    eval_tasks: usize,
+    eval_seed: u64,
+    mse_after_steps: Keyed<'a>,
+    ci95_after_steps: Keyed<'a>,
+    pretrained_mse_after_steps: Keyed<'a>,
+    pretrained_ci95_after_steps: Keyed<'a>,
+    /// Root-mean-square gap between each model's un-adapted prediction and the family's mean
+    /// curve.
+    start_vs_mean_rms: f64,
+    pretrained_start_vs_mean_rms: f64,
+}
+
+#[derive(Serialize)]
+struct MetaJson<'a> {
+    hypergradient: HypergradientJson,
+    alpha0_runs: Vec<AlphaPathJson>,
+    /// The largest final α over the α₀ runs divided by the smallest.
+    alpha_spread: f64,
+    maml: MamlTourJson<'a>,
+}
+
+fn meta_json(c: &MetaChapter) -> MetaJson<'_> {
+    let h = &c.hypergradient;
+    let (mse, ci95) = keyed(&c.maml.evaluation);
+    let (pretrained_mse, pretrained_ci95) = keyed(&c.pretrained.evaluation);
+    let config = &c.maml.model.config;
+    MetaJson {
+        hypergradient: HypergradientJson {
+            dataset: "digits",
+            optimizer: h.comparison.optimizer,
+            lr0: h.comparison.lr0,
+            beta: h.comparison.beta,
+            iterations: h.comparison.iterations,
+            weight_decay: h.comparison.weight_decay,
+            final_loss: h.final_loss,
+            final_lr: h.final_lr,
+            baseline_final_loss: h.baseline_final_loss,
+            loss_ratio: h.baseline_final_loss / h.final_loss,
+        },
+        alpha0_runs: c
+            .alpha_paths
+            .iter()
+            .map(|p| AlphaPathJson {
+                alpha0: p.alpha0,
+                final_lr: p.final_lr,
+                final_loss: p.final_loss,
+            })
+            .collect(),
+        alpha_spread: c.alpha_spread(),
+        maml: MamlTourJson {
+            task: "sinusoid",
+            shots: config.shots,
+            inner_lr: config.inner_lr,
+            iterations: config.iterations,
+            training_seed: config.seed,
+            eval_tasks: c.settings.eval_tasks,
+            eval_seed: c.settings.seed,
+            mse_after_steps: mse,
+            ci95_after_steps: ci95,
+            pretrained_mse_after_steps: pretrained_mse,
+            pretrained_ci95_after_steps: pretrained_ci95,
+            start_vs_mean_rms: c.maml.start_vs_mean_rms,
+            pretrained_start_vs_mean_rms: c.pretrained.start_vs_mean_rms,
+        },
+    }
+}
+
+/// `number` with a true minus sign.
+fn signed(x: f64) -> String {
+    number(x).replace('-', "−")
+}
+
+/// An integer with its thousands separated by commas (70,000).
+fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
+/// "after k steps", singular for one.
+fn after_steps(k: usize) -> String {
+    format!("after {k} step{}", if k == 1 { "" } else { "s" })
+}
+
+/// One panel of the fits figure: the truth, the network after each step count, the points.
+fn meta_fit_panel(name: &str, fit: &AdaptedFit) -> plots::FitPanel {
+    let curve = |name: String, ys: &[f64]| Series {
+        name,
+        points: fit.grid_x.iter().copied().zip(ys.iter().copied()).collect(),
+    };
+    let mut series = vec![curve("truth".into(), &fit.truth)];
+    series.extend(fit.curves.iter().map(|(k, ys)| curve(after_steps(*k), ys)));
+    plots::FitPanel {
+        y_label: format!("{name}: A = {:.2}, φ = {:.2}", fit.params.amplitude, fit.params.phase),
+        series,
+        points: fit.support_x.iter().copied().zip(fit.support_y.iter().copied()).collect(),
+    }
+}
+
+fn chapter_meta(c: &MetaChapter) -> anyhow::Result<Section> {
+    let h = &c.hypergradient;
+    let hc = &h.comparison;
+    let (m, p) = (&c.maml, &c.pretrained);
+    let config = &m.model.config;
+    let mse = |a: &descent_meta::tour::Adapted, k: usize| {
+        a.mse_after(k).ok_or_else(|| anyhow::anyhow!("no error measured after {k} steps"))
+    };
+    let (m0, m1, m10) = (mse(m, 0)?, mse(m, 1)?, mse(m, 10)?);
+    let (p0, p1, p10) = (mse(p, 0)?, mse(p, 1)?, mse(p, 10)?);
+    let shots = config.shots;
+    let evaluated = c.settings.eval_tasks;
+    let family = descent_meta::tasks::Sinusoid::default();
+    let widths: Vec<String> = m.model.spec.widths.iter().map(ToString::to_string).collect();
+
+    let curve = |name: String, values: &[f64], from: usize| Series {
+        name,
+        points: values.iter().enumerate().map(|(t, &v)| ((t + from) as f64, v)).collect(),
+    };
+    let loss_caption = format!(
+        "Softmax regression on the digits, full batch: SGD at α = {} against SGD-HD from the \
+         same α₀ (β = {}); training cross-entropy, log scale",
+        number(hc.lr0),
+        number(hc.beta)
+    );
+    let losses = [
+        curve(format!("SGD-HD (α₀ = {}, β = {})", number(hc.lr0), number(hc.beta)), &h.losses, 0),
+        curve(format!("SGD (α = {})", number(hc.lr0)), &h.baseline_losses, 0),
+    ];
+    let loss_figure = Figure::new("meta-hypergradient-loss", &loss_caption, |format| {
+        plots::lines(
+            "SGD-HD against SGD on the digits",
+            "iteration",
+            "training cross-entropy",
+            &losses,
+            true,
+            format,
+        )
+    })?;
+    let paths: Vec<Series> = c
+        .alpha_paths
+        .iter()
+        .map(|a| Series {
+            name: format!("α₀ = {}", number(a.alpha0)),
+            points: std::iter::once((0.0, a.alpha0))
+                .chain(a.learning_rates.iter().enumerate().map(|(t, &v)| ((t + 1) as f64, v)))
+                .collect(),
+        })
+        .collect();
+    let alphas: Vec<String> = c.alpha_paths.iter().map(|a| number(a.alpha0)).collect();
+    let lr_caption = format!(
+        "The learning rate SGD-HD chose at every iteration, started from α₀ = {} (log scale)",
+        alphas.join(", ")
+    );
+    let lr_figure = Figure::new("meta-hypergradient-lr", &lr_caption, |format| {
+        plots::lines(
+            "SGD-HD: the learning rate it chose",
+            "iteration",
+            "learning rate α",
+            &paths,
+            true,
+            format,
+        )
+    })?;
+
+    let panels: Vec<plots::FitPanel> = m
+        .fits
+        .iter()
+        .zip(&p.fits)
+        .flat_map(|(fm, fp)| [meta_fit_panel("MAML", fm), meta_fit_panel("pretrained", fp)])
+        .collect();
+    let fits_caption = format!(
+        "The first {} held-out sinusoids: the shipped MAML network (left) and the pretrained \
+         network (right) after SGD steps on the {shots} points shown",
+        m.fits.len()
+    );
+    let fits_figure = Figure::new("meta-maml-fits", &fits_caption, |format| {
+        plots::few_shot_fits(
+            &format!("Adapting to a new sinusoid from {shots} points"),
+            "x",
+            "support points",
+            &panels,
+            2,
+            format,
+        )
+    })?;
+    let by_steps = |a: &descent_meta::tour::Adapted, name: &str| Series {
+        name: name.to_owned(),
+        points: a
+            .evaluation
+            .steps
+            .iter()
+            .map(|&k| k as f64)
+            .zip(a.evaluation.mean.iter().copied())
+            .collect(),
+    };
+    let steps_series = [by_steps(m, "MAML"), by_steps(p, "pretrained")];
+    let steps_caption = format!(
+        "Mean query MSE on {evaluated} held-out sinusoids after k SGD steps (α = {}) on {shots} \
+         points, log scale",
+        number(config.inner_lr)
+    );
+    let steps_figure = Figure::new("meta-maml-steps", &steps_caption, |format| {
+        plots::lines_annotated(
+            "MAML against pretraining: error after k adaptation steps",
+            ("adaptation steps k", "query MSE"),
+            &steps_series,
+            plots::LogAxes { x: false, y: true },
+            &[],
+            format,
+        )
+    })?;
+    let interval = |a: &descent_meta::tour::Adapted, k: usize| -> String {
+        let e = &a.evaluation;
+        e.steps
+            .iter()
+            .position(|&s| s == k)
+            .map_or_else(|| "—".to_owned(), |i| format!("{:.3} ± {:.3}", e.mean[i], e.ci95[i]))
+    };
+    let rows = META_TABLE_STEPS
+        .iter()
+        .map(|&k| vec![k.to_string(), interval(m, k), interval(p, k)])
+        .collect();
+    let finals: Vec<String> = c.alpha_paths.iter().map(|a| format!("{:.4}", a.final_lr)).collect();
+
+    Ok(Section {
+        title: "Chapter 10. Learning to learn".into(),
+        blocks: vec![
+            Block::Text(
+                "Every chapter so far chose two things by hand: the learning rate, and the point \
+                 where descent starts. Both are numbers, the loss depends on both, and so \
+                 gradient descent can tune them too. This chapter turns it on itself twice."
+                    .into(),
+            ),
+            Block::Subheading("A learning rate that tunes itself".into()),
+            Block::Text(format!(
+                "One step of SGD is θₜ = θₜ₋₁ − α∇f(θₜ₋₁), so the loss after it is a function of \
+                 α, and its derivative is free: ∂f(θₜ)/∂α = −∇f(θₜ)·∇f(θₜ₋₁), the dot product \
+                 of two gradients already computed. Hypergradient descent (Baydin et al. 2018) \
+                 takes a step on α with it before every step on θ, α ← α + β·∇f(θₜ)·∇f(θₜ₋₁): \
+                 α grows while successive gradients agree, and shrinks when they turn against \
+                 each other, as in the zig-zag of chapter 2. On the {} digits (multinomial \
+                 logistic regression, pixels/16 then standardised, L2 λ = {}, full batch, \
+                 θ₀ = 0), {} iterations of SGD at α = {} end at a training cross-entropy of \
+                 {:.3}. SGD-HD from the same α₀ with β = {} raises α to {:.4} and ends at \
+                 {:.3}: {:.1}× lower.",
+                grouped(h.examples),
+                number(hc.weight_decay),
+                hc.iterations,
+                number(hc.lr0),
+                h.baseline_final_loss,
+                number(hc.beta),
+                h.final_lr,
+                h.final_loss,
+                h.baseline_final_loss / h.final_loss,
+            )),
+            Block::Figure(loss_figure),
+            Block::Text(format!(
+                "Does α₀ still matter? Started from α₀ = {}, SGD-HD ends at α = {} after {} \
+                 iterations: the largest within {:.1} % of the smallest, over two decades of \
+                 α₀. This is the paper's claim: the learning rate it finds hardly depends on \
+                 where it started. The number left to choose by hand is β, the learning rate \
+                 of the learning rate.",
+                alphas.join(", "),
+                finals.join(", "),
+                hc.iterations,
+                100.0 * (c.alpha_spread() - 1.0),
+            )),
+            Block::Figure(lr_figure),
+            Block::Subheading("A starting point that learns fast".into()),
+            Block::Text(format!(
+                "Now the starting point. The task family: sinusoids y = A·sin(x − φ) with \
+                 A ∈ [{}, {}], φ ∈ [{}, π], x ∈ [{}, {}]. Each new task shows only K = {shots} \
+                 points, and the network ({}, ReLU) adapts to them by plain SGD with α = {} on \
+                 their mean-squared error L_S. MAML (Finn, Abbeel & Levine 2017) trains the \
+                 initial θ for that use: it minimises the error on the task's other points \
+                 after {}, L_Q(θ − α∇L_S(θ)), whose gradient passes through the step, \
+                 (I − α∇²L_S(θ))·∇L_Q; descent computes the Hessian-vector product exactly. \
+                 The baseline is the obvious alternative: one network regressed on all tasks' \
+                 points jointly, then adapted the same way. Both ship with descent ({} \
+                 iterations of batches of {} tasks, seed {}; the command descent meta maml \
+                 retrains them).",
+                signed(family.amplitude.0),
+                signed(family.amplitude.1),
+                signed(family.phase.0),
+                signed(family.x_range.0),
+                signed(family.x_range.1),
+                widths.join("-"),
+                number(config.inner_lr),
+                if config.inner_steps == 1 {
+                    "one step".to_owned()
+                } else {
+                    format!("{} steps", config.inner_steps)
+                },
+                grouped(config.iterations),
+                config.meta_batch,
+                config.seed,
+            )),
+            Block::Text(format!(
+                "On {evaluated} held-out sinusoids, before any step the two are equally wrong \
+                 (query MSE {m0:.2} and {p0:.2}), and for the same reason: both predict about \
+                 the family's mean curve, E[y | x] = −(2Ā/π)·cos x with Ā = {} the mean \
+                 amplitude (root-mean-square gaps {:.2} and {:.2}). MAML's θ is not a better \
+                 guess; it is a better start. One step on the {shots} points takes MAML to \
+                 {m1:.3}; the pretrained network moves to {p1:.2}, and after ten steps is still \
+                 at {p10:.2}, worse than MAML after one. After ten steps MAML reaches {m10:.3}, \
+                 {:.0}× lower than the pretrained network.",
+                number(0.5 * (family.amplitude.0 + family.amplitude.1)),
+                m.start_vs_mean_rms,
+                p.start_vs_mean_rms,
+                p10 / m10,
+            )),
+            Block::Table(
+                vec![
+                    "steps".into(),
+                    "MAML (mean ± 95 % CI)".into(),
+                    "pretrained (mean ± 95 % CI)".into(),
+                ],
+                rows,
+            ),
+            Block::Figure(fits_figure),
+            Block::Figure(steps_figure),
+        ],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_written_for_reading() {
+        let cases =
+            [(0, "0"), (999, "999"), (1797, "1,797"), (70_000, "70,000"), (1_000_000, "1,000,000")];
+        for (n, text) in cases {
+            assert_eq!(grouped(n), text);
+        }
+        assert_eq!((signed(-5.0), signed(0.1)), ("−5".to_owned(), "0.1".to_owned()));
+        assert_eq!(
+            (after_steps(1), after_steps(10)),
+            ("after 1 step".into(), "after 10 steps".into())
+        );
+    }
 }

@@ -419,6 +419,7 @@ fn the_tour_writes_a_self_contained_report_with_every_figure() {
         "Chapter 7. Learning to read digits",
         "Chapter 8. Cancelling noise and echo, one sample at a time",
         "Chapter 9. Sharpening the sky",
+        "Chapter 10. Learning to learn",
     ] {
         assert!(html.contains(chapter), "{chapter}");
     }
@@ -444,6 +445,10 @@ fn the_tour_writes_a_self_contained_report_with_every_figure() {
         "signals-echo-erle",
         "imaging-panels",
         "imaging-psnr",
+        "meta-hypergradient-loss",
+        "meta-hypergradient-lr",
+        "meta-maml-fits",
+        "meta-maml-steps",
     ];
     // Measured times, different in every run: present and drawn, not byte-identical.
     let timed = ["newton-step-cost"];
@@ -496,6 +501,19 @@ fn the_tour_writes_a_self_contained_report_with_every_figure() {
     let document = roxmltree::Document::parse(&text).expect("well-formed SVG");
     let count = document.descendants().filter(|n| n.has_tag_name("polyline")).count();
     assert!(count >= 3, "imaging-psnr: {count} polylines");
+    // Chapter 10's: two loss curves, three α paths, 3 tasks × 2 models × (truth + 3 fits), two
+    // error curves.
+    for (name, at_least) in [
+        ("meta-hypergradient-loss", 2),
+        ("meta-hypergradient-lr", 3),
+        ("meta-maml-fits", 24),
+        ("meta-maml-steps", 2),
+    ] {
+        let text = std::fs::read_to_string(a.join(format!("{name}.svg"))).unwrap();
+        let document = roxmltree::Document::parse(&text).expect("well-formed SVG");
+        let count = document.descendants().filter(|n| n.has_tag_name("polyline")).count();
+        assert!(count >= at_least, "{name}: {count} polylines");
+    }
 }
 
 #[test]
@@ -575,6 +593,51 @@ fn the_tour_tells_its_chapters() {
     assert!(text.contains("Chapter 8. Cancelling noise and echo") && text.contains("Geigel"));
     imaging_claims(&v["imaging"]);
     assert!(text.contains("Chapter 9. Sharpening the sky") && text.contains("discrepancy"));
+    meta_claims(&v["meta"]);
+    assert!(text.contains("Chapter 10. Learning to learn") && text.contains("MAML"));
+}
+
+/// Chapter 10's claims, from its JSON object.
+fn meta_claims(meta: &Value) {
+    let f = |v: &Value| v.as_f64().unwrap();
+    let h = &meta["hypergradient"];
+    for field in ["lr0", "beta", "iterations", "final_loss", "final_lr", "baseline_final_loss"] {
+        assert!(h.get(field).is_some(), "meta.hypergradient.{field} missing: {h}");
+    }
+    assert_eq!((h["optimizer"].as_str(), h["iterations"].as_u64()), (Some("sgd"), Some(200)));
+    // SGD-HD at least 4× lower than SGD at its fixed α₀, as the issue asks.
+    assert!(f(&h["baseline_final_loss"]) >= 4.0 * f(&h["final_loss"]), "{h}");
+    assert!(
+        (f(&h["loss_ratio"]) - f(&h["baseline_final_loss"]) / f(&h["final_loss"])).abs() < 1e-12
+    );
+    // From α₀ two decades apart, about the same final α.
+    let runs = meta["alpha0_runs"].as_array().unwrap();
+    let alpha0s: Vec<f64> = runs.iter().map(|r| f(&r["alpha0"])).collect();
+    assert_eq!(alpha0s, [1e-4, 1e-3, 1e-2]);
+    let finals: Vec<f64> = runs.iter().map(|r| f(&r["final_lr"])).collect();
+    let (lo, hi) = finals.iter().fold((f64::INFINITY, 0.0f64), |(l, h), &a| (l.min(a), h.max(a)));
+    assert!(hi / lo < 1.1, "{finals:?}");
+    assert!((f(&meta["alpha_spread"]) - hi / lo).abs() < 1e-12);
+    assert_eq!(f(&runs[1]["final_lr"]), f(&h["final_lr"]));
+    // The shipped models: MAML after one step beats pretraining after ten; MAML's ten-step
+    // error is below 0.2.
+    let m = &meta["maml"];
+    assert_eq!((m["shots"].as_u64(), m["iterations"].as_u64()), (Some(10), Some(70_000)));
+    // Keyed by every step count from 0 to 10.
+    let keyed = m["mse_after_steps"].as_object().unwrap();
+    assert_eq!(keyed.len(), 11);
+    assert!((0..=10).all(|k| keyed.contains_key(&k.to_string())), "{m}");
+    let maml = |k: &str| f(&m["mse_after_steps"][k]);
+    let pretrained = |k: &str| f(&m["pretrained_mse_after_steps"][k]);
+    assert!(maml("1") < pretrained("10"), "{m}");
+    assert!(maml("10") < 0.2 && pretrained("10") > 1.0, "{m}");
+    // Before adapting, both predict about the family's mean curve.
+    assert!(f(&m["start_vs_mean_rms"]) < 0.2 && f(&m["pretrained_start_vs_mean_rms"]) < 0.2);
+    for k in ["0", "1", "2", "5", "10"] {
+        assert!(
+            f(&m["ci95_after_steps"][k]) > 0.0 && f(&m["pretrained_ci95_after_steps"][k]) > 0.0
+        );
+    }
 }
 
 /// Chapter 9's claims, from its JSON object.

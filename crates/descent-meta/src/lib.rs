@@ -13,6 +13,7 @@
 //! | [`hypergradient`] | SGD-HD, SGDN-HD, Adam-HD: any first-order rule with its learning rate tuned online; step API and driver |
 //! | [`tasks`] | few-shot task families; the sinusoid regression family of the MAML paper |
 //! | [`maml`] | MAML (exact second-order meta-gradient through Hessian-vector products), first-order MAML, Reptile, the pretrained baseline, evaluation on held-out tasks, saved models |
+//! | [`tour`] | the numbers behind chapter 10 of `descent tour` (hypergradient descent on the digits; the shipped MAML and pretrained sinusoid models adapted to new tasks) |
 //!
 //! The networks are `descent-nn`'s [`Mlp`](descent_nn::Mlp) (with its mean-squared-error head
 //! for regression): there is one MLP in the project.
@@ -23,5 +24,6 @@ pub mod error;
 pub mod hypergradient;
 pub mod maml;
 pub mod tasks;
+pub mod tour;
 
 pub use error::{Error, Result};

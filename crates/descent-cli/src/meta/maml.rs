@@ -185,7 +185,7 @@ fn observer<'a>(
 
 /// Numbers keyed by step count, serialised as a JSON object in step order (`{"0": …, "1": …,
 /// "2": …, "5": …, "10": …}`; a sorted map would put "10" before "2").
-struct Keyed<'a> {
+pub(crate) struct Keyed<'a> {
     steps: &'a [usize],
     values: &'a [f64],
 }
@@ -202,7 +202,7 @@ impl Serialize for Keyed<'_> {
 }
 
 /// The evaluation's means and CI half-widths keyed by the step count.
-fn keyed(evaluation: &Evaluation) -> (Keyed<'_>, Keyed<'_>) {
+pub(crate) fn keyed(evaluation: &Evaluation) -> (Keyed<'_>, Keyed<'_>) {
     let steps = evaluation.steps.as_slice();
     (Keyed { steps, values: &evaluation.mean }, Keyed { steps, values: &evaluation.ci95 })
 }

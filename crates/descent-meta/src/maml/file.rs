@@ -11,7 +11,8 @@
 //! | model | θ, `Vec<T>` (floats as their little-endian bytes: the exact bits) |
 //!
 //! Files are written atomically (a temporary file in the same directory, flushed, renamed over
-//! the target). A file cut short, damaged anywhere, of another version or precision, or with a
+//! the target) and read by [`load`]; [`from_bytes`] decodes the same bytes from memory (a model
+//! embedded with `include_bytes!`) with the same checks. A file cut short, damaged anywhere, of another version or precision, or with a
 //! θ that does not fit its network gives [`Error::Malformed`] with the offending byte offset.
 
 use std::io::Write as _;
@@ -76,7 +77,7 @@ pub fn save<T: Scalar>(path: &Path, model: &MetaModel<T>) -> Result<()> {
     write_atomically(path, &bytes)
 }
 
-/// Reads the model saved at `path` as `T`.
+/// Reads the model saved at `path` as `T`; the checks of [`from_bytes`].
 ///
 /// # Errors
 /// [`Error::Io`] when the file cannot be read; [`Error::Malformed`] when it is not a
@@ -85,8 +86,20 @@ pub fn save<T: Scalar>(path: &Path, model: &MetaModel<T>) -> Result<()> {
 pub fn load<T: Scalar>(path: &Path) -> Result<MetaModel<T>> {
     let bytes =
         std::fs::read(path).map_err(|source| Error::Io { file: path.to_owned(), source })?;
+    from_bytes(&bytes, path)
+}
+
+/// Decodes a model from the bytes of a saved file (one embedded with `include_bytes!`, say),
+/// with every check [`load`] makes. `name` is what errors call the bytes: the file they came
+/// from, or a label.
+///
+/// # Errors
+/// [`Error::Malformed`] (naming `name`) when the bytes are not a meta-model of this version,
+/// are cut short or damaged, hold another precision than `T`, or a θ that does not fit its
+/// network.
+pub fn from_bytes<T: Scalar>(bytes: &[u8], name: &Path) -> Result<MetaModel<T>> {
     let malformed = |offset: usize, reason: String| Error::Malformed {
-        file: path.to_owned(),
+        file: name.to_owned(),
         offset: offset as u64,
         reason,
     };
@@ -189,4 +202,46 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     file.as_file().sync_all().map_err(io)?;
     file.persist(path).map_err(|e| io(e.error))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::maml::{Algorithm, MetaConfig, meta_train};
+    use crate::tasks::Sinusoid;
+
+    /// `from_bytes` gives what `load` gives, bit for bit, and refuses what `load` refuses,
+    /// naming the label it was given.
+    #[test]
+    fn from_bytes_decodes_a_saved_file_with_load_s_checks() {
+        let mut config = MetaConfig::paper(Algorithm::FirstOrderMaml, 5);
+        config.iterations = 2;
+        config.hidden = vec![8, 8];
+        let model = meta_train::<_, f64>(&Sinusoid::default(), &config, |_| {
+            std::ops::ControlFlow::Continue(())
+        })
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.dmeta");
+        save(&path, &model).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        let label = Path::new("<embedded m.dmeta>");
+        let decoded: MetaModel<f64> = from_bytes(&bytes, label).unwrap();
+        let loaded: MetaModel<f64> = load(&path).unwrap();
+        assert_eq!(decoded, loaded);
+        assert!(decoded.params.iter().zip(&model.params).all(|(a, b)| a.to_bits() == b.to_bits()));
+        for bad in [&bytes[..bytes.len() - 1], &bytes[..10], &b"DMETAML"[..]] {
+            match from_bytes::<f64>(bad, label) {
+                Err(Error::Malformed { file, .. }) => assert_eq!(file, label),
+                other => panic!("{} bytes: {other:?}", bad.len()),
+            }
+        }
+        let mut flipped = bytes.clone();
+        flipped[PREAMBLE + 3] ^= 1;
+        assert!(matches!(
+            from_bytes::<f64>(&flipped, label),
+            Err(Error::Malformed { offset, .. }) if offset == PREAMBLE as u64
+        ));
+        assert!(matches!(from_bytes::<f32>(&bytes, label), Err(Error::Malformed { .. })));
+    }
 }

@@ -120,7 +120,7 @@ pub mod evaluation;
 pub mod file;
 
 pub use evaluation::{AdaptedFit, EVAL_QUERY, EvalConfig, Evaluation, adapted_fits, evaluate};
-pub use file::{load, save};
+pub use file::{from_bytes, load, save};
 
 use std::ops::ControlFlow;
 

@@ -181,6 +181,8 @@ pub struct Timing {
     /// The part of `steps_s` spent in the gradient all-reduce (waiting for slower ranks
     /// included).
     pub all_reduce_s: f64,
+    /// The part of `steps_s` spent in the optimizer's step.
+    pub optimizer_s: f64,
     /// `steps_s`, epoch by epoch (epochs finished in this session).
     pub epoch_steps_s: Vec<f64>,
 }
@@ -340,8 +342,10 @@ where
             }
             let reducing = Instant::now();
             T::all_reduce_sum(comm, &mut grads);
-            timing.all_reduce_s += reducing.elapsed().as_secs_f64();
+            let stepping = Instant::now();
+            timing.all_reduce_s += (stepping - reducing).as_secs_f64();
             optimizer.step(params, &grads)?;
+            timing.optimizer_s += stepping.elapsed().as_secs_f64();
             epoch_s += started.elapsed().as_secs_f64();
             timing.steps += 1;
             progress.step += 1;

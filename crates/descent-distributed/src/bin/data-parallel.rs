@@ -10,7 +10,7 @@
 //! Trains a ReLU MLP (inputs–hidden–classes, L2 1e-4, He init seed 5) in f32 with Adam under a
 //! warm-up and cosine schedule (10 warm-up steps, decay over the whole run), the digits
 //! standardised (split 0.2, seed 0) or MNIST scaled to [0, 1]. Every rank prints one line
-//! `rank R hash H steps S steps_s T all_reduce_s A`; rank 0 writes θ to `--out` (little-endian
+//! `rank R hash H steps S steps_s T all_reduce_s A optimizer_s O …`; rank 0 writes θ to `--out` (little-endian
 //! f32), atomically. `--fail-at k` makes the last rank fail after step k: it prints one line
 //! and aborts the job (MPI_Abort), as a crashed rank would. Errors: one line, then MPI_Abort
 //! with code 2.
@@ -179,12 +179,13 @@ fn run(comm: &Mpi, args: &Args) {
     let t = &report.timing;
     let last = report.progress.epochs.last().map_or(f64::NAN, |e| e.test_accuracy);
     println!(
-        "rank {} hash {:016x} steps {} steps_s {:.4} all_reduce_s {:.4} epoch_steps_s {:?} test_accuracy {last:.4}",
+        "rank {} hash {:016x} steps {} steps_s {:.4} all_reduce_s {:.4} optimizer_s {:.4} epoch_steps_s {:?} test_accuracy {last:.4}",
         comm.rank(),
         params_hash(&params),
         report.progress.step,
         t.steps_s,
         t.all_reduce_s,
+        t.optimizer_s,
         t.epoch_steps_s,
     );
     if let (Some(out), true) = (&args.out, comm.is_root()) {

@@ -337,7 +337,7 @@ where
                 model.loss_grad(params, x, y, &mut ws, &mut grads)?;
                 if rows != chunk.len() {
                     let weight = T::of(rows as f64 / chunk.len() as f64);
-                    grads.iter_mut().for_each(|g| *g = *g * weight);
+                    grads.iter_mut().for_each(|g| *g *= weight);
                 }
             }
             let reducing = Instant::now();
@@ -350,7 +350,7 @@ where
             timing.steps += 1;
             progress.step += 1;
             progress.batch = b + 1;
-            if config.check_every.is_some_and(|k| progress.step % k == 0) {
+            if config.check_every.is_some_and(|k| progress.step.is_multiple_of(k)) {
                 check_replicas(comm, params, progress.step)?;
             }
             if b + 1 == batches {
@@ -369,7 +369,7 @@ where
                 on_epoch(&done)?;
             }
             if let Some(c) = checkpoint
-                && progress.step % c.every == 0
+                && progress.step.is_multiple_of(c.every)
                 && comm.is_root()
             {
                 crate::checkpoint::save(

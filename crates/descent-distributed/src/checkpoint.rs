@@ -267,3 +267,98 @@ pub fn decode<R: Rule, T: Element>(path: &Path, bytes: &[u8]) -> Result<Saved<R,
 fn malformed(path: &Path, offset: usize, reason: String) -> Error {
     Error::Malformed { file: path.to_owned(), offset: offset as u64, reason }
 }
+
+#[cfg(test)]
+mod tests {
+    use descent::first_order::{Adam, Sgd};
+
+    use super::*;
+    use crate::Local;
+    use crate::train::tests::ThreadComm;
+
+    fn config() -> DataParallelConfig {
+        DataParallelConfig { epochs: 2, batch: 8, seed: 1, check_every: None, stop_after: None }
+    }
+
+    /// A checkpoint of 3 parameters after two Adam steps, and its bytes.
+    fn written(dir: &Path) -> (std::path::PathBuf, Vec<f32>, Optimizer<impl Rule, f32>) {
+        let path = dir.join("c.ddp");
+        let mut params = vec![1.0_f32, -2.0, 0.5];
+        let mut opt = Optimizer::new(Adam::torch(0.1).rule(), 3).unwrap();
+        opt.step(&mut params, &[0.3, -0.1, 2.0]).unwrap();
+        opt.step(&mut params, &[0.2, 0.4, -1.0]).unwrap();
+        let progress = Progress { epoch: 1, batch: 4, step: 2, epochs: Vec::new() };
+        save(&path, "meta", 2, &config(), &progress, &params, &opt).unwrap();
+        (path, params, opt)
+    }
+
+    #[test]
+    fn a_checkpoint_reads_back_what_was_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, params, opt) = written(dir.path());
+        let saved = load_as(&path, &opt);
+        assert_eq!(saved.params, params);
+        assert_eq!(&saved.optimizer, opt.state());
+        assert_eq!((saved.progress.epoch, saved.progress.batch, saved.progress.step), (1, 4, 2));
+        assert_eq!((saved.header.ranks, saved.header.meta.as_str()), (2, "meta"));
+        assert_eq!(saved.header.config, config());
+    }
+
+    /// [`load`] with `opt`'s rule type.
+    fn load_as<R: Rule>(path: &Path, _opt: &Optimizer<R, f32>) -> Saved<R, f32> {
+        load::<_, R, f32>(&Local, path).unwrap()
+    }
+
+    /// [`decode`] with `rule`'s type.
+    fn decode_like<R: Rule, T: Element>(
+        path: &Path,
+        bytes: &[u8],
+        _rule: &R,
+    ) -> Result<Saved<R, T>> {
+        decode::<R, T>(path, bytes)
+    }
+
+    #[test]
+    fn damaged_foreign_and_missing_files_are_typed_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, _, _) = written(dir.path());
+        let bytes = std::fs::read(&path).unwrap();
+        let adam = Adam::torch(0.1).rule();
+        decode_like::<_, f32>(&path, &bytes, &adam).unwrap();
+        // One flipped bit in the optimizer state: the checksum catches it.
+        let mut flipped = bytes.clone();
+        let last = flipped.len() - 1;
+        flipped[last] ^= 1;
+        let e = decode_like::<_, f32>(&path, &flipped, &adam).unwrap_err();
+        assert!(matches!(e, Error::Malformed { offset, .. } if offset == PREAMBLE as u64), "{e}");
+        // Cut short.
+        let e = decode_like::<_, f32>(&path, &bytes[..bytes.len() - 3], &adam).unwrap_err();
+        assert!(e.to_string().contains("declares"), "{e}");
+        // Another rule type, another precision, another format.
+        let e = decode_like::<_, f32>(&path, &bytes, &Sgd::new(0.1).rule()).unwrap_err();
+        assert!(e.to_string().contains("saved with the rule"), "{e}");
+        let e = decode_like::<_, f64>(&path, &bytes, &adam).unwrap_err();
+        assert!(e.to_string().contains("holds f32 numbers, not f64"), "{e}");
+        let e = decode_like::<_, f32>(&path, b"DNNCKPT\0rest", &adam).unwrap_err();
+        assert!(e.to_string().contains("no DDPCKPT magic"), "{e}");
+        // Missing: an I/O error on every rank, none left waiting in the broadcast.
+        let missing = dir.path().join("none.ddp");
+        let errors: Vec<Error> = std::thread::scope(|s| {
+            let handles: Vec<_> = ThreadComm::group(2)
+                .into_iter()
+                .map(|comm| {
+                    let (missing, adam) = (&missing, &adam);
+                    s.spawn(move || load_with(&comm, missing, adam).unwrap_err())
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for e in errors {
+            assert!(matches!(e, Error::Io { .. }) && e.to_string().contains("rank 0"), "{e}");
+        }
+    }
+
+    fn load_with<R: Rule>(comm: &ThreadComm, path: &Path, _rule: &R) -> Result<Saved<R, f32>> {
+        load::<_, R, f32>(comm, path)
+    }
+}

@@ -305,6 +305,14 @@ where
     let (n, d, classes) = (train_set.len(), model.inputs(), model.classes());
     let batch = config.batch;
     let batches = n.div_ceil(batch);
+    if progress.batch >= batches {
+        // A progress saved with another batch size or data set.
+        return Err(Error::InvalidHyperparameter {
+            name: "progress.batch",
+            value: progress.batch as f64,
+            valid: "below the number of minibatches per epoch",
+        });
+    }
     let max_part = batch.min(n).div_ceil(ranks);
     let mut order = vec![0usize; n];
     let mut x = vec![T::zero(); max_part * d];
@@ -682,7 +690,12 @@ pub(crate) mod tests {
     }
 
     /// Runs `ranks` threads of [`train_data_parallel`]; returns each rank's θ and report.
-    fn threaded(ranks: usize, epochs: usize, batch: usize) -> Vec<(Vec<f32>, DataParallelReport)> {
+    fn threaded(
+        ranks: usize,
+        epochs: usize,
+        batch: usize,
+        lr: f64,
+    ) -> Vec<(Vec<f32>, DataParallelReport)> {
         let (train_set, test_set, model) = digits_mlp();
         std::thread::scope(|s| {
             let handles: Vec<_> = ThreadComm::group(ranks)
@@ -691,7 +704,7 @@ pub(crate) mod tests {
                     let (train_set, test_set, model) = (&train_set, &test_set, &model);
                     s.spawn(move || {
                         let mut p: Vec<f32> = model.init_params(5);
-                        let rule = HeavyBall::new(0.05, 0.9).rule();
+                        let rule = HeavyBall::new(lr, 0.9).rule();
                         let mut o = Optimizer::new(rule, p.len()).unwrap();
                         let r = train_data_parallel(
                             &comm,
@@ -717,9 +730,9 @@ pub(crate) mod tests {
     #[test]
     fn ranks_agree_with_one_process_to_rounding_and_with_each_other_bit_for_bit() {
         // 1437 rows, batch 64: the last minibatch (29 rows) is split 14/15 or 9/10/10.
-        let one = threaded(1, 2, 64);
+        let one = threaded(1, 2, 64, 0.05);
         for ranks in [2, 3] {
-            let many = threaded(ranks, 2, 64);
+            let many = threaded(ranks, 2, 64, 0.05);
             for (p, _) in &many[1..] {
                 assert_eq!(p, &many[0].0, "replicas identical");
             }
@@ -732,6 +745,18 @@ pub(crate) mod tests {
             assert!((a.test_loss - b.test_loss).abs() <= 1e-4 * b.test_loss);
             assert_eq!(report.confusion.iter().sum::<usize>(), 359, "the test set's rows");
         }
+    }
+
+    #[test]
+    fn ranks_without_rows_in_a_minibatch_contribute_nothing() {
+        // Minibatches of 2 rows on 3 ranks: rank 0 has none in every step.
+        let (one, three) = (threaded(1, 1, 2, 2e-3), threaded(3, 1, 2, 2e-3));
+        assert_eq!(three[0].0, three[2].0);
+        let scale = one[0].0.iter().fold(0.0_f32, |m, x| m.max(x.abs()));
+        let worst =
+            three[0].0.iter().zip(&one[0].0).fold(0.0_f32, |m, (a, b)| m.max((a - b).abs()));
+        assert!(worst <= 1e-5 * scale, "max |Δθ| {worst}, max |θ| {scale}");
+        assert_eq!(three[0].1.progress.step, 719);
     }
 
     #[test]
@@ -853,5 +878,24 @@ pub(crate) mod tests {
         let zero_check = DataParallelConfig { check_every: Some(0), ..config(1, 8) };
         assert!(matches!(run(&zero_check, &mut p), Err(Error::InvalidHyperparameter { .. })));
         assert!(matches!(run(&config(1, 8), &mut p[1..]), Err(Error::DimensionMismatch { .. })));
+        // A progress past the epoch's last minibatch (saved with a smaller batch) is refused,
+        // not looped over.
+        let past = Progress { batch: 180, ..Progress::default() };
+        let refused = train_data_parallel(
+            &Local,
+            &model,
+            &mut p,
+            &mut o,
+            &train_set,
+            &test_set,
+            &config(1, 8),
+            past,
+            None,
+            &mut |_| Ok(()),
+        );
+        assert!(matches!(
+            refused,
+            Err(Error::InvalidHyperparameter { name: "progress.batch", .. })
+        ));
     }
 }

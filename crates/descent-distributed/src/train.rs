@@ -32,8 +32,9 @@
 //! same `loss_grad`, weight 1, the all-reduce the identity): θ is bit for bit what
 //! [`descent_nn::train()`] produces. With p > 1 the mean over the minibatch is summed in another
 //! order (per part, then across ranks, in the MPI library's order), so θ agrees with the
-//! single-process run to rounding: about 1e-6 relative in f32 over a few hundred steps on the
-//! digits MLP (the MPI test asserts that), not bit for bit. Across ranks it is bit for bit.
+//! single-process run to rounding, not bit for bit: after 46 Adam steps on the digits MLP
+//! 64-32-10 in f32 on 2 ranks, max |Δθ| = 6e-8 against max |θ| = 0.69 (the MPI test asserts
+//! 1e-6 relative). Across ranks it is bit for bit.
 //!
 //! **Evaluation.** After each epoch the loss and accuracy on the training and test sets are
 //! computed with the epoch's final θ, each rank evaluating a contiguous 1/p of each set

@@ -559,6 +559,11 @@ pub struct TrainArgs {
     /// Print one JSON object on stdout instead of the tables.
     #[arg(long)]
     pub json: bool,
+    /// Data-parallel over the ranks of `mpirun -np P descent train --distributed …` (a build
+    /// with `--features distributed`): each rank computes its share of every minibatch, one
+    /// all-reduce sums the gradients, rank 0 prints, saves and plots. Not with --patience.
+    #[arg(long)]
+    pub distributed: bool,
 }
 
 /// Which examples `predict` evaluates.

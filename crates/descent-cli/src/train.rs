@@ -18,6 +18,17 @@
 //!   `predict` sees the data as training did.
 //! - **Flags are optional** on the command line (defaults applied in [`Settings::fresh`]), so
 //!   that `--resume` can tell a flag given from a default.
+//! - **`--distributed`** (a build with the cargo feature `distributed`, under `mpirun`): the
+//!   same settings, data and rule, trained by
+//!   [`descent_distributed::train_data_parallel`] (each rank a contiguous share of every
+//!   minibatch, one all-reduce of the gradient, θ's hash compared across ranks every
+//!   [`CHECK_EVERY`] steps). Rank 0 prints, writes the `--save` checkpoint after each epoch (the
+//!   same file as a one-process run: `descent predict` reads it, `--resume` continues it, with
+//!   or without `--distributed`) and the figure; the other ranks are quiet. Every rank reads
+//!   the data and a `--resume` file itself (on a cluster: a shared file system). An error on
+//!   any rank prints one line and ends the job with MPI_Abort (exit code 2), so no rank waits
+//!   forever. With P ranks θ equals the one-process run's to rounding (the minibatch mean is
+//!   summed in another order), not bit for bit; a `--resume`d run on the same P is bit for bit.
 
 use std::marker::PhantomData;
 use std::ops::ControlFlow;
@@ -26,9 +37,10 @@ use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use descent::first_order::{Optimizer, Rule, Threads};
+use descent_distributed::Communicator;
+use descent_distributed::train::{DataParallelConfig, Element, EpochDone, train_data_parallel};
 use descent_nn::checkpoint::{self, Header, Precision};
 use descent_nn::data::Standardizer;
-use descent_nn::model::Scalar;
 use descent_nn::train::{Progress, Snapshot, TrainObserver, train_observed};
 use descent_nn::{Activation, Dataset, EpochStats, Mlp, Model, TrainConfig, TrainReport};
 use serde::{Deserialize, Serialize};
@@ -48,6 +60,9 @@ const DEFAULT_BATCH: usize = 64;
 const DEFAULT_MODEL: &str = "mlp:64";
 /// The digits' held-out fraction.
 const TEST_FRACTION: f64 = 0.2;
+/// `--distributed`: steps between two comparisons of θ's hash across ranks (every step in a
+/// debug build).
+const CHECK_EVERY: u64 = if cfg!(debug_assertions) { 1 } else { 100 };
 
 /// The settings of a run that decide its numbers, stored as JSON in the checkpoint's `meta`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -247,6 +262,8 @@ fn build_model(settings: &Settings, inputs: usize, classes: usize) -> anyhow::Re
 /// Everything a run needs, whatever its rule and precision.
 struct Job<'a> {
     args: &'a TrainArgs,
+    /// The ranks of a `--distributed` run; `None` for one process.
+    comm: Option<&'a dyn Communicator>,
     settings: Settings,
     header: Header,
     model: Mlp,
@@ -275,7 +292,7 @@ struct Trainer<'a, T> {
     precision: PhantomData<T>,
 }
 
-impl<T: Scalar> RuleVisitor for Trainer<'_, T> {
+impl<T: Element> RuleVisitor for Trainer<'_, T> {
     type Output = Outcome;
 
     fn visit<R: Rule + Clone>(
@@ -315,6 +332,9 @@ impl<T: Scalar> RuleVisitor for Trainer<'_, T> {
             }
         };
         let mut optimizer = optimizer.with_threads(threads);
+        if let Some(comm) = job.comm {
+            return distributed(job, comm, params, optimizer, progress, train_config, config);
+        }
         let resumed_at = progress.epochs.len();
         if !job.args.json {
             print_header();
@@ -354,6 +374,97 @@ impl<T: Scalar> RuleVisitor for Trainer<'_, T> {
     }
 }
 
+/// The `--distributed` run: [`train_data_parallel`] from where `progress` stands; rank 0
+/// prints the table and writes the checkpoints.
+fn distributed<R: Rule, T: Element>(
+    job: &Job<'_>,
+    comm: &dyn Communicator,
+    mut params: Vec<T>,
+    mut optimizer: Optimizer<R, T>,
+    progress: Progress<T>,
+    train_config: TrainConfig,
+    optimizer_config: serde_json::Value,
+) -> anyhow::Result<Outcome> {
+    let root = comm.is_root();
+    let table = root && !job.args.json;
+    let resumed_at = progress.epochs.len();
+    if table {
+        print_header();
+        for stats in &progress.epochs {
+            print_row(stats, None);
+        }
+    }
+    let start = descent_distributed::train::Progress {
+        epoch: resumed_at,
+        batch: 0,
+        step: optimizer.steps(),
+        epochs: progress.epochs,
+    };
+    let config = DataParallelConfig {
+        epochs: train_config.epochs,
+        batch: train_config.batch,
+        seed: train_config.seed,
+        check_every: Some(CHECK_EVERY),
+        stop_after: None,
+    };
+    let save = job.args.save.as_deref().filter(|_| root);
+    let started = Instant::now();
+    let report = train_data_parallel(
+        comm,
+        &job.model,
+        &mut params,
+        &mut optimizer,
+        &job.train_set,
+        &job.test_set,
+        &config,
+        start,
+        None,
+        &mut |done: &EpochDone<'_, R, T>| {
+            if let Some(path) = save {
+                // descent-nn's epoch checkpoint, as a one-process run writes it.
+                let mut progress = Progress::new();
+                progress.epochs.clone_from(&done.progress.epochs);
+                for (e, stats) in progress.epochs.iter().enumerate() {
+                    if stats.test_loss < progress.best_loss {
+                        (progress.best_epoch, progress.best_loss) = (e, stats.test_loss);
+                    }
+                }
+                let snapshot = Snapshot {
+                    stats: done.stats,
+                    params: done.params,
+                    optimizer: done.optimizer,
+                    progress: &progress,
+                    config: &train_config,
+                };
+                checkpoint::save(path, &job.header, &snapshot)?;
+            }
+            if table {
+                print_row(done.stats, Some(done.steps_s));
+            }
+            Ok(())
+        },
+    )?;
+    let elapsed_s = started.elapsed().as_secs_f64();
+    let epochs = report.progress.epochs;
+    let best_epoch = (0..epochs.len())
+        .fold(0, |best, e| if epochs[e].test_loss < epochs[best].test_loss { e } else { best });
+    Ok(Outcome {
+        report: TrainReport {
+            epochs,
+            best_epoch,
+            stopped_early: false,
+            interrupted: false,
+            classes: report.classes,
+            confusion: report.confusion,
+        },
+        elapsed_s,
+        steps_s: report.timing.steps_s,
+        epoch_steps_s: report.timing.epoch_steps_s,
+        resumed_at,
+        optimizer_config,
+    })
+}
+
 /// The training loop's observer: the progress bar, the table rows, the checkpoints, the timers.
 struct Watch<'a> {
     save: Option<&'a Path>,
@@ -367,7 +478,7 @@ struct Watch<'a> {
     epoch_steps_s: Vec<f64>,
 }
 
-impl<R: Rule, T: Scalar> TrainObserver<R, T> for Watch<'_> {
+impl<R: Rule, T: Element> TrainObserver<R, T> for Watch<'_> {
     fn epoch_started(&mut self, epoch: usize, batches: usize) {
         self.bar = Some(Bar::new(batches as u64, &format!("epoch {}", epoch + 1)));
         self.started = Instant::now();
@@ -485,12 +596,39 @@ struct TrainJson<'a> {
     learning_rate: f64,
     optimizer_config: &'a serde_json::Value,
     precision: PrecisionName,
+    /// The ranks of a `--distributed` run (1 otherwise).
+    ranks: usize,
     confusion: Vec<Vec<usize>>,
     history: &'a [EpochStats],
 }
 
 /// Runs `descent train`.
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
+    if args.distributed { run_distributed(args) } else { run_on(args, None) }
+}
+
+/// `--distributed`: MPI started, the run on its ranks, any rank's error ending the job.
+#[cfg(feature = "distributed")]
+fn run_distributed(args: &TrainArgs) -> anyhow::Result<()> {
+    let Some(comm) = descent_distributed::Mpi::init() else { bail!("MPI was initialised already") };
+    let result = run_on(args, Some(&comm)).map_err(|e| format!("{e:#}"));
+    descent_distributed::train::abort_on_error(&comm, 2, result);
+    Ok(())
+}
+
+/// `--distributed` in a build without MPI: refused.
+#[cfg(not(feature = "distributed"))]
+fn run_distributed(_args: &TrainArgs) -> anyhow::Result<()> {
+    bail!(
+        "--distributed needs a descent built with MPI: cargo build --release -p descent-cli \
+         --features distributed (Open MPI installed), then mpirun -np P descent train \
+         --distributed ..."
+    )
+}
+
+/// `descent train` on one process (`comm` `None`) or on the ranks of `comm`.
+fn run_on(args: &TrainArgs, comm: Option<&dyn Communicator>) -> anyhow::Result<()> {
+    let root = comm.is_none_or(Communicator::is_root);
     // Settings: the checkpoint's when resuming, else the flags'.
     let stored = match &args.resume {
         Some(path) => {
@@ -514,13 +652,16 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         );
     }
     methods::check_flags_of(&settings.method_args(), "--optimizer")?;
+    if comm.is_some() && settings.patience.is_some() {
+        bail!("--patience: early stopping is not supported with --distributed");
+    }
     for (flag, value) in [("--epochs", args.epochs), ("--batch", args.batch)] {
         if value == Some(0) {
             bail!("{flag} must be at least 1");
         }
     }
     // Fail on an unwritable checkpoint before any work (the figure's folder is made at the end).
-    if let Some(path) = &args.save {
+    if let Some(path) = args.save.as_ref().filter(|_| root) {
         drop(AtomicFile::create(path)?);
     }
 
@@ -550,7 +691,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         Some(_) => header.precision,
         None => precision_of(settings.precision),
     };
-    let job = Job { args, settings, header, model, train_set, test_set };
+    let job = Job { args, comm, settings, header, model, train_set, test_set };
     let outcome = match precision {
         Precision::F32 => methods::with_rule(
             &job.settings.method_args(),
@@ -573,6 +714,9 @@ fn precision_of(name: PrecisionName) -> Precision {
 
 /// The table's tail or the JSON object, and the figure.
 fn finish(job: &Job<'_>, outcome: &Outcome) -> anyhow::Result<()> {
+    if job.comm.is_some_and(|c| !c.is_root()) {
+        return Ok(()); // rank 0 reports
+    }
     let report = &outcome.report;
     let settings = &job.settings;
     // The returned parameters are the best epoch's with a patience, else the last epoch's.
@@ -611,6 +755,7 @@ fn finish(job: &Job<'_>, outcome: &Outcome) -> anyhow::Result<()> {
             learning_rate: settings.learning_rate,
             optimizer_config: &outcome.optimizer_config,
             precision: settings.precision,
+            ranks: job.comm.map_or(1, |c| c.size()),
             confusion: confusion_rows(report.classes, &report.confusion),
             history: &report.epochs,
         });

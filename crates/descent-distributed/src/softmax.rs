@@ -2,36 +2,53 @@
 //! [`Sharded`](crate::Sharded) sums over the ranks, and the problem `logistic:digits`.
 //!
 //! Multinomial logistic regression with K classes on d features, parameters θ = (W, b) in
-//! `descent_nn`'s layout (W, K × d row-major, then b), over N examples split into p shards
-//! S_0, …, S_{p−1}:
+//! `descent_nn`'s layout (W, K × d row-major, then b), over N examples:
 //!
 //! ```text
-//! f(θ)   = (1/N)·Σ_{i=1..N} ℓ_i(θ) + (λ/2)·‖W‖²_F,    ℓ_i = −log softmax(W·x_i + b)_{y_i}
-//! f_r(θ) = (1/N)·Σ_{i∈S_r} ℓ_i(θ) + [r = 0]·(λ/2)·‖W‖²_F,    so f = Σ_r f_r
+//! f(θ) = (1/N)·Σ_{i=1..N} ℓ_i(θ) + (λ/2)·‖W‖²_F,    ℓ_i = −log softmax(W·x_i + b)_{y_i}
 //! ```
 //!
-//! The regulariser is added once in total, by rank 0 (the bias is not penalised, as in
-//! `descent_nn`). f_r reuses [`Mlp`]'s batched passes (no hidden layer): its mean loss over the
-//! shard, its gradient and its exact Hessian-vector product (Pearlmutter's R-operator,
-//! [`Mlp::loss_hvp`]), each scaled by |S_r|/N. Its Hessian is formed column by column from
-//! Hessian-vector products (n of them; used by Newton's method only).
+//! The bias is not penalised (as in `descent_nn`). The loss, its gradient and its exact
+//! Hessian-vector product (Pearlmutter's R-operator) are `descent_nn`'s [`Mlp`] with no hidden
+//! layer ([`Model::loss_grad`], [`Mlp::loss_hvp`]), scaled from a mean to a part of the sum.
+//! The Hessian is formed column by column from Hessian-vector products (n of them; Newton's
+//! method only).
 //!
-//! # Shards
-//! [`shard`] splits the examples into p contiguous blocks: rank r gets rows
-//! ⌊r·N/p⌋ ≤ i < ⌊(r + 1)·N/p⌋, so the sizes differ by at most one and the blocks in rank order
-//! are the data set in its order. A shard may be empty (N < p): its f_r is then 0 (plus the
-//! regulariser on rank 0).
+//! # Blocks: the same bits on 1, 2, 4, … ranks
+//! Floating-point addition is not associative, so a sum split over ranks differs from the
+//! one-process sum in its last bits, and L-BFGS, run for hundreds of iterations, amplifies
+//! that into a different path (measured on `logistic:digits`: 300 against 294 iterations and
+//! minimisers 5·10⁻⁶ apart at ‖∇f‖ ≤ 10⁻⁸). So the summation order is fixed by the data, not by
+//! the number of ranks. The examples are cut into M contiguous blocks (block m holds rows
+//! ⌊m·N/M⌋ ≤ i < ⌊(m + 1)·N/M⌋; M = [`DEFAULT_BLOCKS`] = 16 unless chosen), each block's part
+//! φ_m = (1/N)·Σ_{i∈m} ℓ_i (with the penalty in φ_0) is one batched pass, and
+//!
+//! ```text
+//! f = T(0, M),   T(a, b) = φ_a if b = a + 1,   else T(a, m) + T(m, b) with m = a + ⌊(b − a)/2⌋
+//! ```
+//!
+//! (pairwise summation, also for the gradient and the Hessian-vector product, element by
+//! element). Rank r of p holds blocks ⌊r·M/p⌋ ≤ m < ⌊(r + 1)·M/p⌋ and returns T over them:
+//! when p is a power of two dividing M (M a power of two) that is a subtree of T, and the
+//! all-reduce adds the p subtrees. For p = 2 the all-reduce computes T(0, M/2) + T(M/2, M),
+//! exactly the one-process root: **1 and 2 ranks give the same bits**. For p = 4, 8, …, the
+//! bits agree when the MPI library adds in tree order (recursive doubling, which Open MPI uses
+//! for short vectors); otherwise they agree to rounding. For other p, or p > M (ranks with no
+//! block return 0), the result is the same sum, rounded differently.
+//!
+//! When p divides M the rows of rank r are those of [`shard`]: ⌊r·N/p⌋ ≤ i < ⌊(r + 1)·N/p⌋.
 //!
 //! # Symbols
 //! | symbol | meaning |
 //! |---|---|
 //! | N, p | examples in the whole data set, ranks |
-//! | S_r | the examples of rank r |
+//! | M, φ_m | blocks, the part of block m |
 //! | K, d | classes, features |
 //! | λ | the L2 coefficient |
 //! | n | parameters, K·d + K |
 
 use std::cell::RefCell;
+use std::ops::Range;
 
 use descent::{Hessian, HessianMatrix, HessianStructure, HessianVectorProduct, Objective};
 use descent_nn::model::Workspace;
@@ -46,21 +63,28 @@ pub const LOGISTIC_DIGITS: &str = "logistic:digits";
 /// enough that the fit still classifies the training digits.
 pub const LOGISTIC_DIGITS_L2: f64 = 1e-3;
 
-/// The rows ⌊r·N/p⌋ ≤ i < ⌊(r + 1)·N/p⌋ of rank `rank` out of `size`, as a range.
+/// The number of blocks M of [`SoftmaxShard::new`]: bit-identical results on 1, 2, 4, 8 and 16
+/// ranks (see the [module docs](self)), blocks of about 112 digits.
+pub const DEFAULT_BLOCKS: usize = 16;
+
+/// The rows ⌊r·N/p⌋ ≤ i < ⌊(r + 1)·N/p⌋ of rank `rank` out of `size`, for N = `examples`.
 ///
 /// # Errors
 /// [`Error::InvalidShard`] unless `rank < size`.
-pub fn shard_rows(examples: usize, rank: usize, size: usize) -> Result<std::ops::Range<usize>> {
+pub fn shard_rows(examples: usize, rank: usize, size: usize) -> Result<Range<usize>> {
     if rank >= size {
         return Err(Error::InvalidShard { rank, size });
     }
-    // u128: r·N cannot overflow.
-    let bound = |r: usize| ((r as u128 * examples as u128) / size as u128) as usize;
-    Ok(bound(rank)..bound(rank + 1))
+    Ok(split(examples, size, rank)..split(examples, size, rank + 1))
+}
+
+/// ⌊k·n/parts⌋, without overflow.
+fn split(n: usize, parts: usize, k: usize) -> usize {
+    (k as u128 * n as u128 / parts as u128) as usize
 }
 
 /// Rank `rank`'s shard of `data` out of `size`: the contiguous block of [`shard_rows`], in the
-/// data set's order.
+/// data set's order; the blocks in rank order are the data set.
 ///
 /// # Errors
 /// [`Error::InvalidShard`] unless `rank < size`.
@@ -79,7 +103,8 @@ pub fn logistic_digits_data() -> Dataset {
 }
 
 /// Rank `rank`'s part (out of `size`) of [`LOGISTIC_DIGITS`]: softmax regression over the
-/// scaled digits ([`logistic_digits_data`]) with λ = [`LOGISTIC_DIGITS_L2`]; start at θ = 0.
+/// scaled digits ([`logistic_digits_data`]) with λ = [`LOGISTIC_DIGITS_L2`] in
+/// [`DEFAULT_BLOCKS`] blocks; start at θ = 0.
 ///
 /// # Errors
 /// [`Error::InvalidShard`] unless `rank < size`.
@@ -92,68 +117,100 @@ pub fn logistic_digits(rank: usize, size: usize) -> Result<SoftmaxShard> {
 #[derive(Debug)]
 pub struct SoftmaxShard {
     mlp: Mlp,
-    /// The shard's features in f64, row-major.
+    /// This rank's rows' features in f64, row-major.
     features: Vec<f64>,
     labels: Vec<usize>,
-    /// |S_r|/N.
-    weight: f64,
-    /// λ on the rank that holds the regulariser, 0 elsewhere.
+    /// Block j of this rank holds local rows `bounds[j]..bounds[j + 1]`.
+    bounds: Vec<usize>,
+    /// N, the examples of the whole data set.
+    total: usize,
+    /// λ on the rank that holds block 0 (it carries the penalty), 0 elsewhere.
     l2: f64,
-    /// The batched passes' scratch and a gradient buffer for the Hessian-vector product.
-    scratch: RefCell<(Workspace<f64>, Vec<f64>)>,
+    scratch: RefCell<Scratch>,
+}
+
+/// Buffers of the passes: nothing is allocated per evaluation.
+#[derive(Debug)]
+struct Scratch {
+    workspace: Workspace<f64>,
+    /// The gradient that [`Mlp::loss_hvp`] also computes.
+    grad: Vec<f64>,
+    /// One partial sum per level of the pairwise tree.
+    levels: Vec<Vec<f64>>,
 }
 
 impl SoftmaxShard {
     /// Rank `rank`'s part (out of `size`) of softmax regression with L2 coefficient `lambda`
-    /// over `data`, which every rank holds whole: the shard is [`shard`]`(data, rank, size)` and
-    /// rank 0 holds the regulariser.
+    /// over `data`, in [`DEFAULT_BLOCKS`] blocks; see [`SoftmaxShard::with_blocks`].
     ///
     /// # Errors
-    /// [`Error::InvalidShard`] unless `rank < size`; as [`SoftmaxShard::from_shard`].
+    /// As [`SoftmaxShard::with_blocks`].
     pub fn new(data: &Dataset, rank: usize, size: usize, lambda: f64) -> Result<Self> {
-        let part = shard(data, rank, size)?;
-        Self::from_shard(&part, data.len(), if rank == 0 { lambda } else { 0.0 })
+        Self::with_blocks(data, DEFAULT_BLOCKS, rank, size, lambda)
     }
 
-    /// The part of softmax regression over `part`, a shard of a data set of `total` examples,
-    /// with the regulariser (l2/2)·‖W‖² (give λ on exactly one rank, 0 on the others): for a
-    /// rank that reads only its own shard from disk.
+    /// Rank `rank`'s part (out of `size`) of softmax regression with L2 coefficient `lambda`
+    /// over `data` cut into `blocks` blocks (the summation order; see the
+    /// [module docs](self)). Every rank passes the same data set and keeps only its rows.
     ///
     /// # Errors
-    /// [`Error::InvalidHyperparameter`] when `total` is 0 or less than `part.len()`, or `l2` is
-    /// negative or not finite; [`Error::Network`] when the data set has fewer than 2 classes
-    /// or no features.
-    pub fn from_shard(part: &Dataset, total: usize, l2: f64) -> Result<Self> {
-        if total == 0 || total < part.len() {
-            return Err(Error::InvalidHyperparameter {
-                name: "total examples",
-                value: total as f64,
-                valid: "positive and at least the shard's size",
-            });
+    /// [`Error::InvalidShard`] unless `rank < size`; [`Error::InvalidHyperparameter`] when
+    /// `blocks` is 0, `data` is empty or `lambda` is negative or not finite;
+    /// [`Error::Network`] when the data set has no features or fewer than 2 classes.
+    pub fn with_blocks(
+        data: &Dataset,
+        blocks: usize,
+        rank: usize,
+        size: usize,
+        lambda: f64,
+    ) -> Result<Self> {
+        if rank >= size {
+            return Err(Error::InvalidShard { rank, size });
         }
-        if !(l2 >= 0.0 && l2.is_finite()) {
-            return Err(Error::InvalidHyperparameter {
-                name: "l2",
-                value: l2,
-                valid: "finite and ≥ 0",
-            });
+        let invalid = |name, value: f64, valid| Error::InvalidHyperparameter { name, value, valid };
+        if blocks == 0 {
+            return Err(invalid("blocks", 0.0, "at least 1"));
         }
-        let mlp = Mlp::new(part.dim(), &[], part.classes(), Activation::Relu)?;
-        let n = mlp.num_params();
-        let workspace = mlp.workspace(part.len().max(1));
+        if data.is_empty() {
+            return Err(invalid("examples", 0.0, "at least 1"));
+        }
+        if !(lambda >= 0.0 && lambda.is_finite()) {
+            return Err(invalid("lambda", lambda, "finite and ≥ 0"));
+        }
+        let n = data.len();
+        let (first, last) = (split(blocks, size, rank), split(blocks, size, rank + 1));
+        let start = split(n, blocks, first);
+        let bounds: Vec<usize> = (first..=last).map(|m| split(n, blocks, m) - start).collect();
+        let rows: Vec<usize> = (start..split(n, blocks, last)).collect();
+        let part = data.subset(&rows)?;
+        let mlp = Mlp::new(data.dim(), &[], data.classes(), Activation::Relu)?;
+        let params = mlp.num_params();
+        let widest = bounds.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
+        let depth = usize::BITS as usize - (last - first).leading_zeros() as usize;
+        let scratch = Scratch {
+            workspace: mlp.workspace(widest.max(1)),
+            grad: vec![0.0; params],
+            levels: vec![vec![0.0; params]; depth],
+        };
         Ok(Self {
             features: part.features_f64(),
             labels: part.labels().iter().map(|&y| usize::from(y)).collect(),
-            weight: part.len() as f64 / total as f64,
-            l2,
-            scratch: RefCell::new((workspace, vec![0.0; n])),
+            bounds,
+            total: n,
+            l2: if first == 0 && last > 0 { lambda } else { 0.0 },
+            scratch: RefCell::new(scratch),
             mlp,
         })
     }
 
-    /// Examples in this shard, |S_r|.
+    /// Examples on this rank.
     pub fn examples(&self) -> usize {
         self.labels.len()
+    }
+
+    /// Blocks on this rank.
+    pub fn blocks(&self) -> usize {
+        self.bounds.len() - 1
     }
 
     /// Classes K.
@@ -171,14 +228,22 @@ impl SoftmaxShard {
         vec![0.0; self.dim()]
     }
 
+    /// Block j's rows (features, labels) and its weight |block|/N.
+    fn block(&self, j: usize) -> (&[f64], &[usize], f64) {
+        let (lo, hi) = (self.bounds[j], self.bounds[j + 1]);
+        let d = self.features();
+        (&self.features[lo * d..hi * d], &self.labels[lo..hi], (hi - lo) as f64 / self.total as f64)
+    }
+
     /// The weights W (the first K·d parameters); the biases follow.
     fn weights(&self) -> usize {
         self.classes() * self.features()
     }
 
-    /// (λ/2)·‖W‖² of this rank, and λ·W added to `grad` when `grad` is given.
-    fn penalty(&self, x: &[f64], grad: Option<&mut [f64]>) -> f64 {
-        if self.l2 == 0.0 {
+    /// The penalty's share of block j: (λ/2)·‖W‖², with λ·W added to `grad` when given (block 0
+    /// of the rank that holds it; 0 elsewhere).
+    fn penalty(&self, j: usize, x: &[f64], grad: Option<&mut [f64]>) -> f64 {
+        if j != 0 || self.l2 == 0.0 {
             return 0.0;
         }
         let w = &x[..self.weights()];
@@ -189,59 +254,96 @@ impl SoftmaxShard {
     }
 }
 
+/// T(lo, hi) of the module docs: the pairwise sum of `leaf(j)` over blocks lo ≤ j < hi, the
+/// scalar returned and the vector written into `out`; `levels` holds a buffer per level.
+fn pairwise(
+    lo: usize,
+    hi: usize,
+    out: &mut [f64],
+    levels: &mut [Vec<f64>],
+    leaf: &mut dyn FnMut(usize, &mut [f64]) -> f64,
+) -> f64 {
+    match hi - lo {
+        0 => {
+            out.fill(0.0);
+            0.0
+        }
+        1 => leaf(lo, out),
+        len => {
+            let mid = lo + len / 2;
+            let (right, deeper) = levels.split_first_mut().expect("a level per halving");
+            let right = &mut right[..out.len()];
+            let a = pairwise(lo, mid, out, deeper, leaf);
+            let b = pairwise(mid, hi, right, deeper, leaf);
+            out.iter_mut().zip(right.iter()).for_each(|(o, r)| *o += r);
+            a + b
+        }
+    }
+}
+
 impl Objective for SoftmaxShard {
     fn dim(&self) -> usize {
         self.mlp.num_params()
     }
 
     fn value(&self, x: &[f64]) -> f64 {
-        let data = if self.labels.is_empty() {
-            0.0
-        } else {
-            let ws = &mut self.scratch.borrow_mut().0;
-            // The buffers' sizes were fixed at construction; a wrong x length is the caller's
-            // bug, reported as NaN (the driver's NonFinite), never a panic.
-            self.mlp.loss(x, &self.features, &self.labels, ws).unwrap_or(f64::NAN)
-        };
-        self.weight * data + self.penalty(x, None)
+        let Scratch { workspace, levels, .. } = &mut *self.scratch.borrow_mut();
+        pairwise(0, self.blocks(), &mut [], levels, &mut |j, _| {
+            let (features, labels, weight) = self.block(j);
+            let data = if labels.is_empty() {
+                0.0
+            } else {
+                // The buffers' sizes were fixed at construction: a wrong x length is the
+                // caller's bug, reported as NaN (the driver's NonFinite), never a panic.
+                self.mlp.loss(x, features, labels, workspace).unwrap_or(f64::NAN)
+            };
+            weight * data + self.penalty(j, x, None)
+        })
     }
 
     fn value_grad(&self, x: &[f64], grad: &mut [f64]) -> f64 {
-        let data = if self.labels.is_empty() {
-            grad.fill(0.0);
-            0.0
-        } else {
-            let ws = &mut self.scratch.borrow_mut().0;
-            match self.mlp.loss_grad(x, &self.features, &self.labels, ws, grad) {
-                Ok(loss) => {
-                    grad.iter_mut().for_each(|g| *g *= self.weight);
-                    loss
+        let Scratch { workspace, levels, .. } = &mut *self.scratch.borrow_mut();
+        pairwise(0, self.blocks(), grad, levels, &mut |j, grad| {
+            let (features, labels, weight) = self.block(j);
+            let data = if labels.is_empty() {
+                grad.fill(0.0);
+                0.0
+            } else {
+                match self.mlp.loss_grad(x, features, labels, workspace, grad) {
+                    Ok(loss) => {
+                        grad.iter_mut().for_each(|g| *g *= weight);
+                        loss
+                    }
+                    Err(_) => {
+                        grad.fill(f64::NAN);
+                        f64::NAN
+                    }
                 }
-                Err(_) => {
-                    grad.fill(f64::NAN);
-                    f64::NAN
-                }
-            }
-        };
-        self.weight * data + self.penalty(x, Some(grad))
+            };
+            weight * data + self.penalty(j, x, Some(grad))
+        })
     }
 }
 
 impl HessianVectorProduct for SoftmaxShard {
     fn hessian_vector_product(&self, x: &[f64], v: &[f64], hv: &mut [f64]) {
-        if self.labels.is_empty() {
-            hv.fill(0.0);
-        } else {
-            let (ws, grad) = &mut *self.scratch.borrow_mut();
-            match self.mlp.loss_hvp(x, &self.features, &self.labels, v, ws, grad, hv) {
-                Ok(_) => hv.iter_mut().for_each(|h| *h *= self.weight),
-                Err(_) => hv.fill(f64::NAN),
+        let Scratch { workspace, grad, levels } = &mut *self.scratch.borrow_mut();
+        pairwise(0, self.blocks(), hv, levels, &mut |j, hv| {
+            let (features, labels, weight) = self.block(j);
+            if labels.is_empty() {
+                hv.fill(0.0);
+            } else {
+                match self.mlp.loss_hvp(x, features, labels, v, workspace, grad, hv) {
+                    Ok(_) => hv.iter_mut().for_each(|h| *h *= weight),
+                    Err(_) => hv.fill(f64::NAN),
+                }
             }
-        }
-        if self.l2 != 0.0 {
-            let k = self.weights();
-            hv[..k].iter_mut().zip(&v[..k]).for_each(|(h, &v)| *h += self.l2 * v);
-        }
+            if j == 0 && self.l2 != 0.0 {
+                let k = self.weights();
+                hv[..k].iter_mut().zip(&v[..k]).for_each(|(h, &v)| *h += self.l2 * v);
+            }
+            0.0
+        });
     }
 }
 
@@ -456,9 +558,73 @@ mod tests {
     #[test]
     fn invalid_settings_are_errors() {
         let data = small();
-        assert!(SoftmaxShard::from_shard(&data, 36, 0.0).is_err());
-        assert!(SoftmaxShard::from_shard(&data, 37, -1.0).is_err());
-        assert!(SoftmaxShard::from_shard(&data, 37, f64::NAN).is_err());
-        assert!(SoftmaxShard::from_shard(&data, 37, 0.0).is_ok());
+        assert!(SoftmaxShard::with_blocks(&data, 0, 0, 1, 0.0).is_err());
+        assert!(SoftmaxShard::new(&data, 0, 1, -1.0).is_err());
+        assert!(SoftmaxShard::new(&data, 0, 1, f64::NAN).is_err());
+        assert!(matches!(SoftmaxShard::new(&data, 1, 1, 0.0), Err(Error::InvalidShard { .. })));
+        assert!(SoftmaxShard::new(&data.subset(&[]).unwrap(), 0, 1, 0.0).is_err());
+        assert!(SoftmaxShard::with_blocks(&data, 3, 0, 1, 0.0).is_ok());
+    }
+
+    #[test]
+    fn block_shards_hold_the_rows_of_shard_when_p_divides_m() {
+        let data = small();
+        for p in [1, 2, 4, 8, 16] {
+            for r in 0..p {
+                let part = SoftmaxShard::new(&data, r, p, 0.0).unwrap();
+                assert_eq!(part.examples(), shard_rows(37, r, p).unwrap().len(), "rank {r} of {p}");
+                assert_eq!(part.blocks(), DEFAULT_BLOCKS / p);
+            }
+        }
+    }
+
+    /// Value, gradient and Hessian-vector product that `f` writes at x, as bits.
+    fn bits(f: &dyn Fn(&[f64], &mut [f64], &mut [f64]) -> f64, n: usize) -> Vec<u64> {
+        let x = point(n);
+        let (mut g, mut hv) = (vec![0.0; n], vec![0.0; n]);
+        let value = f(&x, &mut g, &mut hv);
+        std::iter::once(value).chain(g).chain(hv).map(f64::to_bits).collect()
+    }
+
+    #[test]
+    fn one_two_and_four_shards_in_tree_order_give_the_same_bits() {
+        let data = small();
+        let n = SoftmaxShard::new(&data, 0, 1, 0.05).unwrap().dim();
+        let eval = |f: &SoftmaxShard, x: &[f64], g: &mut [f64], hv: &mut [f64]| {
+            let v: Vec<f64> = x.iter().rev().copied().collect();
+            f.hessian_vector_product(x, &v, hv);
+            f.value_grad(x, g)
+        };
+        // p ranks' parts added in tree order: ((f_0 + f_1) + (f_2 + f_3)) for p = 4.
+        let tree = |p: usize, x: &[f64], g: &mut [f64], hv: &mut [f64]| -> f64 {
+            let parts: Vec<(f64, Vec<f64>, Vec<f64>)> = (0..p)
+                .map(|r| {
+                    let f = SoftmaxShard::new(&data, r, p, 0.05).unwrap();
+                    let (mut g, mut hv) = (vec![0.0; n], vec![0.0; n]);
+                    (eval(&f, x, &mut g, &mut hv), g, hv)
+                })
+                .collect();
+            let mut level = parts;
+            while level.len() > 1 {
+                level = level
+                    .chunks(2)
+                    .map(|pair| {
+                        let (a, b) = (&pair[0], &pair[1]);
+                        let add =
+                            |u: &[f64], w: &[f64]| u.iter().zip(w).map(|(u, w)| u + w).collect();
+                        (a.0 + b.0, add(&a.1, &b.1), add(&a.2, &b.2))
+                    })
+                    .collect();
+            }
+            g.copy_from_slice(&level[0].1);
+            hv.copy_from_slice(&level[0].2);
+            level[0].0
+        };
+        let one = bits(&|x, g, hv| tree(1, x, g, hv), n);
+        assert_eq!(bits(&|x, g, hv| tree(2, x, g, hv), n), one);
+        assert_eq!(bits(&|x, g, hv| tree(4, x, g, hv), n), one);
+        // Another block count is another summation order: equal to rounding, not in bits.
+        let three = SoftmaxShard::with_blocks(&data, 3, 0, 1, 0.05).unwrap();
+        assert_ne!(bits(&|x, g, hv| eval(&three, x, g, hv), n), one);
     }
 }

@@ -1,5 +1,5 @@
 //! Distributed L-BFGS on sharded softmax regression over the digits (`mpirun -np 2`) against
-//! the single-process solve: the must-show. Needs the `mpi` feature and `mpirun`:
+//! the single-process solve: the must-show (here to the bit, not only to 1e-8). Needs the `mpi` feature and `mpirun`:
 //! `cargo test --release -p descent-distributed --features mpi`.
 #![cfg(feature = "mpi")]
 
@@ -7,33 +7,14 @@ use std::collections::HashMap;
 use std::process::Command;
 
 use descent::{Lbfgs, Objective, Options, Report, minimize};
-use descent_distributed::{Local, Sharded, SoftmaxShard, logistic_digits};
+use descent_distributed::{Local, Sharded, logistic_digits};
 
-const GTOL: f64 = 1e-10;
+const GTOL: f64 = 1e-8;
 const MEMORY: usize = 10;
 
 fn solve<O: Objective>(f: &O) -> Report {
     let options = Options { gtol: GTOL, max_iter: 10_000, ..Options::default() };
     minimize(f, &vec![0.0; f.dim()], Lbfgs::new(MEMORY).unwrap(), &options).unwrap()
-}
-
-/// f_0 + f_1 in one process, summed element by element as the all-reduce of 2 ranks does
-/// (a + b, which is b + a in floating point: any reduction order of two gives these bits).
-struct TwoShards(SoftmaxShard, SoftmaxShard);
-
-impl Objective for TwoShards {
-    fn dim(&self) -> usize {
-        self.0.dim()
-    }
-    fn value(&self, x: &[f64]) -> f64 {
-        self.0.value(x) + self.1.value(x)
-    }
-    fn value_grad(&self, x: &[f64], grad: &mut [f64]) -> f64 {
-        let mut other = vec![0.0; grad.len()];
-        let value = self.0.value_grad(x, grad) + self.1.value_grad(x, &mut other);
-        grad.iter_mut().zip(&other).for_each(|(g, o)| *g += o);
-        value
-    }
 }
 
 /// Runs the bin under `mpirun -np <ranks>` and parses rank 0's `key=value` lines.
@@ -81,9 +62,9 @@ fn two_ranks_reach_the_single_process_minimiser_in_the_same_iterations() {
     );
     assert!(gap <= 1e-8, "max |x_2 − x_1| = {gap}");
     assert_eq!(iterations, single.iterations);
-    // Against the two shards summed in one process the run is the same to the bit.
-    let summed = solve(&TwoShards(logistic_digits(0, 2).unwrap(), logistic_digits(1, 2).unwrap()));
-    assert_eq!(iterations, summed.iterations);
-    assert_eq!(fields["values"], summed.evaluations.value.to_string());
-    assert!(x.iter().zip(&summed.x).all(|(a, b)| a.to_bits() == b.to_bits()));
+    // The summation order is fixed by the blocks, not by the ranks (softmax module docs): for
+    // 2 ranks the run is the one-process run to the bit.
+    assert_eq!(fields["values"], single.evaluations.value.to_string());
+    assert_eq!(fields["value"], single.value.to_string());
+    assert!(x.iter().zip(&single.x).all(|(a, b)| a.to_bits() == b.to_bits()));
 }

@@ -21,7 +21,7 @@ struct Settings {
 }
 
 fn parse() -> Result<Settings, String> {
-    let mut settings = Settings { gtol: 1e-10, max_iter: 10_000, memory: 10 };
+    let mut settings = Settings { gtol: 1e-8, max_iter: 10_000, memory: 10 };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;

@@ -311,6 +311,11 @@ pub struct MinimizeArgs {
     /// Most escapes with --escape-saddles.
     #[arg(long, value_name = "N", default_value_t = 10, requires = "escape_saddles")]
     pub max_escapes: usize,
+    /// Run as one rank of an MPI job (`mpirun -np P descent minimize --distributed ...`) on a
+    /// problem whose data is sharded over the ranks (`--problem logistic:digits`); rank 0
+    /// prints. Needs a `descent` built with `--features distributed`.
+    #[arg(long)]
+    pub distributed: bool,
 }
 
 /// `descent classify`: the target as in [`TargetArgs`], minus the start, plus the point and the

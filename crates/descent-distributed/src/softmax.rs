@@ -578,8 +578,11 @@ mod tests {
         }
     }
 
+    /// f(x, ∇f, Hv) → value: an evaluation writing the gradient and a Hessian-vector product.
+    type Evaluation<'a> = &'a dyn Fn(&[f64], &mut [f64], &mut [f64]) -> f64;
+
     /// Value, gradient and Hessian-vector product that `f` writes at x, as bits.
-    fn bits(f: &dyn Fn(&[f64], &mut [f64], &mut [f64]) -> f64, n: usize) -> Vec<u64> {
+    fn bits(f: Evaluation<'_>, n: usize) -> Vec<u64> {
         let x = point(n);
         let (mut g, mut hv) = (vec![0.0; n], vec![0.0; n]);
         let value = f(&x, &mut g, &mut hv);

@@ -31,9 +31,13 @@
 //! ```
 //!
 //! with α the latency of one message and β the bandwidth. For softmax regression over the
-//! digits (n = 650, 5.2 kB) the all-reduce is latency-bound: a few microseconds on one machine,
-//! tens on a cluster, against a local gradient of about a millisecond; the scheme pays once
-//! N·n (the work) is large compared with p·α·β/8 + n (the message).
+//! digits (n = 650, a 5.2 kB message) the all-reduce is latency-bound: microseconds between
+//! processes of one machine, tens of microseconds on a cluster, against a local evaluation of
+//! about 0.45 ms (N = 1,797); the scheme pays while T_1/p stays large against 2·(p − 1)·α.
+//! Measured here (2 cores, Open MPI 4.1, `sharded-lbfgs`, L-BFGS to ‖∇f‖ ≤ 10⁻⁸: 302
+//! iterations, 319 evaluations on either count of ranks): 0.147 s on 1 rank, 0.074 s on 2
+//! (speed-up 2.0, median of 5 runs each, load average about 2 from other jobs), so the 319
+//! all-reduces are within the timing noise, a few per cent at most.
 //!
 //! # Rules for the caller
 //! * Every rank must make the same calls in the same order (they are collectives). A solver that

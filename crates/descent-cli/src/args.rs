@@ -180,7 +180,8 @@ pub enum LineSearchName {
 #[derive(Debug, Clone, Args)]
 #[command(group = clap::ArgGroup::new("target").required(true).args(["problem", "expr"]))]
 pub struct TargetArgs {
-    /// A built-in problem (see `descent problems`).
+    /// A built-in problem (see `descent problems`), or `logistic:digits`: softmax regression
+    /// over the bundled digits (n = 650), whose data `--distributed` shards over MPI ranks.
     #[arg(long)]
     pub problem: Option<String>,
     /// An expression in the variables, e.g. "100*(y-x^2)^2+(1-x)^2".

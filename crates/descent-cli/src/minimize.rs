@@ -8,7 +8,7 @@ use descent::landscape::negative_curvature::{Escape, escape_saddles};
 use descent::problems::{self, Problem, ProblemConfig};
 use descent::{AutoDiff, Evaluations, Objective, Report, Trace};
 use descent_distributed::softmax::logistic_digits;
-use descent_distributed::{Communicator, LOGISTIC_DIGITS, Local, Sharded};
+use descent_distributed::{Communicator, LOGISTIC_DIGITS, Local, Sharded, SoftmaxShard};
 use serde::Serialize;
 
 use crate::args::{LineSearchName, MethodArgs, MethodName, MinimizeArgs, TargetArgs};
@@ -327,14 +327,23 @@ fn run_sharded(args: &MinimizeArgs) -> anyhow::Result<()> {
         bail!("{LOGISTIC_DIGITS} is convex: --escape-saddles does not apply");
     }
     if !args.distributed {
-        return solve_sharded(args, &Local);
+        let prepared = prepare_sharded(args, &Local)?;
+        return solve_sharded(args, &Local, prepared);
     }
     #[cfg(feature = "distributed")]
     {
         let comm = descent_distributed::Mpi::init()
             .ok_or_else(|| anyhow::anyhow!("MPI was initialised already"))?;
-        if let Err(error) = solve_sharded(args, &comm) {
-            // A rank that fails alone would leave the others waiting in an all-reduce.
+        // Every rank checks the same arguments and fails alike: rank 0 says why (one line,
+        // exit code 2), the others end quietly, and nobody waits in a collective.
+        let prepared = match prepare_sharded(args, &comm) {
+            Ok(prepared) => prepared,
+            Err(error) if comm.is_root() => return Err(error),
+            Err(_) => return Ok(()),
+        };
+        if let Err(error) = solve_sharded(args, &comm, prepared) {
+            // A rank that fails during the run would leave the others waiting in an
+            // all-reduce: it says why and ends the job (MPI_Abort).
             eprintln!("error: rank {}: {}", comm.rank(), crate::causes(&error));
             comm.abort(2);
         }
@@ -347,9 +356,15 @@ fn run_sharded(args: &MinimizeArgs) -> anyhow::Result<()> {
     )
 }
 
-/// Solves `logistic:digits` sharded over the ranks of `comm` (every rank the same steps on
-/// all-reduced numbers, see descent_distributed::objective); rank 0 prints and writes.
-fn solve_sharded<C: Communicator>(args: &MinimizeArgs, comm: &C) -> anyhow::Result<()> {
+/// The checked settings of a sharded run: options, start, this rank's shard.
+struct Prepared {
+    options: descent::Options,
+    x0: Vec<f64>,
+    shard: SoftmaxShard,
+}
+
+/// Checks the settings of a sharded run (the same verdict on every rank: no communication).
+fn prepare_sharded<C: Communicator>(args: &MinimizeArgs, comm: &C) -> anyhow::Result<Prepared> {
     let options = args.stopping.options()?;
     if options.time_limit.is_some() && comm.size() > 1 {
         bail!("--time-limit would stop the ranks at different iterations; use --max-iter");
@@ -360,6 +375,17 @@ fn solve_sharded<C: Communicator>(args: &MinimizeArgs, comm: &C) -> anyhow::Resu
     if x0.len() != shard.dim() {
         bail!("--x0 has {} coordinates; {LOGISTIC_DIGITS} has {}", x0.len(), shard.dim());
     }
+    Ok(Prepared { options, x0, shard })
+}
+
+/// Solves `logistic:digits` sharded over the ranks of `comm` (every rank the same steps on
+/// all-reduced numbers, see descent_distributed::objective); rank 0 prints and writes.
+fn solve_sharded<C: Communicator>(
+    args: &MinimizeArgs,
+    comm: &C,
+    prepared: Prepared,
+) -> anyhow::Result<()> {
+    let Prepared { options, x0, shard } = prepared;
     let f = Sharded::new(shard, comm);
     let root = comm.is_root();
     let trace_file = args.trace.as_deref().filter(|_| root).map(AtomicFile::create).transpose()?;

@@ -86,3 +86,21 @@ fn two_ranks_print_once_and_match_one_process_to_the_bit() {
     let (x2, x1) = (x_of(&two), x_of(&one));
     assert!(x2.iter().zip(&x1).all(|(a, b)| a.to_bits() == b.to_bits()));
 }
+
+#[cfg(feature = "distributed")]
+#[test]
+fn a_bad_setting_is_one_error_line_from_rank_zero() {
+    let out = std::process::Command::new("mpirun")
+        .args(["-np", "2", "--oversubscribe", env!("CARGO_BIN_EXE_descent")])
+        .args(ARGS)
+        .args(["--distributed", "--time-limit", "1"])
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .output()
+        .expect("mpirun runs (Open MPI installed)");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(errors[0].contains("--time-limit"), "{stderr}");
+}

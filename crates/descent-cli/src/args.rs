@@ -180,7 +180,8 @@ pub enum LineSearchName {
 #[derive(Debug, Clone, Args)]
 #[command(group = clap::ArgGroup::new("target").required(true).args(["problem", "expr"]))]
 pub struct TargetArgs {
-    /// A built-in problem (see `descent problems`).
+    /// A built-in problem (see `descent problems`), or `logistic:digits`: softmax regression
+    /// over the bundled digits (n = 650), whose data `--distributed` shards over MPI ranks.
     #[arg(long)]
     pub problem: Option<String>,
     /// An expression in the variables, e.g. "100*(y-x^2)^2+(1-x)^2".
@@ -311,6 +312,11 @@ pub struct MinimizeArgs {
     /// Most escapes with --escape-saddles.
     #[arg(long, value_name = "N", default_value_t = 10, requires = "escape_saddles")]
     pub max_escapes: usize,
+    /// Run as one rank of an MPI job (`mpirun -np P descent minimize --distributed ...`) on a
+    /// problem whose data is sharded over the ranks (`--problem logistic:digits`); rank 0
+    /// prints. Needs a `descent` built with `--features distributed`.
+    #[arg(long)]
+    pub distributed: bool,
 }
 
 /// `descent classify`: the target as in [`TargetArgs`], minus the start, plus the point and the

@@ -6,11 +6,13 @@ use descent::expr::Expression;
 use descent::landscape::CriticalPoint;
 use descent::landscape::negative_curvature::{Escape, escape_saddles};
 use descent::problems::{self, Problem, ProblemConfig};
-use descent::{AutoDiff, Evaluations, Objective, Trace};
+use descent::{AutoDiff, Evaluations, Objective, Report, Trace};
+use descent_distributed::softmax::logistic_digits;
+use descent_distributed::{Communicator, LOGISTIC_DIGITS, Local, Sharded, SoftmaxShard};
 use serde::Serialize;
 
 use crate::args::{LineSearchName, MethodArgs, MethodName, MinimizeArgs, TargetArgs};
-use crate::methods;
+use crate::methods::{self, Summary};
 use crate::output::{AtomicFile, number, print_fields, print_json, vector};
 use crate::progress::{Bar, WithBar};
 
@@ -129,10 +131,16 @@ struct RunJson<'a> {
     /// Escapes taken (with `--escape-saddles` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     escapes: Option<usize>,
+    /// MPI ranks the problem's data was sharded over (with `--distributed` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ranks: Option<usize>,
 }
 
 /// Runs `descent minimize`.
 pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
+    if args.distributed || args.target.problem.as_deref() == Some(LOGISTIC_DIGITS) {
+        return run_sharded(args);
+    }
     let options = args.stopping.options()?;
     methods::check_flags(&args.method)?;
     let target = Target::from_args(&args.target)?;
@@ -182,10 +190,38 @@ pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
     if let Some(file) = trace_file {
         file.commit(trace_csv(&trace, target.variables(), x0.len()).as_bytes())?;
     }
+    let solved = Solved {
+        problem: target.name(),
+        variables: target.variables(),
+        distance_to_minimizer: target.distance_to_minimizer(&report.x),
+        escapes,
+        ranks: None,
+    };
+    output(args, &solved, &report, &summary, x0.len())
+}
 
+/// What [`output`] says about the target beside the report.
+struct Solved<'a> {
+    problem: &'a str,
+    variables: Option<&'a [String]>,
+    distance_to_minimizer: Option<f64>,
+    escapes: Option<usize>,
+    /// MPI ranks (with `--distributed` only).
+    ranks: Option<usize>,
+}
+
+/// Prints the run: the table, or one JSON object with `--json`.
+fn output(
+    args: &MinimizeArgs,
+    solved: &Solved<'_>,
+    report: &Report,
+    summary: &Summary,
+    x0_len: usize,
+) -> anyhow::Result<()> {
+    let escapes = solved.escapes;
     let method = summary.method.as_str();
     let active_bounds = if args.method.method.takes_bounds() {
-        Some(args.method.box_bounds(x0.len())?.active_count(&report.x))
+        Some(args.method.box_bounds(x0_len)?.active_count(&report.x))
     } else {
         None
     };
@@ -204,7 +240,7 @@ pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
     };
     if args.json {
         return print_json(&RunJson {
-            problem: target.name(),
+            problem: solved.problem,
             method,
             status: report.status.name(),
             reason: report.status.reason().map(|r| r.name()),
@@ -216,18 +252,19 @@ pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
             elapsed_s: report.elapsed.as_secs_f64(),
             at_iteration: report.status.iteration(),
             message: report.status.to_string(),
-            variables: target.variables(),
+            variables: solved.variables,
             line_search,
             learning_rate,
             hyperparameters: &summary.hyperparameters,
-            distance_to_minimizer: target.distance_to_minimizer(&report.x),
+            distance_to_minimizer: solved.distance_to_minimizer,
             active_bounds,
             critical_point: report.critical_point,
             critical_point_hessians: report.critical_point_hessians,
             escapes,
+            ranks: solved.ranks,
         });
     }
-    let x = match target.variables() {
+    let x = match solved.variables {
         Some(names) => names
             .iter()
             .zip(&report.x)
@@ -238,7 +275,7 @@ pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
     };
     let e = report.evaluations;
     let mut rows = vec![
-        ("problem", format!("{} (n = {})", target.name(), x0.len())),
+        ("problem", format!("{} (n = {x0_len})", solved.problem)),
         ("method", describe(method, line_search, learning_rate, &args.method)),
         ("status", report.status.to_string()),
         ("iterations", report.iterations.to_string()),
@@ -250,11 +287,11 @@ pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
         ("grad norm", number(report.grad_norm)),
         ("x", x),
     ];
-    if let Some(d) = target.distance_to_minimizer(&report.x) {
+    if let Some(d) = solved.distance_to_minimizer {
         rows.push(("to minimum", format!("{} (nearest known minimiser)", number(d))));
     }
     if let Some(active) = active_bounds {
-        rows.push(("active bounds", format!("{active} of {} coordinates", x0.len())));
+        rows.push(("active bounds", format!("{active} of {x0_len} coordinates")));
     }
     let verdict = report.critical_point.map_or_else(
         || "not checked".into(),
@@ -264,9 +301,118 @@ pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
     if let Some(n) = escapes {
         rows.push(("escapes", format!("{n} saddle point(s) escaped")));
     }
+    if let Some(ranks) = solved.ranks {
+        rows.push(("ranks", format!("{ranks} (data sharded, one all-reduce per evaluation)")));
+    }
     rows.push(("elapsed", format!("{:.3} ms", report.elapsed.as_secs_f64() * 1e3)));
     print_fields(&rows);
     Ok(())
+}
+
+/// `--problem logistic:digits`, on one process or (`--distributed`) as one rank of an MPI job.
+fn run_sharded(args: &MinimizeArgs) -> anyhow::Result<()> {
+    let target = &args.target;
+    if target.problem.as_deref() != Some(LOGISTIC_DIGITS) {
+        bail!(
+            "--distributed minimizes a problem whose data is sharded: --problem {LOGISTIC_DIGITS}"
+        );
+    }
+    if target.dim.is_some() || target.condition.is_some() || target.slope.is_some() {
+        bail!("{LOGISTIC_DIGITS} takes no --dim, --condition or --slope");
+    }
+    if target.seed.is_some() {
+        bail!("{LOGISTIC_DIGITS} takes no --seed (its data and start are fixed)");
+    }
+    if args.escape_saddles {
+        bail!("{LOGISTIC_DIGITS} is convex: --escape-saddles does not apply");
+    }
+    if !args.distributed {
+        let prepared = prepare_sharded(args, &Local)?;
+        return solve_sharded(args, &Local, prepared);
+    }
+    #[cfg(feature = "distributed")]
+    {
+        let comm = descent_distributed::Mpi::init()
+            .ok_or_else(|| anyhow::anyhow!("MPI was initialised already"))?;
+        // Every rank checks the same arguments and fails alike: rank 0 says why (one line,
+        // exit code 2), the others end quietly, and nobody waits in a collective.
+        let prepared = match prepare_sharded(args, &comm) {
+            Ok(prepared) => prepared,
+            Err(error) if comm.is_root() => return Err(error),
+            Err(_) => return Ok(()),
+        };
+        if let Err(error) = solve_sharded(args, &comm, prepared) {
+            // A rank that fails during the run would leave the others waiting in an
+            // all-reduce: it says why and ends the job (MPI_Abort).
+            eprintln!("error: rank {}: {}", comm.rank(), crate::causes(&error));
+            comm.abort(2);
+        }
+        Ok(())
+    }
+    #[cfg(not(feature = "distributed"))]
+    bail!(
+        "--distributed needs a descent built with MPI: \
+         cargo build --release -p descent-cli --features distributed"
+    )
+}
+
+/// The checked settings of a sharded run: options, start, this rank's shard.
+struct Prepared {
+    options: descent::Options,
+    x0: Vec<f64>,
+    shard: SoftmaxShard,
+}
+
+/// Checks the settings of a sharded run (the same verdict on every rank: no communication).
+fn prepare_sharded<C: Communicator>(args: &MinimizeArgs, comm: &C) -> anyhow::Result<Prepared> {
+    let options = args.stopping.options()?;
+    if options.time_limit.is_some() && comm.size() > 1 {
+        bail!("--time-limit would stop the ranks at different iterations; use --max-iter");
+    }
+    methods::check_flags(&args.method)?;
+    let shard = logistic_digits(comm.rank(), comm.size())?;
+    let x0 = args.target.x0.as_ref().map_or_else(|| shard.start(), |c| c.0.clone());
+    if x0.len() != shard.dim() {
+        bail!("--x0 has {} coordinates; {LOGISTIC_DIGITS} has {}", x0.len(), shard.dim());
+    }
+    Ok(Prepared { options, x0, shard })
+}
+
+/// Solves `logistic:digits` sharded over the ranks of `comm` (every rank the same steps on
+/// all-reduced numbers, see descent_distributed::objective); rank 0 prints and writes.
+fn solve_sharded<C: Communicator>(
+    args: &MinimizeArgs,
+    comm: &C,
+    prepared: Prepared,
+) -> anyhow::Result<()> {
+    let Prepared { options, x0, shard } = prepared;
+    let f = Sharded::new(shard, comm);
+    let root = comm.is_root();
+    let trace_file = args.trace.as_deref().filter(|_| root).map(AtomicFile::create).transpose()?;
+    let mut trace = Trace::default();
+    let observer: &mut dyn Observer =
+        if trace_file.is_some() { &mut trace } else { &mut NoObserver };
+    let total = u64::try_from(options.max_iter).ok().filter(|&n| n < u64::MAX).unwrap_or(0);
+    if !root {
+        crate::progress::set_quiet(true);
+    }
+    let mut with_bar = WithBar { bar: Bar::new(total, "minimize"), inner: observer };
+    let (report, summary) = methods::solve(&f, &x0, &args.method, &options, &mut with_bar)?;
+    with_bar.bar.finish();
+    if !root {
+        return Ok(());
+    }
+    if let Some(file) = trace_file {
+        file.commit(trace_csv(&trace, None, x0.len()).as_bytes())?;
+    }
+    let solved = Solved {
+        problem: LOGISTIC_DIGITS,
+        variables: None,
+        distance_to_minimizer: None,
+        escapes: None,
+        ranks: args.distributed.then_some(comm.size()),
+    };
+    output(args, &solved, &report, &summary, x0.len())
 }
 
 /// The method in words: the line search for gd, the preset for the first-order methods.

@@ -59,6 +59,14 @@ pub enum Error {
     /// The optimizer or solver refused a step or its configuration (see the inner error).
     #[error("optimizer: {0}")]
     Optimizer(#[from] descent::Error),
+    /// A rank outside the job was asked for its shard. Fix: 0 ≤ rank < size (the job's ranks).
+    #[error("no shard for rank {rank} in a job of {size} rank(s): need rank < size")]
+    InvalidShard {
+        /// The rank asked for.
+        rank: usize,
+        /// The number of ranks.
+        size: usize,
+    },
 }
 
 /// `Result` with this crate's [`Error`].

@@ -29,6 +29,7 @@ use clap::error::ErrorKind;
 use args::{Cli, Command};
 
 fn main() -> ExitCode {
+    restore_sigpipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
@@ -67,6 +68,20 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => fail(&format!("error: {}", causes(&error))),
+    }
+}
+
+/// Lets a closed standard output end the process quietly, as it ends `cat` or `grep`.
+///
+/// Rust ignores SIGPIPE, so writing to a pipe whose reader has gone (`descent … | head`) is an
+/// error, and `println!` panics on it. Output files are written atomically and never through
+/// stdout, so being ended by the signal mid-table loses nothing but the table nobody reads.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in `main`, before any other thread exists; SIG_DFL is a valid
+    // disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

@@ -1057,3 +1057,23 @@ fn a_run_says_what_it_stopped_at_and_escape_saddles_leaves_the_saddle() {
     let table = String::from_utf8(out.stdout).unwrap();
     assert!(table.contains("critical point  saddle point (1 negative); 1 Hessian"), "{table}");
 }
+
+/// `descent … | head`: a reader that goes away ends the command quietly (as it ends `cat`), not
+/// with a panic in `println!` (exit code 101 and a backtrace on stderr).
+#[cfg(unix)]
+#[test]
+fn a_closed_stdout_ends_the_command_without_a_panic() {
+    use std::process::{Command as Process, Stdio};
+    // The run computes for a while before it prints: the pipe is closed by then.
+    let mut child = Process::new(assert_cmd::cargo::cargo_bin("descent"))
+        .args(["meta", "hypergradient", "--iterations", "300"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(out.status.code(), Some(101), "{stderr}");
+}

@@ -277,9 +277,10 @@ pub fn abort_on_error<C: Communicator + ?Sized, V, E: std::fmt::Display>(
 /// rank calls it with the same arguments (θ and the optimizer identical).
 ///
 /// # Errors
-/// [`Error::InvalidHyperparameter`] for zero epochs, batch or check/checkpoint interval, or an
-/// empty data set; [`Error::DimensionMismatch`] when the data does not fit the model or θ is
-/// not [`Model::num_params`] long; the model's or the optimizer's errors;
+/// [`Error::InvalidHyperparameter`] for zero epochs, batch or check/checkpoint interval;
+/// [`Error::DimensionMismatch`] when θ is not [`Model::num_params`] long; [`Error::Network`]
+/// for an empty data set or one that does not fit the model
+/// ([`check_data`](descent_nn::train::check_data)); the model's or the optimizer's errors;
 /// [`Error::RanksDiverged`]; [`Error::Io`] (rank 0) when a checkpoint cannot be written;
 /// whatever `on_epoch` returns. See the module docs for what to do with an error in an MPI job.
 #[allow(clippy::too_many_arguments)] // The run's parts; a struct would only rename them.
@@ -420,30 +421,7 @@ fn validate<M: Model, T>(
             got: params.len(),
         });
     }
-    for data in [train_set, test_set] {
-        if data.is_empty() {
-            return Err(Error::InvalidHyperparameter {
-                name: "data set size",
-                value: 0.0,
-                valid: "at least 1 example",
-            });
-        }
-        if data.dim() != model.inputs() {
-            return Err(Error::DimensionMismatch {
-                what: "features per example",
-                expected: model.inputs(),
-                got: data.dim(),
-            });
-        }
-        if data.classes() > model.classes() {
-            return Err(Error::DimensionMismatch {
-                what: "classes",
-                expected: model.classes(),
-                got: data.classes(),
-            });
-        }
-    }
-    Ok(())
+    Ok(descent_nn::train::check_data(model, &[train_set, test_set])?)
 }
 
 /// This rank's contiguous 1/p of the training and test sets, evaluated after each epoch.

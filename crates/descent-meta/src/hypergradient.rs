@@ -87,6 +87,7 @@ use descent::Objective;
 use descent::driver::{Counted, Iterate, Method, StepOutcome};
 use descent::first_order::adam::ScaleByAdam;
 use descent::first_order::columns::Columns;
+use descent::first_order::optimizer::{scaled_norm, squared_norm};
 use descent::first_order::rule::{Momentum, Scale};
 use descent::first_order::{Real, Rule, StepInfo};
 use descent_nn::Dataset;
@@ -362,7 +363,7 @@ impl<S: Rule, T: Real> HyperOptimizer<S, T> {
         let previous = &self.state.previous_direction;
         // Pre-pass: hₜ = −(gₜ + λθₜ₋₁)·dₜ₋₁ (Alg. 1, line 4), and the gradient's norm if the
         // rule asks for it.
-        let squares = if S::NEEDS_GRAD_NORM { sum_of_squares(grads) } else { 0.0 };
+        let squares = if S::NEEDS_GRAD_NORM { squared_norm(grads) } else { 0.0 };
         let hypergradient = -dispatch!(decayed_dot(grads, params, previous, lambda));
         if (!hypergradient.is_finite() || (S::NEEDS_GRAD_NORM && !squares.is_finite()))
             && let Some(index) = grads.iter().position(|g| !g.is_finite())
@@ -520,36 +521,6 @@ mod fused {
     ) {
         portable(pass, params, grads, columns, previous);
     }
-}
-
-/// Σgᵢ² in f64, summed exactly as `descent`'s `Optimizer` sums it (fixed chunks of 2¹⁴, eight
-/// accumulators each, the remainder first), so that a rule that reads the norm gives the same
-/// bits at β = 0.
-fn sum_of_squares<T: Real>(g: &[T]) -> f64 {
-    const CHUNK: usize = 1 << 14;
-    let chunk_sum = |c: &[T]| {
-        let mut acc = [0.0f64; 8];
-        let chunks = c.chunks_exact(8);
-        for (k, x) in chunks.remainder().iter().enumerate() {
-            acc[k] += x.as_f64() * x.as_f64();
-        }
-        for x in chunks {
-            for k in 0..8 {
-                acc[k] += x[k].as_f64() * x[k].as_f64();
-            }
-        }
-        acc.iter().sum::<f64>()
-    };
-    g.chunks(CHUNK).map(chunk_sum).sum()
-}
-
-/// ‖g‖₂ computed with scaling, for finite gradients whose squares overflow.
-fn scaled_norm<T: Real>(g: &[T]) -> f64 {
-    let scale = g.iter().fold(0.0f64, |m, x| m.max(x.as_f64().abs()));
-    if scale == 0.0 {
-        return 0.0;
-    }
-    scale * g.iter().map(|x| (x.as_f64() / scale).powi(2)).sum::<f64>().sqrt()
 }
 
 /// A shared, cloneable record of the [`HyperStep`]s a driven run took: how a

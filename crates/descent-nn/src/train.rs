@@ -398,7 +398,17 @@ fn validate<M: Model, T>(
             got: params.len(),
         });
     }
-    for data in [train_set, test_set] {
+    check_data(model, &[train_set, test_set])
+}
+
+/// Checks that every data set fits `model`: at least one example, the model's number of
+/// features, no more classes than the model has.
+///
+/// # Errors
+/// [`Error::InvalidHyperparameter`] for an empty set; [`Error::DimensionMismatch`] for a set
+/// with other features or more classes than the model.
+pub fn check_data<M: Model>(model: &M, sets: &[&Dataset]) -> Result<()> {
+    for data in sets {
         if data.is_empty() {
             return Err(Error::InvalidHyperparameter {
                 name: "data set size",

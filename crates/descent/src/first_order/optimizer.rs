@@ -450,8 +450,16 @@ fn check_finite<T: Real>(g: &[T]) -> Result<()> {
     }
 }
 
-/// ‖g‖₂ computed with scaling, for gradients whose squares overflow.
-fn scaled_norm<T: Real>(g: &[T]) -> f64 {
+/// Σgᵢ² in f64 summed exactly as [`Optimizer::step`] sums it for a rule that reads the
+/// gradient's norm (fixed chunks, eight accumulators each, chunks combined in order): for
+/// another optimizer that must reproduce its bits (hypergradient descent at β = 0).
+pub fn squared_norm<T: Real>(g: &[T]) -> f64 {
+    sum_of_squares(g, false)
+}
+
+/// ‖g‖₂ computed with scaling, for gradients whose squares overflow (what [`Optimizer::step`]
+/// falls back to).
+pub fn scaled_norm<T: Real>(g: &[T]) -> f64 {
     let scale = g.iter().fold(0.0f64, |m, x| m.max(x.as_f64().abs()));
     if scale == 0.0 {
         return 0.0;

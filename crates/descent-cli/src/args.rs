@@ -221,6 +221,7 @@ pub struct MethodArgs {
     /// Step-length rule (gd, bfgs, lbfgs, newton, newton-cg).
     #[arg(long, value_enum, default_value = "none")]
     pub line_search: LineSearchName,
+    /// The first-order methods' own flags.
     #[command(flatten)]
     pub first_order: FirstOrderArgs,
     /// Armijo sufficient-decrease constant c₁.
@@ -293,10 +294,13 @@ impl MethodArgs {
 /// `descent minimize`.
 #[derive(Debug, Args)]
 pub struct MinimizeArgs {
+    /// What is minimised.
     #[command(flatten)]
     pub target: TargetArgs,
+    /// The method and its settings.
     #[command(flatten)]
     pub method: MethodArgs,
+    /// When the run stops.
     #[command(flatten)]
     pub stopping: StoppingArgs,
     /// Print one JSON object on stdout instead of the table.
@@ -381,6 +385,7 @@ impl ClassifyArgs {
 /// `descent compare`.
 #[derive(Debug, Args)]
 pub struct CompareArgs {
+    /// What is minimised.
     #[command(flatten)]
     pub target: TargetArgs,
     /// The methods to race, comma separated (e.g. gd,momentum,nesterov,adagrad,adam).
@@ -550,6 +555,7 @@ pub struct TrainArgs {
     /// Base learning rate (default: the optimizer's own, 1e-3 for adam).
     #[arg(long = "lr", visible_alias = "learning-rate", allow_hyphen_values = true)]
     pub learning_rate: Option<f64>,
+    /// The first-order methods' own flags.
     #[command(flatten)]
     pub first_order: FirstOrderArgs,
     /// Write a checkpoint (model, optimizer state, progress) to FILE after every epoch.

@@ -18,11 +18,17 @@ use crate::progress::{Bar, WithBar};
 
 /// What is minimised.
 pub enum Target {
+    /// A built-in problem (`--problem`).
     Problem(Box<dyn Problem>),
+    /// An expression (`--expr`), differentiated with dual numbers.
     Expression(AutoDiff<Expression>),
 }
 
 impl Target {
+    /// The target `--problem` or `--expr` names.
+    ///
+    /// # Errors
+    /// An unknown problem, invalid settings, or an expression that does not parse.
     pub fn from_args(args: &TargetArgs) -> anyhow::Result<Self> {
         if let Some(name) = &args.problem {
             let config = ProblemConfig {
@@ -42,6 +48,7 @@ impl Target {
         Ok(Self::Expression(AutoDiff::new(expression)))
     }
 
+    /// The problem's name or the expression's source.
     pub fn name(&self) -> &str {
         match self {
             Self::Problem(p) => p.name(),
@@ -49,6 +56,7 @@ impl Target {
         }
     }
 
+    /// The default start: the problem's, or the origin for an expression.
     pub fn start(&self) -> Vec<f64> {
         match self {
             Self::Problem(p) => p.start(),
@@ -56,6 +64,7 @@ impl Target {
         }
     }
 
+    /// An expression's variable names, in coordinate order (`None` for a problem).
     pub fn variables(&self) -> Option<&[String]> {
         match self {
             Self::Problem(_) => None,

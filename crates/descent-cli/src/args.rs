@@ -46,6 +46,35 @@ pub enum Command {
     /// Learning to learn: hypergradient descent, and MAML / first-order MAML / Reptile.
     #[command(subcommand)]
     Meta(MetaCommand),
+    /// Stress tests of the library: `descent bench soak` runs thousands of random problems and
+    /// checks every report.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+/// `descent bench ...`.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Seeded random problems, methods and options; every report's invariants checked; exit
+    /// code 2 on any panic or violation, each printed with the command that reproduces it.
+    Soak(SoakArgs),
+}
+
+/// `descent bench soak`.
+#[derive(Debug, Args)]
+pub struct SoakArgs {
+    /// Number of runs.
+    #[arg(long, default_value_t = 1000)]
+    pub runs: u64,
+    /// Run i draws its problem from the seed `seed + i`, so `--seed S+i --runs 1` repeats it.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Print every run's command and outcome on stderr.
+    #[arg(long)]
+    pub verbose: bool,
 }
 
 /// `descent tour`.
@@ -752,6 +781,9 @@ pub struct StoppingArgs {
     /// Converged when ‖∇f‖ ≤ gtol (0 switches the rule off).
     #[arg(long, default_value_t = Options::default().gtol, allow_hyphen_values = true)]
     pub gtol: f64,
+    /// Converged when ‖∇f‖∞ = maxᵢ |∂f/∂xᵢ| ≤ gtol_inf (scipy's L-BFGS-B test; 0: off).
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    pub gtol_inf: f64,
     /// Converged when ‖∇f‖ ≤ gtol_rel·‖∇f(x₀)‖.
     #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
     pub gtol_rel: f64,
@@ -791,7 +823,7 @@ impl StoppingArgs {
             max_evals: self.max_evals.unwrap_or(usize::MAX),
             time_limit,
             gtol: self.gtol,
-            gtol_inf: 0.0,
+            gtol_inf: self.gtol_inf,
             gtol_rel: self.gtol_rel,
             ftol: self.ftol,
             ftol_rel: self.ftol_rel,

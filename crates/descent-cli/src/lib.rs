@@ -25,6 +25,7 @@ pub mod predict;
 pub mod problems;
 pub mod progress;
 pub mod report;
+pub mod soak;
 pub mod tour;
 pub mod train;
 
@@ -73,6 +74,7 @@ pub fn main() -> ExitCode {
         Command::Predict(args) => predict::run(&args),
         Command::Meta(args::MetaCommand::Hypergradient(args)) => meta::hypergradient::run(&args),
         Command::Meta(args::MetaCommand::Maml(args)) => meta::maml::run(&args),
+        Command::Bench(args::BenchCommand::Soak(args)) => soak::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

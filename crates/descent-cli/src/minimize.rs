@@ -80,6 +80,22 @@ impl Target {
         }
     }
 
+    /// f(x) and ∇f(x) (into `grad`), from one call, as the methods evaluate them.
+    pub fn value_grad(&self, x: &[f64], grad: &mut [f64]) -> f64 {
+        match self {
+            Self::Problem(p) => p.value_grad(x, grad),
+            Self::Expression(e) => e.value_grad(x, grad),
+        }
+    }
+
+    /// The dimension n.
+    pub fn dim(&self) -> usize {
+        match self {
+            Self::Problem(p) => p.dim(),
+            Self::Expression(e) => e.dim(),
+        }
+    }
+
     /// The known minimum value, if any.
     pub fn min_value(&self) -> Option<f64> {
         match self {
@@ -145,24 +161,55 @@ struct RunJson<'a> {
     ranks: Option<usize>,
 }
 
-/// Runs `descent minimize`.
-pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
-    if args.distributed || args.target.problem.as_deref() == Some(LOGISTIC_DIGITS) {
-        return run_sharded(args);
-    }
-    let options = args.stopping.options()?;
-    methods::check_flags(&args.method)?;
-    let target = Target::from_args(&args.target)?;
-    let x0 = target.x0(&args.target);
-    // Opened before the run so that an unwritable path fails before any work.
-    let trace_file = args.trace.as_deref().map(AtomicFile::create).transpose()?;
+/// A checked `descent minimize` command, ready to run: its stopping rules, its target and
+/// its start.
+pub struct Setup {
+    /// The driver options of the stopping flags.
+    pub options: descent::Options,
+    /// What is minimised.
+    pub target: Target,
+    /// The start: `--x0`, or the target's default.
+    pub x0: Vec<f64>,
+}
 
-    let mut trace = Trace::default();
-    let observer: &mut dyn Observer =
-        if trace_file.is_some() { &mut trace } else { &mut NoObserver };
-    let total = u64::try_from(options.max_iter).ok().filter(|&n| n < u64::MAX).unwrap_or(0);
-    let mut with_bar = WithBar { bar: Bar::new(total, "minimize"), inner: observer };
-    let observer: &mut dyn Observer = &mut with_bar;
+impl Setup {
+    /// Checks the stopping flags and the method's flags, and builds the target.
+    ///
+    /// # Errors
+    /// Invalid stopping options, a flag the method does not take, or a target that cannot be
+    /// built (unknown problem, invalid parameters, an expression that does not parse).
+    pub fn new(args: &MinimizeArgs) -> anyhow::Result<Self> {
+        let options = args.stopping.options()?;
+        methods::check_flags(&args.method)?;
+        let target = Target::from_args(&args.target)?;
+        let x0 = target.x0(&args.target);
+        Ok(Self { options, target, x0 })
+    }
+}
+
+/// What one run of `descent minimize` produced, before anything is printed.
+pub struct Solution {
+    /// The outcome (of the last leg, with `--escape-saddles`).
+    pub report: Report,
+    /// What ran.
+    pub summary: Summary,
+    /// Escapes taken (with `--escape-saddles` only).
+    pub escapes: Option<usize>,
+}
+
+/// Runs the method of `args` on the target of `setup` with `observer` watching: everything
+/// `descent minimize` does but the printing and the trace file (`descent bench soak` checks
+/// the returned report).
+///
+/// # Errors
+/// The method's errors: invalid hyperparameters, a start where f is not finite, bounds of the
+/// wrong dimension.
+pub fn solve(
+    args: &MinimizeArgs,
+    setup: &Setup,
+    observer: &mut dyn Observer,
+) -> anyhow::Result<Solution> {
+    let Setup { options, target, x0 } = setup;
     // Without --escape-saddles: no escape, one leg, the plain run.
     let escape = Escape {
         max_escapes: if args.escape_saddles { args.max_escapes } else { 0 },
@@ -170,12 +217,12 @@ pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
         ..Escape::default()
     };
     let mut summary = None;
-    let escaped = match &target {
+    let escaped = match target {
         Target::Problem(p) => escape_saddles(
             p.as_ref(),
-            &x0,
+            x0,
             |x| {
-                let (report, s) = methods::solve(p.as_ref(), x, &args.method, &options, observer)?;
+                let (report, s) = methods::solve(p.as_ref(), x, &args.method, options, observer)?;
                 summary.get_or_insert(s);
                 Ok::<_, anyhow::Error>(report)
             },
@@ -183,9 +230,9 @@ pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
         )?,
         Target::Expression(e) => escape_saddles(
             e,
-            &x0,
+            x0,
             |x| {
-                let (report, s) = methods::solve(e, x, &args.method, &options, observer)?;
+                let (report, s) = methods::solve(e, x, &args.method, options, observer)?;
                 summary.get_or_insert(s);
                 Ok::<_, anyhow::Error>(report)
             },
@@ -193,9 +240,27 @@ pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
         )?,
     };
     let summary = summary.ok_or_else(|| anyhow::anyhow!("the run did not start"))?;
-    let report = escaped.report;
     let escapes = args.escape_saddles.then_some(escaped.escapes);
+    Ok(Solution { report: escaped.report, summary, escapes })
+}
+
+/// Runs `descent minimize`.
+pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
+    if args.distributed || args.target.problem.as_deref() == Some(LOGISTIC_DIGITS) {
+        return run_sharded(args);
+    }
+    let setup = Setup::new(args)?;
+    // Opened before the run so that an unwritable path fails before any work.
+    let trace_file = args.trace.as_deref().map(AtomicFile::create).transpose()?;
+
+    let mut trace = Trace::default();
+    let observer: &mut dyn Observer =
+        if trace_file.is_some() { &mut trace } else { &mut NoObserver };
+    let total = u64::try_from(setup.options.max_iter).ok().filter(|&n| n < u64::MAX).unwrap_or(0);
+    let mut with_bar = WithBar { bar: Bar::new(total, "minimize"), inner: observer };
+    let Solution { report, summary, escapes } = solve(args, &setup, &mut with_bar)?;
     with_bar.bar.finish();
+    let Setup { target, x0, .. } = &setup;
     if let Some(file) = trace_file {
         file.commit(trace_csv(&trace, target.variables(), x0.len()).as_bytes())?;
     }

@@ -49,7 +49,28 @@ pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
 /// ‖a‖₂.
 #[inline]
 pub(crate) fn norm(a: &[f64]) -> f64 {
-    dot(a, a).sqrt()
+    norm_from_squares(dot(a, a), a)
+}
+
+/// ‖a‖₂ given `squares` = Σ aᵢ²: its square root, unless the squares overflowed (some
+/// |aᵢ| > 10¹⁵⁴) while every aᵢ is finite; then ‖a‖₂ = m·‖a/m‖₂ with m = maxᵢ |aᵢ|, so that a
+/// gradient of 10²⁰⁰ has norm 10²⁰⁰ and not ∞. The extra pass runs only on overflow.
+#[inline]
+pub(crate) fn norm_from_squares(squares: f64, a: &[f64]) -> f64 {
+    if squares.is_finite() || !all_finite(a) {
+        return squares.sqrt();
+    }
+    scaled_norm(a)
+}
+
+/// ‖a‖₂ = m·‖a/m‖₂ with m = maxᵢ |aᵢ| (no overflow for finite aᵢ).
+#[cold]
+pub(crate) fn scaled_norm(a: &[f64]) -> f64 {
+    let m = norm_inf(a);
+    if m == 0.0 {
+        return 0.0;
+    }
+    m * a.iter().map(|v| (v / m) * (v / m)).sum::<f64>().sqrt()
 }
 
 /// (‖g₁‖², ‖x₁ − x₀‖², (x₁ − x₀)ᵀ(g₁ − g₀), ‖g₁‖∞) in one pass over the four vectors.
@@ -169,6 +190,21 @@ pub(crate) fn all_finite(v: &[f64]) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn norm_of_a_vector_whose_squares_overflow_is_finite() {
+        // Found by `descent bench soak`: ‖∇f‖² overflowed for gradients above 10¹⁵⁴ and runs
+        // reported grad_norm = ∞ (JSON null) with every component finite.
+        let a = [3e200, -4e200];
+        assert_eq!(norm(&a), 5e200);
+        let long = [1e300; 9];
+        assert!((norm(&long) - 3e300).abs() <= 4.0 * f64::EPSILON * 3e300);
+        assert_eq!(norm_from_squares(f64::INFINITY, &[3e200, 4e200]), 5e200);
+        // Non-finite components keep their non-finite norm.
+        assert_eq!(norm(&[f64::INFINITY, 1.0]), f64::INFINITY);
+        assert!(norm(&[f64::NAN, 1.0]).is_nan());
+        assert_eq!(norm(&[0.0; 3]), 0.0);
+    }
     use super::*;
 
     #[test]

@@ -65,7 +65,7 @@ pub use report::{Convergence, Evaluations, Report, Status};
 
 use crate::bounds::Bounds;
 use crate::error::tolerance;
-use crate::kernels::{all_finite, norm, norm_inf, step_geometry};
+use crate::kernels::{all_finite, norm, norm_from_squares, norm_inf, step_geometry};
 use crate::landscape::{CriticalPoint, CurvatureOptions, curvature};
 use crate::{
     Error, Hessian, HessianMatrix, HessianStructure, HessianVectorProduct, Objective, Result,
@@ -606,7 +606,8 @@ struct PathGeometry {
 impl PathGeometry {
     fn between(from: &Iterate, to: &Iterate) -> Self {
         let (gg, ss, sy, grad_inf) = step_geometry(&from.x, &from.grad, &to.x, &to.grad);
-        Self { grad_norm: gg.sqrt(), grad_inf, step_norm: ss.sqrt(), curvature: sy }
+        let grad_norm = norm_from_squares(gg, &to.grad);
+        Self { grad_norm, grad_inf, step_norm: ss.sqrt(), curvature: sy }
     }
 }
 

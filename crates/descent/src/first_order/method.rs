@@ -3,7 +3,6 @@
 use super::rule::Rule;
 use super::{FiniteCheck, Optimizer, ReduceOnPlateau, Schedule, Threads};
 use crate::driver::{Counted, Iterate, Method, StepOutcome};
-use crate::error::positive;
 use crate::{Objective, Result};
 
 /// Any composed [`Rule`] as a [`Method`] for the driver: each iteration steps x with the
@@ -118,9 +117,10 @@ impl<O: Objective + ?Sized> Method<O> for NesterovLookAhead {
     type State = LookAheadState;
 
     fn init(&self, _objective: &Counted<'_, O>, start: &Iterate) -> Result<Self::State> {
+        // The schedule's own check: a positive base rate. Its first rate may be 0 (a warm-up
+        // from init_learning_rate = 0, as optax's and the update rules' schedules allow).
         self.learning_rate.validate()?;
         super::rule::unit_interval_closed_open("momentum", self.momentum)?;
-        positive("learning_rate", self.learning_rate.at(1))?;
         // v₀ = 0, so the first look-ahead point is θ₀ itself.
         Ok(LookAheadState { theta: start.x.clone(), velocity: vec![0.0; start.x.len()], step: 0 })
     }
@@ -144,5 +144,50 @@ impl<O: Objective + ?Sized> Method<O> for NesterovLookAhead {
         }
         next.value = objective.value_grad(&next.x, &mut next.grad);
         StepOutcome::Moved
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Error;
+    use crate::driver::{Options, Trace, minimize_observed};
+    use crate::problems::Booth;
+
+    #[test]
+    fn look_ahead_accepts_a_warmup_from_zero() {
+        // Found by `descent bench soak` (seed 2416): `--method nesterov-look-ahead --schedule
+        // warmup_cosine:...` was refused with "invalid learning_rate = 0" although `nesterov`
+        // takes the same schedule. The first rate is 0, so the first step stays at x₀.
+        let method = NesterovLookAhead {
+            learning_rate: Schedule::WarmupCosine {
+                init_learning_rate: 0.0,
+                peak_learning_rate: 0.05,
+                warmup_steps: 2,
+                decay_steps: 10,
+                end_learning_rate: 0.0,
+            },
+            momentum: 0.9,
+        };
+        let options = Options { max_iter: 4, gtol: 0.0, ..Options::default() };
+        let mut trace = Trace::default();
+        let report = minimize_observed(&Booth::new(), &[0.0, 0.0], method, &options, &mut trace)
+            .expect("a warm-up from 0 is a valid schedule");
+        assert_eq!(report.iterations, 4);
+        assert_eq!(trace.rows[1].x, trace.rows[0].x, "η₁ = 0: the first step does not move");
+        assert_ne!(trace.rows[2].x, trace.rows[0].x, "η₂ = 0.025: the second one does");
+    }
+
+    #[test]
+    fn look_ahead_still_refuses_a_zero_rate() {
+        let method = NesterovLookAhead {
+            learning_rate: Schedule::Constant { learning_rate: 0.0 },
+            momentum: 0.9,
+        };
+        let error = crate::minimize(&Booth::new(), &[0.0, 0.0], method, &Options::default());
+        assert!(
+            matches!(error, Err(Error::InvalidHyperparameter { name: "learning_rate", .. })),
+            "{error:?}"
+        );
     }
 }

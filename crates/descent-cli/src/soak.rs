@@ -712,19 +712,17 @@ pub fn run_seed(seed: u64, tamper: &dyn Fn(&mut Report)) -> RunResult {
         Ok(r) => r,
         Err(payload) => (Outcome::Panic(panic_message(payload.as_ref())), Vec::new(), None),
     };
-    if seed % DETERMINISM_EVERY == 0 {
-        if let Some(report) = report {
-            match catch_unwind(AssertUnwindSafe(|| execute(&draw, &|_| {}))) {
-                Ok((_, _, Some(again))) if same_report(&report, &again) => {}
-                Ok((o, _, _)) => violations.push(Violation {
-                    check: "deterministic",
-                    message: format!("the same seed gave a different report ({o:?})"),
-                }),
-                Err(payload) => violations.push(Violation {
-                    check: "deterministic",
-                    message: format!("the rerun panicked: {}", panic_message(payload.as_ref())),
-                }),
-            }
+    if let Some(report) = report.filter(|_| seed.is_multiple_of(DETERMINISM_EVERY)) {
+        match catch_unwind(AssertUnwindSafe(|| execute(&draw, &|_| {}))) {
+            Ok((_, _, Some(again))) if same_report(&report, &again) => {}
+            Ok((o, _, _)) => violations.push(Violation {
+                check: "deterministic",
+                message: format!("the same seed gave a different report ({o:?})"),
+            }),
+            Err(payload) => violations.push(Violation {
+                check: "deterministic",
+                message: format!("the rerun panicked: {}", panic_message(payload.as_ref())),
+            }),
         }
     }
     RunResult { draw, outcome, violations }
@@ -822,10 +820,8 @@ fn execute(draw: &Draw, tamper: &dyn Fn(&mut Report)) -> (Outcome, Vec<Violation
 /// The start the driver evaluates: x₀, projected into the box of a bounded method.
 fn effective_start(context: &Context<'_>) -> Vec<f64> {
     let mut x0 = context.setup.x0.clone();
-    if let Some(b) = &context.bounds {
-        if b.dim() == x0.len() {
-            b.project(&mut x0);
-        }
+    if let Some(b) = context.bounds.as_ref().filter(|b| b.dim() == x0.len()) {
+        b.project(&mut x0);
     }
     x0
 }

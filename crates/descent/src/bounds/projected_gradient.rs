@@ -155,8 +155,10 @@ impl<O: Objective + ?Sized> Method<O> for ProjectedGradient {
                 predicted += g * (*y - x);
             }
             next.value = objective.value_grad(&next.x, &mut next.grad);
-            // Bertsekas 1999, §2.3.2 (a NaN value fails the test and shrinks the step).
-            if next.value <= current.value + self.c1 * predicted {
+            // Bertsekas 1999, §2.3.2 (a NaN value fails the test and shrinks the step). The
+            // strict decrease guards the rounding of the bound to f(x) for tiny steps, as in
+            // `Backtracking`: an ascent direction (a wrong gradient) must fail, not stall.
+            if next.value <= current.value + self.c1 * predicted && next.value < current.value {
                 state.last_step = Some(t);
                 return StepOutcome::Moved;
             }

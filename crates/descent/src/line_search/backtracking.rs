@@ -15,10 +15,6 @@
 //!
 //! each safeguarded into [`shrink_min`, `shrink_max`]·t so the search neither stalls nor
 //! collapses. A non-finite φ(t) (a step out of the function's domain) shrinks by `shrink_min`.
-//! A trial is accepted only if φ(t) < φ(0) as well: once c₁·t·|φ'(0)| is below half an ulp of
-//! φ(0) the Armijo bound rounds to φ(0), and without that test a step too small to change f (the
-//! end of a search along an ascent direction, e.g. with a gradient of the wrong sign) would be
-//! accepted, and the run would "move" by nothing until its iteration limit.
 //!
 //! | field | symbol | default | why |
 //! |---|---|---|---|
@@ -97,10 +93,7 @@ impl LineSearch for Backtracking {
         let mut older: Option<(f64, f64)> = None;
         for evaluations in 1..=self.max_trials {
             let value = phi.value(t);
-            // In floating point the bound rounds to φ(0) once c₁·t·|φ'(0)| < ulp(φ(0))/2, and
-            // a trial equal to φ(0) would pass: demand a real decrease too, or a wrong
-            // gradient (an ascent direction) "moves" by a zero step forever.
-            if value <= phi0 + self.c1 * t * dphi0 && value < phi0 {
+            if value <= phi0 + self.c1 * t * dphi0 {
                 return Ok(Accepted { step: t, value, evaluations });
             }
             let next = if !value.is_finite() {

@@ -403,10 +403,12 @@ where
 
     // The panic rule (module docs). `AssertUnwindSafe` is sound here because nothing the
     // closure touches is observed after a panic: the method, its state, the iterates and the
-    // counters live inside `run` and are dropped by the unwind; the objective and the options
-    // are only read through `&`; the caller's observer is the one outside value the run mutates,
-    // and a panic of the observer itself is re-raised, unchanged, so its own state is the
-    // caller's to judge. One `catch_unwind` per run, none per iteration: the hot loop pays one
+    // counters live inside `run` and are dropped by the unwind; the options are only read,
+    // and so is the objective, through `&` (an objective with interior mutability, a cache in a
+    // `RefCell`, may hold whatever its panic left there, exactly as if the caller had caught the
+    // panic itself); the caller's observer is the one outside value the run mutates, and a
+    // panic of the observer itself is re-raised, unchanged, so its state is the caller's to
+    // judge. One `catch_unwind` per run, none per iteration: the hot loop pays one
     // `Cell` store per step for the iteration number.
     let iteration = Cell::new(0);
     let in_observer = Cell::new(false);

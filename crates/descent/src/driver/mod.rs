@@ -128,7 +128,7 @@ pub struct Options {
     /// [`CurvatureOptions::default`]).
     pub curvature: CurvatureOptions,
     /// When `Some(tolerance)`, [`minimize`] compares ∇f with central differences at the
-    /// (projected) x₀ before the first step ([`check_gradient`](crate::check_gradient)) and
+    /// (projected) x₀ before the first step ([`check_gradient`]) and
     /// returns [`Error::GradientCheckFailed`] when the worst component's error exceeds
     /// `tolerance` (default `None`: no check). The check's 2n + 1 evaluations are the
     /// driver's, not the method's, and are not counted in [`Report::evaluations`]. A correct

@@ -805,6 +805,18 @@ pub struct StoppingArgs {
     /// Flat-or-concave descending steps before the ray test for unboundedness (0: off).
     #[arg(long, default_value_t = Options::default().unbounded_window)]
     pub unbounded_window: usize,
+    /// Before the first step, compare ∇f(x₀) with central differences and stop with an error
+    /// naming the worst component if its error exceeds TOL (default 1e-6 when the flag is
+    /// given without a value).
+    #[arg(
+        long,
+        value_name = "TOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "1e-6",
+        allow_hyphen_values = true
+    )]
+    pub check_gradient: Option<f64>,
 }
 
 impl StoppingArgs {
@@ -831,6 +843,7 @@ impl StoppingArgs {
             divergence: self.divergence,
             unbounded_value: self.unbounded_value,
             unbounded_window: self.unbounded_window,
+            check_gradient: self.check_gradient,
             ..Options::default()
         };
         options.validate()?;

@@ -89,6 +89,29 @@ fn statuses_reach_the_json() {
     assert_eq!(nan["at_iteration"], 2, "x = 1 → 0.5 → 0 (∞ slope) : {nan}");
 }
 
+/// `--check-gradient[=TOL]`: a smooth expression passes and runs as without the flag; at the
+/// kink of |x| the exact derivative (1, from the positive side) disagrees with the central
+/// difference (0), and the run stops before its first step with one line naming the
+/// component; a tolerance that is not positive is rejected.
+#[test]
+fn check_gradient_flag() {
+    let args = ["minimize", "--expr", "(x-1)^2 + 3*(y+2)^2", "--lr", "0.1"];
+    let plain = json(&args);
+    let checked = json(&[&args[..], &["--check-gradient"]].concat());
+    assert_eq!(checked["status"], "converged");
+    assert_eq!(checked["x"], plain["x"]);
+    assert_eq!(checked["iterations"], plain["iterations"]);
+    let checked = json(&[&args[..], &["--check-gradient=1e-9"]].concat());
+    assert_eq!(checked["x"], plain["x"]);
+    rejects(
+        &["minimize", "--expr", "abs(x) + y^2", "--x0", "0,1", "--check-gradient"],
+        "gradient check failed at x0: component 0 is 1, central differences give 0",
+    );
+    rejects(&["minimize", "--problem", "booth", "--check-gradient=0"], "check_gradient");
+    rejects(&["minimize", "--problem", "booth", "--check-gradient=-1"], "check_gradient");
+    rejects(&["minimize", "--problem", "booth", "--check-gradient=nan"], "check_gradient");
+}
+
 #[test]
 fn variables_follow_first_appearance_unless_vars_orders_them() {
     let v = json(&["minimize", "--expr", "(y-2)^2 + (x+1)^2", "--lr", "0.25", "--gtol", "1e-9"]);

@@ -129,6 +129,40 @@ pub enum Error {
         reason: &'static str,
     },
 
+    /// The objective (or a method's use of it) panicked during [`minimize`](crate::minimize);
+    /// the run was abandoned and its state dropped. Fix: make the objective return NaN or ∞
+    /// instead of panicking where it is undefined (the driver reports those as a
+    /// [`Status`](crate::Status)), or fix the bug the message names.
+    #[error("the objective panicked at iteration {iteration}: {message}")]
+    ObjectivePanicked {
+        /// The iteration that was being computed: 0 for the start (the evaluation at x₀, the
+        /// gradient check, the method's set-up), k for the step from xₖ₋₁ to xₖ.
+        iteration: usize,
+        /// The panic's message, or `"non-string panic payload"`.
+        message: String,
+    },
+
+    /// The gradient check asked for by [`Options::check_gradient`](crate::Options::check_gradient)
+    /// failed at the starting point: ∇f disagrees with central differences. Fix: correct the
+    /// gradient's component `index` (a wrong sign, a missing factor, a gradient that is not
+    /// that of the value returned).
+    #[error(
+        "gradient check failed at x0: component {index} is {analytic}, central differences give \
+         {numeric} (error {error:e} > tolerance {tolerance:e})"
+    )]
+    GradientCheckFailed {
+        /// The component with the largest error.
+        index: usize,
+        /// The objective's gradient at that component.
+        analytic: f64,
+        /// The central-difference estimate there.
+        numeric: f64,
+        /// |analytic − numeric| / max(1, |analytic|, |numeric|).
+        error: f64,
+        /// The tolerance it exceeded.
+        tolerance: f64,
+    },
+
     /// A variable list did not match an expression (unknown, missing or repeated names).
     #[error("variables: {message}")]
     Variables {

@@ -13,8 +13,8 @@ enum Expect {
     Stationary,
     /// Ended `unbounded_below`: there is no minimum.
     Unbounded,
-    /// An expected failure: the iteration limit, for the reason given.
-    IterationLimit(&'static str),
+    /// An expected failure: the line search, for the reason given.
+    LineSearchFailed(&'static str),
 }
 
 fn check(name: &str, method: &str, report: &Report, expect: Expect, distance: Option<f64>) {
@@ -28,8 +28,8 @@ fn check(name: &str, method: &str, report: &Report, expect: Expect, distance: Op
             assert!(report.status.is_converged(), "{context}");
         }
         Expect::Unbounded => assert_eq!(report.status, Status::UnboundedBelow, "{context}"),
-        Expect::IterationLimit(_why) => {
-            assert_eq!(report.status, Status::MaxIterations, "{context}")
+        Expect::LineSearchFailed(_why) => {
+            assert!(matches!(report.status, Status::LineSearchFailed { .. }), "{context}")
         }
     }
 }
@@ -49,9 +49,11 @@ fn gradient_descent_with_armijo_on_every_problem() {
         ("rastrigin", Expect::Stationary),
         (
             "tridiagonal",
-            Expect::IterationLimit(
+            Expect::LineSearchFailed(
                 "κ ≈ 4(n + 1)²/π² ≈ 4100 at n = 100: steepest descent needs O(κ) iterations \
-                 per digit, and Armijo steps near 2/λ_max barely damp the stiff modes",
+                 per digit, and Armijo steps near 2/λ_max barely damp the stiff modes; after \
+                 about 21 000 iterations no trial lowers f in floating point any more and the \
+                 search ends on a step too small to change x, which is a failure (issue 12)",
             ),
         ),
         ("random_quadratic", Expect::Minimizer(1e-5)),

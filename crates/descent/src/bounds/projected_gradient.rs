@@ -69,7 +69,7 @@ use super::Bounds;
 use crate::driver::{Counted, Iterate, Method, StepOutcome};
 use crate::error::{at_least_one, in_unit_interval};
 use crate::kernels::norm;
-use crate::line_search::InitialStep;
+use crate::line_search::{InitialStep, stood_still};
 use crate::{Error, Objective, Result};
 
 /// Projected gradient descent with Armijo backtracking along the projection arc (see the
@@ -155,8 +155,12 @@ impl<O: Objective + ?Sized> Method<O> for ProjectedGradient {
                 predicted += g * (*y - x);
             }
             next.value = objective.value_grad(&next.x, &mut next.grad);
-            // Bertsekas 1999, §2.3.2 (a NaN value fails the test and shrinks the step).
-            if next.value <= current.value + self.c1 * predicted {
+            // Bertsekas 1999, §2.3.2 (a NaN value fails the test and shrinks the step). A
+            // trial that leaves x where it was is no step, even though its value passes once
+            // the bound rounds to f(x) (see `line_search::stood_still`).
+            if next.value <= current.value + self.c1 * predicted
+                && !stood_still(&current.x, &next.x)
+            {
                 state.last_step = Some(t);
                 return StepOutcome::Moved;
             }

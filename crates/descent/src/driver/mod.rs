@@ -16,6 +16,20 @@
 //! 6. unboundedness: f(xₖ) ≤ `unbounded_value`, or the ray test below → [`Status::UnboundedBelow`];
 //! 7. limits: `max_iter`, `max_evals`, `time_limit`.
 //!
+//! Before the first step: x₀ must be finite ([`Error::NonFiniteInput`]), f and ∇f at x₀ too
+//! ([`Error::NonFiniteStart`]), and, when [`Options::check_gradient`] asks for it, ∇f(x₀) must
+//! agree with central differences ([`Error::GradientCheckFailed`], naming the worst component).
+//!
+//! **Panics.** An objective that panics — or a method that panics while using it — does not
+//! unwind through [`minimize`]: the run is abandoned and [`Error::ObjectivePanicked`] names the
+//! iteration being computed (0: the start) and the panic's message. Everything the run built
+//! (the method's state, the iterates) is dropped by the unwind, so nothing half-updated is ever
+//! seen. This needs `panic = "unwind"`, Rust's default; under `panic = "abort"` the process
+//! ends as before. The panic hook still runs, so the message is also printed to stderr (install
+//! a quiet hook with [`std::panic::set_hook`] to silence it). A panic of the caller's
+//! [`Observer`] is not the objective's: it propagates unchanged. The cost is one
+//! `catch_unwind` per run, nothing per iteration.
+//!
 //! **The ray test.** A ramp never reaches any value threshold at a fixed step, so the driver
 //! looks at the path: when `unbounded_window` consecutive steps each lowered f while the
 //! curvature along the step was not positive (sᵀy ≤ 0 with s = xₖ − xₖ₋₁, y = ∇fₖ − ∇fₖ₋₁:
@@ -57,18 +71,22 @@
 mod observer;
 mod report;
 
+use std::any::Any;
 use std::cell::Cell;
+use std::ops::ControlFlow;
+use std::panic::{self, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 pub use observer::{NoObserver, Observer, Progress, Trace, TraceRow};
 pub use report::{Convergence, Evaluations, Report, Status};
 
 use crate::bounds::Bounds;
-use crate::error::tolerance;
+use crate::error::{positive, tolerance};
 use crate::kernels::{all_finite, norm, norm_from_squares, norm_inf, step_geometry};
 use crate::landscape::{CriticalPoint, CurvatureOptions, curvature};
 use crate::{
     Error, Hessian, HessianMatrix, HessianStructure, HessianVectorProduct, Objective, Result,
+    check_gradient,
 };
 
 /// Stopping rules and safeguards of a run. Tolerances of 0 switch their rule off.
@@ -109,6 +127,14 @@ pub struct Options {
     /// How the classification computes the Hessian's eigenvalues (default
     /// [`CurvatureOptions::default`]).
     pub curvature: CurvatureOptions,
+    /// When `Some(tolerance)`, [`minimize`] compares ∇f with central differences at the
+    /// (projected) x₀ before the first step ([`check_gradient`]) and
+    /// returns [`Error::GradientCheckFailed`] when the worst component's error exceeds
+    /// `tolerance` (default `None`: no check). The check's 2n + 1 evaluations are the
+    /// driver's, not the method's, and are not counted in [`Report::evaluations`]. A correct
+    /// gradient of a smooth function with derivatives of order one agrees to about 1e-8, so
+    /// 1e-6 is a sensible tolerance.
+    pub check_gradient: Option<f64>,
 }
 
 /// When [`minimize`] classifies the point where a run converged ([`Report::critical_point`]).
@@ -144,6 +170,7 @@ impl Default for Options {
             unbounded_window: 10,
             classify: ClassifyPoint::Auto,
             curvature: CurvatureOptions::default(),
+            check_gradient: None,
         }
     }
 }
@@ -169,6 +196,9 @@ impl Options {
             });
         }
         self.curvature.validate()?;
+        if let Some(tolerance) = self.check_gradient {
+            positive("check_gradient", tolerance)?;
+        }
         Ok(())
     }
 }
@@ -325,8 +355,14 @@ pub trait Method<O: Objective + ?Sized> {
 /// # Errors
 /// [`Error::DimensionMismatch`] if `x0` does not have the objective's dimension;
 /// [`Error::NonFiniteInput`] for NaN/∞ in `x0`; [`Error::NonFiniteStart`] if f or ∇f is not
-/// finite at `x0`; [`Error::InvalidHyperparameter`] for invalid options or method settings.
-/// Everything that happens after the start is a [`Status`] in the [`Report`].
+/// finite at `x0`; [`Error::InvalidHyperparameter`] for invalid options or method settings;
+/// [`Error::GradientCheckFailed`] when [`Options::check_gradient`] is set and ∇f disagrees with
+/// central differences at x₀; [`Error::ObjectivePanicked`] when the objective panics (see the
+/// [module docs](self)). Everything else that happens after the start is a [`Status`] in the
+/// [`Report`].
+///
+/// # Panics
+/// Only when the observer of [`minimize_observed`] panics: that panic is re-raised.
 pub fn minimize<O, M>(objective: &O, x0: &[f64], method: M, options: &Options) -> Result<Report>
 where
     O: Objective + ?Sized,
@@ -339,6 +375,11 @@ where
 ///
 /// # Errors
 /// As [`minimize`].
+///
+/// # Panics
+/// A panic of `observer` itself propagates unchanged (it is the caller's code, and its state
+/// is the caller's to judge); a panic of the objective or the method is
+/// [`Error::ObjectivePanicked`].
 pub fn minimize_observed<O, M>(
     objective: &O,
     x0: &[f64],
@@ -360,6 +401,73 @@ where
         return Err(Error::NonFiniteInput { index, value });
     }
 
+    // The panic rule (module docs). `AssertUnwindSafe` is sound here because nothing the
+    // closure touches is observed after a panic: the method, its state, the iterates and the
+    // counters live inside `run` and are dropped by the unwind; the options are only read,
+    // and so is the objective, through `&` (an objective with interior mutability, a cache in a
+    // `RefCell`, may hold whatever its panic left there, exactly as if the caller had caught the
+    // panic itself); the caller's observer is the one outside value the run mutates, and a
+    // panic of the observer itself is re-raised, unchanged, so its state is the caller's to
+    // judge. One `catch_unwind` per run, none per iteration: the hot loop pays one
+    // `Cell` store per step for the iteration number.
+    let iteration = Cell::new(0);
+    let in_observer = Cell::new(false);
+    let mut watched = Watched { observer, busy: &in_observer };
+    let run =
+        AssertUnwindSafe(|| run(objective, x0, method, options, &mut watched, &iteration, started));
+    match panic::catch_unwind(run) {
+        Ok(result) => result,
+        Err(payload) if in_observer.get() => panic::resume_unwind(payload),
+        Err(payload) => Err(Error::ObjectivePanicked {
+            iteration: iteration.get(),
+            message: panic_message(payload.as_ref()),
+        }),
+    }
+}
+
+/// A panic's message: the payload of `panic!("...")` is a `&str` or a `String`.
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-string panic payload".to_owned()
+    }
+}
+
+/// The caller's observer, with a flag raised while it runs: a panic caught while the flag is
+/// up is the observer's own, and [`minimize_observed`] re-raises it.
+struct Watched<'o, 'c> {
+    observer: &'o mut dyn Observer,
+    busy: &'c Cell<bool>,
+}
+
+impl Observer for Watched<'_, '_> {
+    fn observe(&mut self, progress: &Progress<'_>) -> ControlFlow<()> {
+        self.busy.set(true);
+        let flow = self.observer.observe(progress);
+        self.busy.set(false);
+        flow
+    }
+}
+
+/// The run itself, after the checks that need no evaluation; `iteration` tells
+/// [`minimize_observed`] which iteration a panic interrupted (0: the start).
+fn run<O, M>(
+    objective: &O,
+    x0: &[f64],
+    method: M,
+    options: &Options,
+    observer: &mut dyn Observer,
+    iteration: &Cell<usize>,
+    started: Instant,
+) -> Result<Report>
+where
+    O: Objective + ?Sized,
+    M: Method<O>,
+{
+    let n = x0.len();
     let bounds = method.bounds();
     if let Some(b) = bounds {
         b.check_dim(n)?;
@@ -376,6 +484,18 @@ where
     }
     if !current.is_finite() {
         return Err(Error::NonFiniteStart { what: "gradient" });
+    }
+    if let Some(tolerance) = options.check_gradient {
+        let check = check_gradient(objective, &current.x)?;
+        if !check.passes(tolerance) {
+            return Err(Error::GradientCheckFailed {
+                index: check.worst_index,
+                analytic: check.analytic,
+                numeric: check.numeric,
+                error: check.error,
+                tolerance,
+            });
+        }
     }
     let mut state = method.init(&f, &current)?;
     let mut next = Iterate::zeros(n);
@@ -402,6 +522,7 @@ where
             break;
         }
         let k = iterations + 1;
+        iteration.set(k);
         match method.step(&mut state, &f, &current, &mut next) {
             StepOutcome::Moved => {}
             StepOutcome::LineSearchFailed => {

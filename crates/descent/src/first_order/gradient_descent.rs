@@ -31,7 +31,7 @@
 use crate::driver::{Counted, Iterate, Method, StepOutcome};
 use crate::error::positive;
 use crate::kernels::dot;
-use crate::line_search::{Backtracking, FixedStep, LineSearch, Ray, SearchHistory};
+use crate::line_search::{Backtracking, FixedStep, LineSearch, Ray, SearchHistory, stood_still};
 use crate::{Objective, Result};
 
 /// Gradient descent with step-length rule `L` ([`FixedStep`] or a [`LineSearch`]).
@@ -102,6 +102,11 @@ impl<O: Objective + ?Sized, L: LineSearch> Method<O> for GradientDescent<L> {
             Ray { objective, x: &current.x, direction: &current.grad, sign: -1.0, trial: next };
         let memory = &mut state.history.memory;
         match self.line_search.search_with(&mut phi, current.value, dphi0, t0, memory) {
+            // At ∇f = 0 a fixed step stays put by design (gtol off): only a step along a
+            // descent direction that does not move x is a failure.
+            Ok(_) if dphi0 < 0.0 && stood_still(&current.x, &next.x) => {
+                StepOutcome::LineSearchFailed
+            }
             Ok(accepted) => {
                 state.history.record(current.value, &accepted);
                 StepOutcome::Moved

@@ -443,6 +443,18 @@ impl LineSearch for FixedStep {
     }
 }
 
+/// Whether an accepted step left x exactly where it was: no step at all.
+///
+/// Armijo's test φ(t) ≤ φ(0) + c₁·t·φ′(0) is met with equality in floating point once
+/// c₁·t·|φ′(0)| is below half an ulp of φ(0), so a search along an ascent direction (a gradient
+/// of the wrong sign, say) ends by "accepting" a step so small that x + t·d rounds to x. The
+/// methods report such a step as a line-search failure instead of moving by nothing until their
+/// iteration limit. A step that does move x without changing f is kept: near a minimiser whose
+/// f has no digits left, those steps still improve x.
+pub(crate) fn stood_still(from: &[f64], to: &[f64]) -> bool {
+    from == to
+}
+
 /// φ(t) = f(x + t·sign·d), evaluated into the caller's `trial` iterate: the view every
 /// line-search method hands its [`LineSearch`].
 ///

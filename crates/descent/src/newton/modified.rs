@@ -67,7 +67,7 @@
 use super::factor::Workspace;
 use crate::driver::{Counted, Iterate, Method, StepOutcome};
 use crate::kernels::dot;
-use crate::line_search::{Backtracking, LineSearch, Ray, SearchHistory};
+use crate::line_search::{Backtracking, LineSearch, Ray, SearchHistory, stood_still};
 use crate::{Hessian, HessianMatrix, Result};
 
 /// N&W's β relative to ‖H‖∞: the least positive shift.
@@ -292,6 +292,7 @@ impl<O: Hessian + ?Sized, L: LineSearch> Method<O> for Newton<L> {
             Ray { objective, x: &current.x, direction: &state.direction, sign: 1.0, trial: next };
         let memory = &mut state.history.memory;
         match self.line_search.search_with(&mut phi, current.value, dphi0, t0, memory) {
+            Ok(_) if stood_still(&current.x, &next.x) => StepOutcome::LineSearchFailed,
             Ok(accepted) => {
                 state.history.record(current.value, &accepted);
                 StepOutcome::Moved

@@ -69,7 +69,7 @@
 
 use crate::driver::{Counted, Iterate, Method, StepOutcome};
 use crate::kernels::{dot, norm};
-use crate::line_search::{Backtracking, LineSearch, Ray};
+use crate::line_search::{Backtracking, LineSearch, Ray, stood_still};
 use crate::{HessianVectorProduct, Result};
 
 /// CG iterations per outer iteration, relative to n, when `max_cg_iterations` is `None`.
@@ -244,6 +244,7 @@ impl<O: HessianVectorProduct + ?Sized, L: LineSearch> Method<O> for NewtonCg<L> 
         let mut phi =
             Ray { objective, x: &current.x, direction: &state.direction, sign: 1.0, trial: next };
         match self.line_search.search(&mut phi, current.value, dphi0, t0) {
+            Ok(_) if stood_still(&current.x, &next.x) => StepOutcome::LineSearchFailed,
             Ok(_) => StepOutcome::Moved,
             Err(_) => StepOutcome::LineSearchFailed,
         }

@@ -66,7 +66,7 @@
 use super::{base_step, curvature_ok};
 use crate::driver::{Counted, Iterate, Method, StepOutcome};
 use crate::kernels::{dot, secant_pair};
-use crate::line_search::{Backtracking, LineSearch, Ray, SearchHistory};
+use crate::line_search::{Backtracking, LineSearch, Ray, SearchHistory, stood_still};
 use crate::{Objective, Result};
 
 /// Dense BFGS with line search `L` (see the [module docs](self)).
@@ -220,6 +220,7 @@ impl<O: Objective + ?Sized, L: LineSearch> Method<O> for Bfgs<L> {
             Ray { objective, x: &current.x, direction: &state.direction, sign: 1.0, trial: next };
         let memory = &mut state.history.memory;
         match self.line_search.search_with(&mut phi, current.value, dphi0, t0, memory) {
+            Ok(_) if stood_still(&current.x, &next.x) => return StepOutcome::LineSearchFailed,
             Ok(accepted) => state.history.record(current.value, &accepted),
             Err(_) => return StepOutcome::LineSearchFailed,
         }

@@ -197,7 +197,7 @@ pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
     let escapes = args.escape_saddles.then_some(escaped.escapes);
     with_bar.bar.finish();
     if let Some(file) = trace_file {
-        file.commit(trace_csv(&trace, target.variables(), x0.len()).as_bytes())?;
+        file.commit_with(trace_csv(&trace, target.variables(), x0.len()).as_bytes())?;
     }
     let solved = Solved {
         problem: target.name(),
@@ -412,7 +412,7 @@ fn solve_sharded<C: Communicator>(
         return Ok(());
     }
     if let Some(file) = trace_file {
-        file.commit(trace_csv(&trace, None, x0.len()).as_bytes())?;
+        file.commit_with(trace_csv(&trace, None, x0.len()).as_bytes())?;
     }
     let solved = Solved {
         problem: LOGISTIC_DIGITS,

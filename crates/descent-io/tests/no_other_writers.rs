@@ -69,6 +69,13 @@ fn checked_lines(source: &str) -> Vec<(usize, &str)> {
     lines
 }
 
+/// Whether `line` names `call` as a whole path (`File::create`, not `AtomicFile::create`).
+fn names(line: &str, call: &str) -> bool {
+    line.match_indices(call).any(|(at, _)| {
+        !line[..at].chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_')
+    })
+}
+
 /// Every `.rs` file under `dir`.
 fn rust_files(dir: &Path, files: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
@@ -101,7 +108,7 @@ fn only_descent_io_writes_files() {
     for file in &files {
         let source = std::fs::read_to_string(file).unwrap();
         for (number, line) in checked_lines(&source) {
-            for writer in WRITERS.iter().filter(|w| line.contains(*w)) {
+            for writer in WRITERS.iter().filter(|w| names(line, w)) {
                 let shown = file.strip_prefix(crates).unwrap().display();
                 found.push(format!("{shown}:{number}: {writer}: {}", line.trim()));
             }
@@ -139,4 +146,14 @@ fn last() { tempfile::NamedTempFile::new(); }
 ";
     let kept: Vec<usize> = checked_lines(source).into_iter().map(|(n, _)| n).collect();
     assert_eq!(kept, [1, 4, 5, 6, 9, 22]);
+}
+
+#[test]
+fn a_call_is_matched_as_a_whole_path() {
+    assert!(names("    std::fs::File::create(path)?;", "File::create"));
+    assert!(names("File::create(path)", "File::create"));
+    assert!(names("let f = AtomicFile::create(p); File::create(q);", "File::create"));
+    assert!(!names("let f = AtomicFile::create(path)?;", "File::create"));
+    assert!(!names("my_fs::write(x)", "fs::write"));
+    assert!(names("std::fs::write(x)", "fs::write"));
 }

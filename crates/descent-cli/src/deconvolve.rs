@@ -138,9 +138,9 @@ pub fn run(args: &DeconvolveArgs) -> anyhow::Result<()> {
     };
     let outcome = restore(&mut h, &y, args.method, Settings::from_args(args), options)?;
     let fits = descent_imaging::fits::encode(&outcome.image, Bitpix::F32)?;
-    out_file.commit(&fits)?;
+    out_file.commit_with(&fits)?;
     if let Some(file) = png_file {
-        file.commit(&descent_imaging::png_io::encode_png(
+        file.commit_with(&descent_imaging::png_io::encode_png(
             &outcome.image,
             PngDepth::Eight,
             Some(display_range(&outcome.image)),

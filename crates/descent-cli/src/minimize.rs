@@ -262,7 +262,7 @@ pub fn run(args: &MinimizeArgs) -> anyhow::Result<()> {
     with_bar.bar.finish();
     let Setup { target, x0, .. } = &setup;
     if let Some(file) = trace_file {
-        file.commit(trace_csv(&trace, target.variables(), x0.len()).as_bytes())?;
+        file.commit_with(trace_csv(&trace, target.variables(), x0.len()).as_bytes())?;
     }
     let solved = Solved {
         problem: target.name(),
@@ -477,7 +477,7 @@ fn solve_sharded<C: Communicator>(
         return Ok(());
     }
     if let Some(file) = trace_file {
-        file.commit(trace_csv(&trace, None, x0.len()).as_bytes())?;
+        file.commit_with(trace_csv(&trace, None, x0.len()).as_bytes())?;
     }
     let solved = Solved {
         problem: LOGISTIC_DIGITS,

@@ -1,48 +1,9 @@
-//! Printing and writing: human tables, JSON objects, files written atomically.
+//! Printing and writing: human tables, JSON objects; files are written atomically by
+//! [`descent_io`].
 
-use std::io::Write;
-use std::path::Path;
-
-use anyhow::Context;
-
-/// A file that appears at its path only when complete: written to a temporary file in the
-/// same directory, renamed into place on [`AtomicFile::commit`], deleted if dropped before.
-pub struct AtomicFile {
-    file: tempfile::NamedTempFile,
-    path: std::path::PathBuf,
-}
-
-impl AtomicFile {
-    /// Opens the temporary file now, so that an unwritable path fails before any work.
-    pub fn create(path: &Path) -> anyhow::Result<Self> {
-        let dir = match path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
-        };
-        let file = tempfile::Builder::new()
-            .prefix(".descent-")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(Self { file, path: path.to_owned() })
-    }
-
-    /// Writes `contents` and renames the file into place.
-    pub fn commit(mut self, contents: &[u8]) -> anyhow::Result<()> {
-        let what = || format!("cannot write {}", self.path.display());
-        self.file.write_all(contents).with_context(what)?;
-        self.file.flush().with_context(what)?;
-        // A temporary file is private (0600); the output is an ordinary file (0644).
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let permissions = std::fs::Permissions::from_mode(0o644);
-            self.file.as_file().set_permissions(permissions).with_context(what)?;
-        }
-        self.file.persist(&self.path).map_err(|e| e.error).with_context(what)?;
-        Ok(())
-    }
-}
+/// A file that appears at its path only when complete (descent-io's; every file the CLI writes
+/// goes through it or [`descent_io::write_atomic`]).
+pub use descent_io::AtomicFile;
 
 /// A number as the tables show it: up to 6 significant digits, exponent when far from 1.
 pub fn number(x: f64) -> String {
@@ -131,18 +92,5 @@ mod tests {
         assert_eq!(number(f64::NEG_INFINITY), "-inf");
         assert_eq!(vector(&[1.0, 2.5]), "[1, 2.5]");
         assert!(vector(&[0.0; 20]).contains("8 more"));
-    }
-
-    #[test]
-    fn an_atomic_file_appears_only_when_committed() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("out.csv");
-        let file = AtomicFile::create(&path).unwrap();
-        assert!(!path.exists());
-        drop(file);
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "temporary removed");
-        AtomicFile::create(&path).unwrap().commit(b"a,b\n").unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "a,b\n");
-        assert!(AtomicFile::create(&dir.path().join("missing/out.csv")).is_err());
     }
 }

@@ -49,7 +49,7 @@ use plotters::prelude::*;
 use plotters::style::register_font;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::output::{AtomicFile, number};
+use crate::output::number;
 
 /// Size of [`paths`] and [`lines`] figures, in pixels.
 const SIZE: (u32, u32) = (800, 600);
@@ -433,12 +433,12 @@ pub fn plot_box(
     (x, y)
 }
 
-/// Writes a figure to `path` atomically (see [`AtomicFile`]).
+/// Writes a figure to `path` atomically ([`descent_io::write_atomic`]).
 ///
 /// # Errors
 /// The file cannot be created, written or renamed into place.
 pub fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    AtomicFile::create(path)?.commit(bytes)
+    Ok(descent_io::write_atomic(path, bytes)?)
 }
 
 /// A line through points in data coordinates.

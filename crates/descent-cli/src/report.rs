@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::output::{AtomicFile, print_table};
+use crate::output::print_table;
 use crate::plots::{self, Format};
 
 /// A figure, rendered once in both formats.
@@ -137,7 +137,7 @@ pub fn write(title: &str, sections: &[Section], out: &Path) -> anyhow::Result<()
         html.push_str("</section>\n");
     }
     html.push_str("</body>\n</html>\n");
-    AtomicFile::create(&out.join("index.html"))?.commit(html.as_bytes())
+    Ok(descent_io::write_atomic(out.join("index.html"), html.as_bytes())?)
 }
 
 const STYLE: &str = "<style>\n\

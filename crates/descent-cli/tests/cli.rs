@@ -1100,3 +1100,28 @@ fn a_closed_stdout_ends_the_command_without_a_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_ne!(out.status.code(), Some(101), "{stderr}");
 }
+
+/// An output that cannot be put in place (the trace's path is a directory, so the final rename
+/// fails after the whole run): one line naming it, exit code 2, and nothing left behind — no
+/// temporary file beside it, the directory as it was. (A read-only directory would do as well,
+/// but not for a test run as root.)
+#[test]
+fn an_output_that_cannot_be_renamed_into_place_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = dir.path().join("trace.csv");
+    std::fs::create_dir(&taken).unwrap();
+    std::fs::write(taken.join("inside"), b"kept").unwrap();
+    let out = descent()
+        .args(["minimize", "--problem", "booth", "--trace", taken.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr:?}");
+    let expected = format!("error: cannot write {}: ", taken.display());
+    assert!(stderr.starts_with(&expected), "{stderr:?}");
+    let names: Vec<_> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names, ["trace.csv"], "a temporary file was left");
+    assert_eq!(std::fs::read(taken.join("inside")).unwrap(), b"kept");
+}

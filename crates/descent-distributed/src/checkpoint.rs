@@ -14,7 +14,7 @@
 //! [`Model`](descent_nn::Model), and keeps the caller's description of the model in `meta`.
 //!
 //! # File format
-//! As descent-nn's: the 8 bytes `DDPCKPT\0`, a format version (u32, little-endian; this is
+//! As descent-nn's, [`descent_io::frame`]'s container: the 8 bytes `DDPCKPT\0`, a format version (u32, little-endian; this is
 //! version 1), the length of the rest of the file (u64) and its CRC-32 (u32, IEEE), then four
 //! sections in postcard's serde encoding:
 //!
@@ -25,15 +25,16 @@
 //! | model | θ, `Vec<T>` (floats as their little-endian bytes: the exact bits) |
 //! | optimizer | [`OptimizerState`] |
 //!
-//! Written atomically (a temporary file beside the target, flushed, renamed over it): a job
+//! Written atomically ([`descent_io::write_atomic`]: a temporary file beside the target,
+//! flushed, renamed over it): a job
 //! killed mid-write leaves the previous checkpoint whole.
 
 use std::any::type_name;
-use std::io::Write as _;
 use std::path::Path;
 
 use descent::first_order::columns::Columns;
 use descent::first_order::{Optimizer, OptimizerState, Rule};
+use descent_io::frame::{self, Format};
 use descent_nn::checkpoint::Precision;
 use serde::{Deserialize, Serialize};
 
@@ -41,10 +42,8 @@ use crate::comm::Communicator;
 use crate::train::{DataParallelConfig, Element, Progress};
 use crate::{Error, Result};
 
-const MAGIC: &[u8; 8] = b"DDPCKPT\0";
-const VERSION: u32 = 1;
-/// Bytes before the first section: magic, version, length, checksum.
-const PREAMBLE: usize = MAGIC.len() + 4 + 8 + 4;
+/// The container ([`descent_io::frame`]), version 1.
+const FORMAT: Format = Format::new(b"DDPCKPT\0", 1, "data-parallel checkpoint");
 
 /// What a checkpoint's numbers mean.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -99,36 +98,17 @@ pub fn save<R: Rule, T: Element>(
         config: config.clone(),
         meta: meta.to_owned(),
     };
-    let io = |source| Error::Io { file: path.to_owned(), source };
-    let mut bytes = Vec::with_capacity(PREAMBLE + 12 * params.len());
-    bytes.extend_from_slice(MAGIC);
-    bytes.extend_from_slice(&VERSION.to_le_bytes());
-    bytes.resize(PREAMBLE, 0); // length and checksum, filled in below
-    let encoded = postcard::to_extend(&header, bytes)
-        .and_then(|b| postcard::to_extend(progress, b))
-        .and_then(|b| postcard::to_extend(params, b))
-        .and_then(|b| postcard::to_extend(optimizer.state(), b));
-    let mut bytes = encoded.map_err(|e| io(std::io::Error::other(format!("encoding: {e}"))))?;
-    let length = (bytes.len() - PREAMBLE) as u64;
-    let checksum = crc32fast::hash(&bytes[PREAMBLE..]);
-    bytes[MAGIC.len() + 4..MAGIC.len() + 12].copy_from_slice(&length.to_le_bytes());
-    bytes[MAGIC.len() + 12..PREAMBLE].copy_from_slice(&checksum.to_le_bytes());
-
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut file =
-        tempfile::Builder::new().prefix(".ddp-").suffix(".tmp").tempfile_in(dir).map_err(io)?;
-    file.write_all(&bytes).map_err(io)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        file.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(io)?;
-    }
-    file.as_file().sync_all().map_err(io)?;
-    file.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
+    let mut writer = frame::Writer::with_capacity(&FORMAT, 12 * params.len());
+    writer
+        .section("header", &header)
+        .and_then(|()| writer.section("progress", progress))
+        .and_then(|()| writer.section("model parameters", params))
+        .and_then(|()| writer.section("optimizer state", optimizer.state()))
+        .map_err(|e| Error::Io {
+            file: path.to_owned(),
+            source: std::io::Error::other(format!("encoding: {e}")),
+        })?;
+    Ok(descent_io::write_atomic(path, &writer.finish())?)
 }
 
 /// Reads the checkpoint at `path` on rank 0 and hands it to every rank (one broadcast), so
@@ -177,39 +157,10 @@ pub fn load<C: Communicator + ?Sized, R: Rule, T: Element>(
 /// # Errors
 /// As [`load`], less the I/O.
 pub fn decode<R: Rule, T: Element>(path: &Path, bytes: &[u8]) -> Result<Saved<R, T>> {
-    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
-        return Err(malformed(path, 0, "not a data-parallel checkpoint (no DDPCKPT magic)".into()));
-    }
-    if bytes.len() < PREAMBLE {
-        return Err(malformed(path, bytes.len(), "cut short inside the preamble".into()));
-    }
-    let field = |at: usize, len: usize| {
-        bytes[at..at + len].iter().rev().fold(0u64, |v, &b| (v << 8) | u64::from(b))
-    };
-    let version = field(MAGIC.len(), 4);
-    if version != u64::from(VERSION) {
-        return Err(malformed(
-            path,
-            MAGIC.len(),
-            format!("format version {version}; this build reads version {VERSION}"),
-        ));
-    }
-    let (declared, found) = (field(MAGIC.len() + 4, 8), (bytes.len() - PREAMBLE) as u64);
-    if declared != found {
-        return Err(malformed(
-            path,
-            PREAMBLE,
-            format!("the preamble declares {declared} bytes after it, the file has {found}"),
-        ));
-    }
-    if u64::from(crc32fast::hash(&bytes[PREAMBLE..])) != field(MAGIC.len() + 12, 4) {
-        return Err(malformed(path, PREAMBLE, "damaged: the CRC-32 does not match".into()));
-    }
-    let mut rest = &bytes[PREAMBLE..];
-    let at = PREAMBLE;
-    let (header, tail): (Header, _) =
-        postcard::take_from_bytes(rest).map_err(|e| malformed(path, at, format!("header: {e}")))?;
-    rest = tail;
+    let framed = |e: frame::Malformed| malformed(path, e.offset as usize, e.reason);
+    let mut reader = frame::Reader::open(bytes, &FORMAT).map_err(framed)?;
+    let at = reader.offset();
+    let header: Header = reader.section("header").map_err(framed)?;
     if header.rule != type_name::<R>() {
         return Err(malformed(
             path,
@@ -228,14 +179,9 @@ pub fn decode<R: Rule, T: Element>(path: &Path, bytes: &[u8]) -> Result<Saved<R,
             ),
         ));
     }
-    let at = bytes.len() - rest.len();
-    let (progress, tail): (Progress, _) = postcard::take_from_bytes(rest)
-        .map_err(|e| malformed(path, at, format!("progress: {e}")))?;
-    rest = tail;
-    let at = bytes.len() - rest.len();
-    let (params, tail): (Vec<T>, _) = postcard::take_from_bytes(rest)
-        .map_err(|e| malformed(path, at, format!("parameters: {e}")))?;
-    rest = tail;
+    let progress: Progress = reader.section("progress").map_err(framed)?;
+    let at = reader.offset();
+    let params: Vec<T> = reader.section("model parameters").map_err(framed)?;
     if params.len() != header.params {
         return Err(malformed(
             path,
@@ -243,9 +189,8 @@ pub fn decode<R: Rule, T: Element>(path: &Path, bytes: &[u8]) -> Result<Saved<R,
             format!("{} parameters, the header says {}", params.len(), header.params),
         ));
     }
-    let at = bytes.len() - rest.len();
-    let (optimizer, tail): (OptimizerState<R, T>, _) = postcard::take_from_bytes(rest)
-        .map_err(|e| malformed(path, at, format!("optimizer state: {e}")))?;
+    let at = reader.offset();
+    let optimizer: OptimizerState<R, T> = reader.section("optimizer state").map_err(framed)?;
     let cells = <R::Slot<T> as Columns<T>>::WIDTH * params.len();
     if optimizer.len != params.len() || optimizer.cells.len() != cells {
         return Err(malformed(
@@ -254,13 +199,7 @@ pub fn decode<R: Rule, T: Element>(path: &Path, bytes: &[u8]) -> Result<Saved<R,
             format!("the optimizer state does not fit {} parameters", params.len()),
         ));
     }
-    if !tail.is_empty() {
-        return Err(malformed(
-            path,
-            bytes.len() - tail.len(),
-            "bytes after the last section".into(),
-        ));
-    }
+    reader.finish().map_err(framed)?;
     Ok(Saved { header, progress, params, optimizer })
 }
 
@@ -304,6 +243,40 @@ mod tests {
         assert_eq!(saved.header.config, config());
     }
 
+    /// The byte layout is the documented one (the preamble field by field, the four sections
+    /// back to back), so files written before descent-io's container still load.
+    #[test]
+    fn a_checkpoint_keeps_the_documented_byte_layout() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, _, opt) = written(dir.path());
+        let bytes = std::fs::read(&path).unwrap();
+        let saved = load_as(&path, &opt);
+        let mut body = encoded(&saved.header);
+        body.extend(encoded(&saved.progress));
+        body.extend(encoded(&saved.params));
+        body.extend(encoded(&saved.optimizer));
+        assert_eq!(&bytes[..8], b"DDPCKPT\0");
+        assert_eq!(bytes[8..12], 1u32.to_le_bytes());
+        assert_eq!(bytes[12..20], (body.len() as u64).to_le_bytes());
+        assert_eq!(&bytes[24..], body);
+        // The checksum, against the bitwise CRC-32 (IEEE, reflected polynomial 0xEDB88320).
+        let mut crc = !0u32;
+        for &b in &body {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            }
+        }
+        assert_eq!(bytes[20..24], (!crc).to_le_bytes());
+    }
+
+    /// `value`'s postcard encoding: the bytes it adds as a section (to a file of one section).
+    fn encoded<S: Serialize>(value: &S) -> Vec<u8> {
+        let mut writer = frame::Writer::new(&FORMAT);
+        writer.section("one", value).unwrap();
+        writer.finish()[frame::PREAMBLE..].to_vec()
+    }
+
     /// [`load`] with `opt`'s rule type.
     fn load_as<R: Rule>(path: &Path, _opt: &Optimizer<R, f32>) -> Saved<R, f32> {
         load::<_, R, f32>(&Local, path).unwrap()
@@ -330,7 +303,10 @@ mod tests {
         let last = flipped.len() - 1;
         flipped[last] ^= 1;
         let e = decode_like::<_, f32>(&path, &flipped, &adam).unwrap_err();
-        assert!(matches!(e, Error::Malformed { offset, .. } if offset == PREAMBLE as u64), "{e}");
+        assert!(
+            matches!(e, Error::Malformed { offset, .. } if offset == frame::PREAMBLE as u64),
+            "{e}"
+        );
         // Cut short.
         let e = decode_like::<_, f32>(&path, &bytes[..bytes.len() - 3], &adam).unwrap_err();
         assert!(e.to_string().contains("declares"), "{e}");

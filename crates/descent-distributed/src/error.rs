@@ -71,3 +71,11 @@ pub enum Error {
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A file that descent-io could not write: [`Error::Io`], naming the file.
+impl From<descent_io::Error> for Error {
+    fn from(e: descent_io::Error) -> Self {
+        let (file, source) = e.into_parts();
+        Self::Io { file, source }
+    }
+}

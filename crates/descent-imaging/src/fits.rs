@@ -35,7 +35,6 @@
 //! unsigned 16-bit integers) pass astropy 8.0.2's `HDUList.verify('exception')` and read back
 //! with the same orientation and values within the quantisation stated at [`write_fits`].
 
-use std::io::Write;
 use std::path::Path;
 
 use crate::{Error, Image, Result};
@@ -400,7 +399,7 @@ pub fn encode(image: &Image, bitpix: Bitpix) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Writes `image` as a FITS primary HDU, atomically (a temporary file renamed into place, mode
+/// Writes `image` as a FITS primary HDU, atomically ([`descent_io::write_atomic`]: a temporary file renamed into place, mode
 /// 0644).
 ///
 /// Float types store the values as they are (−32 rounds to `f32`). Integer types store
@@ -412,27 +411,7 @@ pub fn encode(image: &Image, bitpix: Bitpix) -> Result<Vec<u8>> {
 /// [`Error::NonFinite`] for a NaN or infinite pixel; [`Error::Io`] when the file cannot be written.
 pub fn write_fits(path: &Path, image: &Image, bitpix: Bitpix) -> Result<()> {
     let bytes = encode(image, bitpix)?;
-    write_atomically(path, &bytes)
-}
-
-/// Writes `bytes` to a temporary file beside `path`, makes it 0644 and renames it into place.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let io = |source| Error::Io { file: path.to_owned(), source };
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let mut file =
-        tempfile::Builder::new().prefix(".descent-").suffix(".tmp").tempfile_in(dir).map_err(io)?;
-    file.write_all(bytes).map_err(io)?;
-    file.flush().map_err(io)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        file.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(io)?;
-    }
-    file.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
+    Ok(descent_io::write_atomic(path, &bytes)?)
 }
 
 /// The M13 field shipped in `data/m13.fits`: 300×300 pixels of a real star field around the

@@ -19,7 +19,6 @@
 use std::io::Cursor;
 use std::path::Path;
 
-use crate::fits::write_atomically;
 use crate::{Error, Image, Result};
 
 /// BT.601 luma weights for (R, G, B); see the [module docs](self).
@@ -191,5 +190,5 @@ pub fn write_png(
     range: Option<(f64, f64)>,
 ) -> Result<()> {
     let bytes = encode_png(image, depth, range)?;
-    write_atomically(path, &bytes)
+    Ok(descent_io::write_atomic(path, &bytes)?)
 }

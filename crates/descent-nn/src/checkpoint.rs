@@ -32,7 +32,7 @@
 //! ```
 //!
 //! # File format
-//! The 8 bytes `DNNCKPT\0`, a format version (u32, little-endian; this is version 2: version 1, before
+//! [`descent_io::frame`]'s container: the 8 bytes `DNNCKPT\0`, a format version (u32, little-endian; this is version 2: version 1, before
 //! [`MlpSpec`] had its [`head`](MlpSpec::head), is refused with a message saying so), the length
 //! of the rest of the file (u64) and its CRC-32 (u32, IEEE), then four sections in [postcard](https://postcard.jamesmunns.com/wire-format)'s serde encoding:
 //!
@@ -49,19 +49,19 @@
 //! type, built by the same version of `descent`. The rule's hyperparameters are not in the file
 //! (the caller rebuilds the rule, as `descent train` does from `meta`).
 //!
-//! Files are written atomically (a temporary file in the same directory, flushed to disk, then
-//! renamed over the target): a reader finds the old checkpoint or the new one, never half of
+//! Files are written atomically ([`descent_io::write_atomic`]: a temporary file in the same
+//! directory, flushed to disk, then renamed over the target): a reader finds the old checkpoint or the new one, never half of
 //! one. The length and the checksum catch a file cut short or damaged anywhere (also by a reader
 //! that needs only the first sections); malformed files give [`Error::Malformed`] with the byte
 //! offset of the section at fault; lengths read from a file never allocate more than the file
 //! can hold.
 
 use std::any::type_name;
-use std::io::Write as _;
 use std::path::Path;
 
 use descent::first_order::columns::Columns;
 use descent::first_order::{OptimizerState, Rule};
+use descent_io::frame::{self, Format};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -70,11 +70,20 @@ use crate::model::{Mlp, MlpSpec, Model as _, Scalar};
 use crate::train::{Progress, Snapshot, TrainConfig};
 use crate::{Error, Result};
 
-const MAGIC: &[u8; 8] = b"DNNCKPT\0";
-/// 2: [`MlpSpec`] gained `head` (regression networks), which changed the header's encoding.
-const VERSION: u32 = 2;
+/// The container ([`descent_io::frame`]). Version 2: [`MlpSpec`] gained `head` (regression
+/// networks), which changed the header's encoding.
+const FORMAT: Format = Format {
+    magic: b"DNNCKPT\0",
+    version: 2,
+    name: "descent-nn checkpoint",
+    retired: &[(
+        1,
+        "format version 1, written before networks had a head (classifier or regression); \
+         this build reads version 2: train the model again",
+    )],
+};
 /// Bytes before the first section: magic, version, length, checksum.
-const PREAMBLE: usize = MAGIC.len() + 4 + 8 + 4;
+const PREAMBLE: usize = frame::PREAMBLE;
 
 /// The floating-point type of a checkpoint's numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,28 +181,17 @@ pub fn save<R: Rule, T: Scalar>(
         config: snapshot.config,
         progress: snapshot.progress,
     };
-    let mut bytes = Vec::with_capacity(PREAMBLE + 12 * snapshot.params.len());
-    bytes.extend_from_slice(MAGIC);
-    bytes.extend_from_slice(&VERSION.to_le_bytes());
-    bytes.resize(PREAMBLE, 0); // length and checksum, filled in below
-    let encoded = append(bytes, &header)
-        .and_then(|b| append(b, snapshot.params))
-        .and_then(|b| append(b, &training))
-        .and_then(|b| append(b, snapshot.optimizer.state()));
-    let mut bytes = encoded.map_err(|e| Error::Io {
-        file: path.to_owned(),
-        source: std::io::Error::other(format!("encoding the checkpoint: {e}")),
-    })?;
-    let length = (bytes.len() - PREAMBLE) as u64;
-    let checksum = crc32fast::hash(&bytes[PREAMBLE..]);
-    bytes[MAGIC.len() + 4..MAGIC.len() + 12].copy_from_slice(&length.to_le_bytes());
-    bytes[MAGIC.len() + 12..PREAMBLE].copy_from_slice(&checksum.to_le_bytes());
-    write_atomically(path, &bytes)
-}
-
-/// `bytes` with `value`'s postcard encoding appended.
-fn append<S: Serialize + ?Sized>(bytes: Vec<u8>, value: &S) -> postcard::Result<Vec<u8>> {
-    postcard::to_extend(value, bytes)
+    let mut writer = frame::Writer::with_capacity(&FORMAT, 12 * snapshot.params.len());
+    writer
+        .section("header", &header)
+        .and_then(|()| writer.section("model parameters", snapshot.params))
+        .and_then(|()| writer.section("training state", &training))
+        .and_then(|()| writer.section("optimizer state", snapshot.optimizer.state()))
+        .map_err(|e| Error::Io {
+            file: path.to_owned(),
+            source: std::io::Error::other(format!("encoding the checkpoint: {e}")),
+        })?;
+    Ok(descent_io::write_atomic(path, &writer.finish())?)
 }
 
 /// Reads the header of the checkpoint at `path`.
@@ -275,112 +273,31 @@ fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|source| Error::Io { file: path.to_owned(), source })
 }
 
-/// Writes `bytes` to a temporary file beside `path`, flushes it to disk and renames it over
-/// `path`.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let io = |source| Error::Io { file: path.to_owned(), source };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut file = tempfile::Builder::new()
-        .prefix(".checkpoint-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(io)?;
-    file.write_all(bytes).map_err(io)?;
-    // A temporary file is created readable by its owner alone; a checkpoint is an ordinary
-    // output file (as the CLI's other outputs).
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        file.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(io)?;
-    }
-    file.as_file().sync_all().map_err(io)?;
-    file.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
-}
-
-/// Walks a checkpoint's sections, keeping the offset for errors.
+/// Walks a checkpoint's sections ([`frame::Reader`]), naming the file in errors.
 struct Reader<'a> {
     path: &'a Path,
-    all: &'a [u8],
-    rest: &'a [u8],
+    frame: frame::Reader<'a>,
 }
 
 impl<'a> Reader<'a> {
     /// Checks the magic bytes, the version, the length and the checksum.
     fn new(path: &'a Path, bytes: &'a [u8]) -> Result<Self> {
-        let reader = Self { path, all: bytes, rest: bytes };
-        if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
-            return Err(
-                reader.malformed(0, "not a descent-nn checkpoint (no DNNCKPT magic)".into())
-            );
-        }
-        if bytes.len() < PREAMBLE {
-            return Err(reader.malformed(
-                bytes.len(),
-                format!("cut short: {} bytes, less than the {PREAMBLE}-byte preamble", bytes.len()),
-            ));
-        }
-        let field = |at: usize, len: usize| {
-            bytes[at..at + len].iter().rev().fold(0u64, |v, &b| (v << 8) | u64::from(b))
-        };
-        let version = field(MAGIC.len(), 4);
-        if version == 1 {
-            return Err(reader.malformed(
-                MAGIC.len(),
-                format!(
-                    "format version 1, written before networks had a head (classifier or \
-                     regression); this build reads version {VERSION}: train the model again"
-                ),
-            ));
-        }
-        if version != u64::from(VERSION) {
-            return Err(reader.malformed(
-                MAGIC.len(),
-                format!("format version {version}; this build reads version {VERSION}"),
-            ));
-        }
-        let (declared, found) = (field(MAGIC.len() + 4, 8), (bytes.len() - PREAMBLE) as u64);
-        if declared != found {
-            let how = if found < declared { "cut short" } else { "too long" };
-            return Err(reader.malformed(
-                bytes.len().min(PREAMBLE + usize::try_from(declared).unwrap_or(usize::MAX)),
-                format!(
-                    "{how}: the preamble declares {declared} bytes after it, the file has {found}"
-                ),
-            ));
-        }
-        let checksum = field(MAGIC.len() + 12, 4);
-        if u64::from(crc32fast::hash(&bytes[PREAMBLE..])) != checksum {
-            return Err(reader.malformed(
-                PREAMBLE,
-                "damaged: the CRC-32 of its contents does not match the preamble's".into(),
-            ));
-        }
-        Ok(Self { rest: &bytes[PREAMBLE..], ..reader })
+        let frame = frame::Reader::open(bytes, &FORMAT).map_err(|e| malformed(path, e))?;
+        Ok(Self { path, frame })
     }
 
     /// Where the next section starts.
     fn offset(&self) -> usize {
-        self.all.len() - self.rest.len()
+        self.frame.offset()
     }
 
     fn malformed(&self, offset: usize, reason: String) -> Error {
-        Error::Malformed { file: self.path.to_owned(), offset: offset as u64, reason }
+        malformed(self.path, frame::Malformed::new(offset, reason))
     }
 
     /// Decodes the next section, `what`.
     fn section<D: DeserializeOwned>(&mut self, what: &str) -> Result<D> {
-        let at = self.offset();
-        match postcard::take_from_bytes::<D>(self.rest) {
-            Ok((value, rest)) => {
-                self.rest = rest;
-                Ok(value)
-            }
-            Err(e) => Err(self.malformed(at, format!("the {what} section does not decode: {e}"))),
-        }
+        self.frame.section(what).map_err(|e| malformed(self.path, e))
     }
 
     /// The header and θ, checked against each other and `T`.
@@ -412,13 +329,11 @@ impl<'a> Reader<'a> {
 
     /// Fails if bytes follow the last section.
     fn finish(&self) -> Result<()> {
-        if self.rest.is_empty() {
-            Ok(())
-        } else {
-            Err(self.malformed(
-                self.offset(),
-                format!("{} unexpected bytes after the last section", self.rest.len()),
-            ))
-        }
+        self.frame.finish().map_err(|e| malformed(self.path, e))
     }
+}
+
+/// [`Error::Malformed`] for the file at `path`.
+fn malformed(path: &Path, e: frame::Malformed) -> Error {
+    Error::Malformed { file: path.to_owned(), offset: e.offset, reason: e.reason }
 }

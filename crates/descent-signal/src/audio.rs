@@ -22,8 +22,8 @@
 //! different lengths ([`Error::LengthMismatch`]): it never truncates silently — cut the longer
 //! file yourself if that is what you mean.
 
-use std::io::{Cursor, Write as _};
-use std::path::{Path, PathBuf};
+use std::io::Cursor;
+use std::path::Path;
 
 use crate::{Error, Result};
 
@@ -106,7 +106,7 @@ pub fn read_wav_pair(
     Ok((a, b))
 }
 
-/// Writes a mono WAV file atomically (temporary file in the same directory, renamed into place,
+/// Writes a mono WAV file atomically (through [`descent_io::write_atomic`]: a temporary file in the same directory, renamed into place,
 /// mode 0644). See the [module docs](self) for the clipping policy of [`WavFormat::Int16`].
 ///
 /// # Errors
@@ -158,7 +158,7 @@ pub fn write_wav(path: &Path, audio: &Audio, format: WavFormat) -> Result<()> {
         }
         writer.finalize().map_err(wav_error)?;
     }
-    write_atomically(path, buffer.get_ref())
+    Ok(descent_io::write_atomic(path, buffer.get_ref())?)
 }
 
 /// The speech shipped with the crate: 7.1 s of synthetic English speech (espeak-ng), 16 kHz,
@@ -284,27 +284,6 @@ fn decode(bytes: &[u8], path: &Path, channel: Option<usize>) -> Result<Audio> {
         ));
     }
     Ok(Audio { rate: spec.sample_rate, samples })
-}
-
-/// Writes `contents` to a temporary file beside `path`, sets mode 0644 and renames it into place.
-fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
-    let io = |source: std::io::Error| Error::Io { file: PathBuf::from(path), source };
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let mut file =
-        tempfile::Builder::new().prefix(".descent-").suffix(".tmp").tempfile_in(dir).map_err(io)?;
-    file.write_all(contents).map_err(io)?;
-    file.flush().map_err(io)?;
-    // A temporary file is private (0600); the output is an ordinary file (0644).
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        file.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(io)?;
-    }
-    file.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -190,15 +190,8 @@ fn run(comm: &Mpi, args: &Args) {
     );
     if let (Some(out), true) = (&args.out, comm.is_root()) {
         let bytes: Vec<u8> = params.iter().flat_map(|x| x.to_le_bytes()).collect();
-        let written = tempfile::NamedTempFile::new_in(
-            out.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(".".as_ref()),
-        )
-        .and_then(|mut f| {
-            std::io::Write::write_all(&mut f, &bytes)?;
-            f.persist(out).map_err(|e| e.error)?;
-            Ok(())
-        });
-        abort_on_error(comm, 2, written.map_err(|e| format!("{}: {e}", out.display())));
+        let written = descent_io::write_atomic(out, &bytes);
+        abort_on_error(comm, 2, written);
     }
     comm.barrier();
 }

@@ -1,7 +1,7 @@
 //! Saved meta-models: θ with its network, settings and kind, in one checksummed file.
 //!
 //! # File format
-//! The layout of `descent-nn`'s checkpoints: the 8 bytes `DMETAML\0`, a format version (u32,
+//! The container of `descent-nn`'s checkpoints ([`descent_io::frame`]): the 8 bytes `DMETAML\0`, a format version (u32,
 //! little-endian; this is version 1), the length of the rest of the file (u64) and its CRC-32
 //! (u32, IEEE), then two sections in postcard's serde encoding:
 //!
@@ -10,26 +10,25 @@
 //! | header | the precision (`f32`/`f64`), the network ([`MlpSpec`]), [`MetaConfig`], [`ModelKind`] |
 //! | model | θ, `Vec<T>` (floats as their little-endian bytes: the exact bits) |
 //!
-//! Files are written atomically (a temporary file in the same directory, flushed, renamed over
-//! the target) and read by [`load`]; [`from_bytes`] decodes the same bytes from memory (a model
+//! Files are written atomically ([`descent_io::write_atomic`]: a temporary file in the same
+//! directory, flushed, renamed over the target) and read by [`load`]; [`from_bytes`] decodes the same bytes from memory (a model
 //! embedded with `include_bytes!`) with the same checks. A file cut short, damaged anywhere, of another version or precision, or with a
 //! θ that does not fit its network gives [`Error::Malformed`] with the offending byte offset.
 
-use std::io::Write as _;
 use std::path::Path;
 
+use descent_io::frame::{self, Format};
 use descent_nn::checkpoint::Precision;
 use descent_nn::model::{Mlp, MlpSpec, Model as _, Scalar};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::{MetaConfig, MetaModel, ModelKind};
 use crate::{Error, Result};
 
-const MAGIC: &[u8; 8] = b"DMETAML\0";
-const VERSION: u32 = 1;
+/// The container ([`descent_io::frame`]), version 1.
+const FORMAT: Format = Format::new(b"DMETAML\0", 1, "descent-meta model");
 /// Bytes before the first section: magic, version, length, checksum.
-const PREAMBLE: usize = MAGIC.len() + 4 + 8 + 4;
+const PREAMBLE: usize = frame::PREAMBLE;
 
 #[derive(Serialize, Deserialize)]
 struct Header {
@@ -60,21 +59,15 @@ pub fn save<T: Scalar>(path: &Path, model: &MetaModel<T>) -> Result<()> {
         config: model.config.clone(),
         kind: model.kind,
     };
-    let mut bytes = Vec::with_capacity(PREAMBLE + 256 + 8 * model.params.len());
-    bytes.extend_from_slice(MAGIC);
-    bytes.extend_from_slice(&VERSION.to_le_bytes());
-    bytes.resize(PREAMBLE, 0); // length and checksum, filled in below
-    let mut bytes = postcard::to_extend(&header, bytes)
-        .and_then(|b| postcard::to_extend(&model.params, b))
+    let mut writer = frame::Writer::with_capacity(&FORMAT, 256 + 8 * model.params.len());
+    writer
+        .section("header", &header)
+        .and_then(|()| writer.section("model parameters", &model.params))
         .map_err(|e| Error::Io {
             file: path.to_owned(),
             source: std::io::Error::other(format!("encoding the model: {e}")),
         })?;
-    let length = (bytes.len() - PREAMBLE) as u64;
-    let checksum = crc32fast::hash(&bytes[PREAMBLE..]);
-    bytes[MAGIC.len() + 4..MAGIC.len() + 12].copy_from_slice(&length.to_le_bytes());
-    bytes[MAGIC.len() + 12..PREAMBLE].copy_from_slice(&checksum.to_le_bytes());
-    write_atomically(path, &bytes)
+    Ok(descent_io::write_atomic(path, &writer.finish())?)
 }
 
 /// Reads the model saved at `path` as `T`; the checks of [`from_bytes`].
@@ -98,110 +91,38 @@ pub fn load<T: Scalar>(path: &Path) -> Result<MetaModel<T>> {
 /// are cut short or damaged, hold another precision than `T`, or a θ that does not fit its
 /// network.
 pub fn from_bytes<T: Scalar>(bytes: &[u8], name: &Path) -> Result<MetaModel<T>> {
-    let malformed = |offset: usize, reason: String| Error::Malformed {
+    let malformed = |e: frame::Malformed| Error::Malformed {
         file: name.to_owned(),
-        offset: offset as u64,
-        reason,
+        offset: e.offset,
+        reason: e.reason,
     };
-    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
-        return Err(malformed(0, "not a descent-meta model (no DMETAML magic)".into()));
-    }
-    if bytes.len() < PREAMBLE {
-        return Err(malformed(
-            bytes.len(),
-            format!("cut short: {} bytes, less than the {PREAMBLE}-byte preamble", bytes.len()),
-        ));
-    }
-    let field = |at: usize, len: usize| {
-        bytes[at..at + len].iter().rev().fold(0u64, |v, &b| (v << 8) | u64::from(b))
-    };
-    let version = field(MAGIC.len(), 4);
-    if version != u64::from(VERSION) {
-        return Err(malformed(
-            MAGIC.len(),
-            format!("format version {version}; this build reads version {VERSION}"),
-        ));
-    }
-    let (declared, found) = (field(MAGIC.len() + 4, 8), (bytes.len() - PREAMBLE) as u64);
-    if declared != found {
-        let how = if found < declared { "cut short" } else { "too long" };
-        return Err(malformed(
-            bytes.len().min(PREAMBLE + usize::try_from(declared).unwrap_or(usize::MAX)),
-            format!("{how}: the preamble declares {declared} bytes after it, the file has {found}"),
-        ));
-    }
-    if u64::from(crc32fast::hash(&bytes[PREAMBLE..])) != field(MAGIC.len() + 12, 4) {
-        return Err(malformed(
-            PREAMBLE,
-            "damaged: the CRC-32 of its contents does not match the preamble's".into(),
-        ));
-    }
-    let rest = &bytes[PREAMBLE..];
-    let (header, rest): (Header, _) = section(rest, PREAMBLE, "header", &malformed)?;
-    let at = bytes.len() - rest.len();
+    let mut reader = frame::Reader::open(bytes, &FORMAT).map_err(malformed)?;
+    let header: Header = reader.section("header").map_err(malformed)?;
+    let at = reader.offset();
     if header.precision != Precision::of::<T>() {
-        return Err(malformed(
+        return Err(malformed(frame::Malformed::new(
             at,
             format!(
                 "the numbers are {}, {} was asked for",
                 header.precision.name(),
                 Precision::of::<T>().name()
             ),
-        ));
+        )));
     }
     let expected = Mlp::from_spec(&header.spec)
-        .map_err(|e| malformed(PREAMBLE, format!("its network is invalid: {e}")))?
+        .map_err(|e| {
+            malformed(frame::Malformed::new(PREAMBLE, format!("its network is invalid: {e}")))
+        })?
         .num_params();
-    let (params, rest): (Vec<T>, _) = section(rest, at, "model parameters", &malformed)?;
+    let params: Vec<T> = reader.section("model parameters").map_err(malformed)?;
     if params.len() != expected {
-        return Err(malformed(
+        return Err(malformed(frame::Malformed::new(
             at,
             format!("{} parameters for a network of {expected}", params.len()),
-        ));
+        )));
     }
-    if !rest.is_empty() {
-        return Err(malformed(
-            bytes.len() - rest.len(),
-            format!("{} unexpected bytes after the last section", rest.len()),
-        ));
-    }
+    reader.finish().map_err(malformed)?;
     Ok(MetaModel { spec: header.spec, params, config: header.config, kind: header.kind })
-}
-
-/// Decodes the section `what` at byte `at` from `bytes`.
-fn section<'a, D: DeserializeOwned>(
-    bytes: &'a [u8],
-    at: usize,
-    what: &str,
-    malformed: &impl Fn(usize, String) -> Error,
-) -> Result<(D, &'a [u8])> {
-    postcard::take_from_bytes::<D>(bytes)
-        .map_err(|e| malformed(at, format!("the {what} section does not decode: {e}")))
-}
-
-/// Writes `bytes` to a temporary file beside `path`, flushes it to disk and renames it over
-/// `path`.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let io = |source| Error::Io { file: path.to_owned(), source };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut file = tempfile::Builder::new()
-        .prefix(".meta-model-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(io)?;
-    file.write_all(bytes).map_err(io)?;
-    // A temporary file is created readable by its owner alone; a model is an ordinary output.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        file.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(io)?;
-    }
-    file.as_file().sync_all().map_err(io)?;
-    file.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
 }
 
 #[cfg(test)]
@@ -243,5 +164,23 @@ mod tests {
             Err(Error::Malformed { offset, .. }) if offset == PREAMBLE as u64
         ));
         assert!(matches!(from_bytes::<f32>(&bytes, label), Err(Error::Malformed { .. })));
+    }
+
+    /// The shipped files, written by the format's code before descent-io's container existed,
+    /// load from disk, and saving what they hold gives the same bytes again: the layout did not
+    /// change.
+    #[test]
+    fn the_shipped_files_load_and_save_to_the_same_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        for name in ["maml-sinusoid-10shot.dmeta", "pretrained-sinusoid-10shot.dmeta"] {
+            let shipped = std::fs::read(data.join(name)).unwrap();
+            assert_eq!(&shipped[..8], b"DMETAML\0");
+            let model: MetaModel<f32> = load(&data.join(name)).unwrap();
+            assert_eq!(model.params.len(), Mlp::from_spec(&model.spec).unwrap().num_params());
+            let again = dir.path().join(name);
+            save(&again, &model).unwrap();
+            assert!(std::fs::read(&again).unwrap() == shipped, "{name} saved differently");
+        }
     }
 }

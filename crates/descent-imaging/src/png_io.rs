@@ -48,8 +48,15 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>> {
 /// [`Error::Io`] when the file cannot be read; [`Error::Malformed`] (offset 0: the decoder does
 /// not say where) when it is not a PNG the `png` crate decodes, or is larger than 2²⁸ pixels.
 pub fn read_png(path: &Path) -> Result<Image> {
-    let bytes = read_bytes(path)?;
-    let mut decoder = png::Decoder::new(Cursor::new(bytes.as_slice()));
+    decode_png(&read_bytes(path)?, path)
+}
+
+/// [`read_png`] on bytes already in memory; `path` only names them in errors.
+///
+/// # Errors
+/// As [`read_png`], without [`Error::Io`].
+pub fn decode_png(bytes: &[u8], path: &Path) -> Result<Image> {
+    let mut decoder = png::Decoder::new(Cursor::new(bytes));
     // Palette → RGB, grey below 8 bits → 8 bits; 16 bits stay 16.
     decoder.set_transformations(png::Transformations::EXPAND);
     let mut reader = decoder.read_info().map_err(|e| malformed(path, e))?;
@@ -96,12 +103,19 @@ pub fn read_png(path: &Path) -> Result<Image> {
 /// [`Error::Io`] when the file cannot be read; [`Error::Malformed`] (offset 0) when `zune-jpeg`
 /// cannot decode it.
 pub fn read_jpeg(path: &Path) -> Result<Image> {
+    decode_jpeg(&read_bytes(path)?, path)
+}
+
+/// [`read_jpeg`] on bytes already in memory; `path` only names them in errors.
+///
+/// # Errors
+/// As [`read_jpeg`], without [`Error::Io`].
+pub fn decode_jpeg(bytes: &[u8], path: &Path) -> Result<Image> {
     use zune_jpeg::zune_core::{
         bytestream::ZCursor, colorspace::ColorSpace, options::DecoderOptions,
     };
-    let bytes = read_bytes(path)?;
     let options = DecoderOptions::default().jpeg_set_out_colorspace(ColorSpace::RGB);
-    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(&bytes), options);
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
     let pixels = decoder.decode().map_err(|e| malformed(path, format!("{e:?}")))?;
     let info = decoder.info().ok_or_else(|| malformed(path, "no JPEG header"))?;
     let (width, height) = (usize::from(info.width), usize::from(info.height));

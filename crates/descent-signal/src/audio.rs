@@ -71,7 +71,7 @@ pub enum WavFormat {
 pub fn read_wav(path: &Path, channel: Option<usize>) -> Result<Audio> {
     let bytes =
         std::fs::read(path).map_err(|source| Error::Io { file: path.to_owned(), source })?;
-    decode(&bytes, path, channel)
+    decode_wav(&bytes, path, channel)
 }
 
 /// Reads two WAV files that are used together (e.g. a far-end signal and a microphone), one
@@ -168,7 +168,7 @@ pub fn write_wav(path: &Path, audio: &Audio, format: WavFormat) -> Result<()> {
 /// Never: the embedded file is decoded by a test.
 #[must_use]
 pub fn speech() -> Audio {
-    decode(SPEECH_WAV, Path::new("speech_espeak_16k.wav"), None)
+    decode_wav(SPEECH_WAV, Path::new("speech_espeak_16k.wav"), None)
         .expect("the embedded speech file is a valid mono WAV file")
 }
 
@@ -186,8 +186,14 @@ fn wav_reason(path: &Path, reason: String) -> Error {
     Error::Wav { file: path.to_owned(), reason }
 }
 
-/// Decodes one channel of a WAV file held in memory.
-fn decode(bytes: &[u8], path: &Path, channel: Option<usize>) -> Result<Audio> {
+/// [`read_wav`] on bytes already in memory; `path` only names them in errors.
+///
+/// The header's sample count is checked against `bytes.len()` before anything is allocated for
+/// the samples.
+///
+/// # Errors
+/// As [`read_wav`], without [`Error::Io`].
+pub fn decode_wav(bytes: &[u8], path: &Path, channel: Option<usize>) -> Result<Audio> {
     let reader = hound::WavReader::new(Cursor::new(bytes)).map_err(|e| wav_error(path, e))?;
     let spec = reader.spec();
     let channels = usize::from(spec.channels);

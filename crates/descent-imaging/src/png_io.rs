@@ -22,6 +22,10 @@ use std::path::Path;
 use crate::fits::write_atomically;
 use crate::{Error, Image, Result};
 
+/// The largest expansion of deflate, the PNG compression: a 258-byte match coded in as little
+/// as 2 bits is 1032:1.
+const MAX_DEFLATE_RATIO: usize = 1032;
+
 /// BT.601 luma weights for (R, G, B); see the [module docs](self).
 pub const LUMA_WEIGHTS: [f64; 3] = [0.299, 0.587, 0.114];
 
@@ -46,7 +50,8 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>> {
 ///
 /// # Errors
 /// [`Error::Io`] when the file cannot be read; [`Error::Malformed`] (offset 0: the decoder does
-/// not say where) when it is not a PNG the `png` crate decodes, or is larger than 2²⁸ pixels.
+/// not say where) when it is not a PNG the `png` crate decodes, is larger than 2²⁸ pixels, or
+/// declares more pixel bytes than its size can decompress to (checked before allocating).
 pub fn read_png(path: &Path) -> Result<Image> {
     decode_png(&read_bytes(path)?, path)
 }
@@ -65,6 +70,19 @@ pub fn decode_png(bytes: &[u8], path: &Path) -> Result<Image> {
         return Err(malformed(path, format!("{width}×{height} pixels is too large")));
     }
     let size = reader.output_buffer_size().ok_or_else(|| malformed(path, "image too large"))?;
+    // Deflate expands at most 1032:1 (RFC 1951: a 258-byte match in as little as 2 bits), so
+    // a file of b bytes cannot hold more than ~1032·b bytes of pixels; refuse before
+    // allocating, or a 100-byte file declaring 16384×16384 16-bit RGBA asks for 2 GiB.
+    if size > bytes.len().saturating_mul(MAX_DEFLATE_RATIO) {
+        return Err(malformed(
+            path,
+            format!(
+                "{width}×{height} pixels need {size} bytes, more than the {} bytes of the file \
+                 can decompress to",
+                bytes.len()
+            ),
+        ));
+    }
     let mut buffer = vec![0; size];
     let frame = reader.next_frame(&mut buffer).map_err(|e| malformed(path, e))?;
     let channels = frame.color_type.samples();

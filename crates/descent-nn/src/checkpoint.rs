@@ -367,7 +367,9 @@ impl<'a> Reader<'a> {
         if declared != found {
             let how = if found < declared { "cut short" } else { "too long" };
             return Err(reader.malformed(
-                bytes.len().min(PREAMBLE + usize::try_from(declared).unwrap_or(usize::MAX)),
+                bytes
+                    .len()
+                    .min(PREAMBLE.saturating_add(usize::try_from(declared).unwrap_or(usize::MAX))),
                 format!(
                     "{how}: the preamble declares {declared} bytes after it, the file has {found}"
                 ),

@@ -211,8 +211,10 @@ pub fn dataset(data: &[u8]) {
     assert_eq!(args::parse_dataset(&spec.to_string()), Ok(spec));
 }
 
-/// `--schedule`: a schedule that builds (validates) gives a finite, non-negative learning rate
-/// at every step, the first and the last included.
+/// `--schedule`: a schedule that builds (validates) gives a learning rate that is never NaN
+/// and never negative, at every step, the first and the last included. (It may overflow to
+/// +∞: an exponential schedule with γ > 1 is valid and grows without bound; the optimizer's
+/// finiteness check reports the step where it does.)
 ///
 /// # Panics
 /// When the contract is broken.
@@ -224,7 +226,7 @@ pub fn schedule(data: &[u8]) {
         let Ok(schedule) = spec.build(learning_rate) else { continue };
         for t in [0, 1, 2, 3, 10, 99, 100, 101, 1000, 1 << 20, 1 << 40, u64::MAX] {
             let rate = schedule.at(t);
-            assert!(rate.is_finite() && rate >= 0.0, "{schedule:?} at {t}: {rate}");
+            assert!(rate >= 0.0, "{schedule:?} at {t}: {rate}");
         }
     }
 }
@@ -457,8 +459,11 @@ pub fn dist_checkpoint(data: &[u8]) {
     }
 }
 
+/// A fuzz target: bytes in, a panic when the contract is broken.
+pub type Target = fn(&[u8]);
+
 /// Every target by name, for the corpus replay (and for running one input by hand).
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("expr", expr),
     ("x0", x0),
     ("bounds", bounds),

@@ -20,6 +20,7 @@ use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use descent_imaging::metrics::{flux_ratio, psnr_db, ssim};
+use descent_imaging::psf::MAX_KERNEL_SIDE;
 use descent_imaging::{
     Bitpix, Boundary, Convolution, Image, Options, PngDepth, Prior, Psf, Stop, StopReason,
     add_poisson_gaussian, estimate_noise_sigma, fista, landweber, m13, normalise_kernel, read_fits,
@@ -256,8 +257,57 @@ fn restore(
     })
 }
 
-/// Parses `--psf` into a kernel summing to 1; see [`DeconvolveArgs::psf`].
-fn parse_psf(spec: &str) -> anyhow::Result<Image> {
+/// A parsed `--psf` value, before anything is computed or read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PsfSpec {
+    /// An analytic profile and its kernel side (`None`: the profile's default side).
+    Analytic {
+        /// The profile.
+        psf: Psf,
+        /// The kernel side from `size=`, checked to be at most [`MAX_KERNEL_SIDE`] (odd is
+        /// checked when the kernel is built).
+        size: Option<usize>,
+    },
+    /// `file:PATH`: an image file to be read and normalised.
+    File(PathBuf),
+}
+
+impl PsfSpec {
+    /// The kernel, summing to 1: computed for an analytic profile, read (FITS, PNG or JPEG) and
+    /// normalised for a file.
+    ///
+    /// # Errors
+    /// An invalid profile parameter or kernel side; a file that cannot be read, or whose
+    /// pixels are negative, non-finite or sum to 0. `spec` is the flag's text, for the message.
+    pub fn kernel(&self, spec: &str) -> anyhow::Result<Image> {
+        match self {
+            Self::Analytic { psf, size } => {
+                psf.kernel(*size).map_err(|e| anyhow::anyhow!("--psf {spec:?}: {e}"))
+            }
+            Self::File(path) => {
+                let kernel = read_image(path)?;
+                normalise_kernel(kernel).with_context(|| format!("PSF file {}", path.display()))
+            }
+        }
+    }
+}
+
+/// Parses `--psf` into a kernel summing to 1 ([`parse_psf_spec`], then [`PsfSpec::kernel`]);
+/// see [`DeconvolveArgs::psf`].
+///
+/// # Errors
+/// As [`parse_psf_spec`] and [`PsfSpec::kernel`].
+pub fn parse_psf(spec: &str) -> anyhow::Result<Image> {
+    parse_psf_spec(spec)?.kernel(spec)
+}
+
+/// Parses `--psf` (`gaussian:fwhm=F[,size=N]`, `moffat:fwhm=F,beta=B[,size=N]`,
+/// `airy:fwhm=F[,size=N]` or `file:PATH`) without computing a kernel or reading a file.
+///
+/// # Errors
+/// A missing `KIND:`, an unknown kind or parameter, a parameter that is not a number, a
+/// missing `fwhm=` (or `beta=` for moffat), a `size=` above [`MAX_KERNEL_SIDE`], an empty path.
+pub fn parse_psf_spec(spec: &str) -> anyhow::Result<PsfSpec> {
     let bad = |why: &str| anyhow::anyhow!("--psf {spec:?}: {why}");
     let Some((kind, rest)) = spec.split_once(':') else {
         return Err(bad("expected KIND:PARAMS (gaussian:fwhm=F, moffat:fwhm=F,beta=B, \
@@ -267,8 +317,7 @@ fn parse_psf(spec: &str) -> anyhow::Result<Image> {
         if rest.is_empty() {
             return Err(bad("file: needs a path"));
         }
-        let kernel = read_image(Path::new(rest))?;
-        return normalise_kernel(kernel).with_context(|| format!("PSF file {rest}"));
+        return Ok(PsfSpec::File(PathBuf::from(rest)));
     }
     let (mut fwhm, mut beta, mut size) = (None, None, None);
     for item in rest.split(',') {
@@ -282,12 +331,17 @@ fn parse_psf(spec: &str) -> anyhow::Result<Image> {
             "fwhm" => fwhm = Some(number()?),
             "beta" if kind == "moffat" => beta = Some(number()?),
             "size" => {
-                size = Some(
-                    value
-                        .trim()
-                        .parse::<usize>()
-                        .map_err(|_| bad(&format!("size={value} is not a positive integer")))?,
-                );
+                let n = value
+                    .trim()
+                    .parse::<usize>()
+                    .map_err(|_| bad(&format!("size={value} is not a positive integer")))?;
+                // Capped here, before any kernel is allocated.
+                if n > MAX_KERNEL_SIDE {
+                    return Err(bad(&format!(
+                        "size={n} is above the largest side, {MAX_KERNEL_SIDE}"
+                    )));
+                }
+                size = Some(n);
             }
             other => return Err(bad(&format!("unknown parameter {other:?} for {kind}"))),
         }
@@ -301,7 +355,7 @@ fn parse_psf(spec: &str) -> anyhow::Result<Image> {
             return Err(bad(&format!("unknown kind {other:?} (gaussian, moffat, airy or file)")));
         }
     };
-    psf.kernel(size).map_err(|e| bad(&e.to_string()))
+    Ok(PsfSpec::Analytic { psf, size })
 }
 
 /// Reads an image by its extension: FITS (.fits, .fit, .fts), PNG, JPEG (.jpg, .jpeg).

@@ -28,7 +28,7 @@
 //! `BITPIX`, `NAXIS ≠ 2` (a 3-D cube, a header-only file), a data unit shorter than the header
 //! promises (checked before anything is allocated), more than [`MAX_PIXELS`] pixels, and blank
 //! pixels (NaN in float data, the `BLANK` value in integer data), which have no value to
-//! deconvolve. Extensions after the primary HDU are ignored; a missing final padding is
+//! deconvolve, and pixels whose scaled value `BZERO + BSCALE·raw` overflows to ±∞. Extensions after the primary HDU are ignored; a missing final padding is
 //! accepted when the pixels themselves are complete.
 //!
 //! **Checked against astropy.** Files written here for every [`Bitpix`] (scaled reals and
@@ -310,8 +310,20 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<Image> {
                 ),
             ));
         }
+        // A finite BSCALE and BZERO can still overflow: 1e308·2 is +inf.
+        let value = bzero + bscale * raw;
+        if !value.is_finite() {
+            return Err(malformed(
+                path,
+                (header.data_start + i * size) as u64,
+                format!(
+                    "pixel ({x}, {}) is BZERO + BSCALE·{raw} = {value}, not a finite number",
+                    height - 1 - fits_row
+                ),
+            ));
+        }
         // FITS row 0 is the bottom: flip.
-        out[(height - 1 - fits_row) * width + x] = bzero + bscale * raw;
+        out[(height - 1 - fits_row) * width + x] = value;
     }
     Image::new(width, height, out)
 }
@@ -429,6 +441,37 @@ pub fn m13() -> Image {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A FITS file of one 1×1 pixel: the cards given, padded to blocks, then `data`.
+    fn one_pixel(cards: &[(&str, &str)], data: &[u8]) -> Vec<u8> {
+        let mut header: String = cards.iter().map(|(k, v)| card(k, v, "")).collect();
+        header.push_str(&format!("{:<80}", "END"));
+        let mut bytes = header.into_bytes();
+        bytes.resize(bytes.len().div_ceil(BLOCK) * BLOCK, b' ');
+        bytes.extend_from_slice(data);
+        bytes
+    }
+
+    #[test]
+    fn a_pixel_whose_bscale_overflows_to_infinity_is_refused() {
+        // Breaks the `fits` fuzz target's contract (finite pixels; the input is
+        // fuzz/regressions/fits/bscale-overflows-to-infinity): a finite BSCALE and raw value
+        // whose product is +inf.
+        let cards = [
+            ("SIMPLE", "T"),
+            ("BITPIX", "16"),
+            ("NAXIS", "2"),
+            ("NAXIS1", "1"),
+            ("NAXIS2", "1"),
+            ("BSCALE", "1.0E308"),
+        ];
+        let bytes = one_pixel(&cards, &2i16.to_be_bytes());
+        let e = decode(Path::new("x.fits"), &bytes).unwrap_err();
+        assert!(e.to_string().contains("not a finite number"), "{e}");
+        // The same file with a raw value of 1 is a valid 1e308.
+        let image = decode(Path::new("x.fits"), &one_pixel(&cards, &1i16.to_be_bytes())).unwrap();
+        assert_eq!(image.data(), [1e308]);
+    }
 
     #[test]
     fn cards_are_80_columns_with_values_right_justified() {

@@ -34,7 +34,7 @@ pub use error::{Error, Result};
 pub use fits::{Bitpix, m13, read_fits, write_fits};
 pub use image::Image;
 pub use noise::add_poisson_gaussian;
-pub use png_io::{PngDepth, read_jpeg, read_png, write_png};
+pub use png_io::{PngDepth, decode_jpeg, decode_png, read_jpeg, read_png, write_png};
 pub use psf::{Psf, normalise_kernel};
 pub use sky::{Catalogue, Sersic, SkyBuilder, Star};
 pub use solvers::{

@@ -21,6 +21,10 @@ use std::path::Path;
 
 use crate::{Error, Image, Result};
 
+/// The largest expansion of deflate, the PNG compression: a 258-byte match coded in as little
+/// as 2 bits is 1032:1.
+const MAX_DEFLATE_RATIO: usize = 1032;
+
 /// BT.601 luma weights for (R, G, B); see the [module docs](self).
 pub const LUMA_WEIGHTS: [f64; 3] = [0.299, 0.587, 0.114];
 
@@ -45,10 +49,18 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>> {
 ///
 /// # Errors
 /// [`Error::Io`] when the file cannot be read; [`Error::Malformed`] (offset 0: the decoder does
-/// not say where) when it is not a PNG the `png` crate decodes, or is larger than 2²⁸ pixels.
+/// not say where) when it is not a PNG the `png` crate decodes, is larger than 2²⁸ pixels, or
+/// declares more pixel bytes than its size can decompress to (checked before allocating).
 pub fn read_png(path: &Path) -> Result<Image> {
-    let bytes = read_bytes(path)?;
-    let mut decoder = png::Decoder::new(Cursor::new(bytes.as_slice()));
+    decode_png(&read_bytes(path)?, path)
+}
+
+/// [`read_png`] on bytes already in memory; `path` only names them in errors.
+///
+/// # Errors
+/// As [`read_png`], without [`Error::Io`].
+pub fn decode_png(bytes: &[u8], path: &Path) -> Result<Image> {
+    let mut decoder = png::Decoder::new(Cursor::new(bytes));
     // Palette → RGB, grey below 8 bits → 8 bits; 16 bits stay 16.
     decoder.set_transformations(png::Transformations::EXPAND);
     let mut reader = decoder.read_info().map_err(|e| malformed(path, e))?;
@@ -57,6 +69,19 @@ pub fn read_png(path: &Path) -> Result<Image> {
         return Err(malformed(path, format!("{width}×{height} pixels is too large")));
     }
     let size = reader.output_buffer_size().ok_or_else(|| malformed(path, "image too large"))?;
+    // Deflate expands at most 1032:1 (RFC 1951: a 258-byte match in as little as 2 bits), so
+    // a file of b bytes cannot hold more than ~1032·b bytes of pixels; refuse before
+    // allocating, or a 100-byte file declaring 16384×16384 16-bit RGBA asks for 2 GiB.
+    if size > bytes.len().saturating_mul(MAX_DEFLATE_RATIO) {
+        return Err(malformed(
+            path,
+            format!(
+                "{width}×{height} pixels need {size} bytes, more than the {} bytes of the file \
+                 can decompress to",
+                bytes.len()
+            ),
+        ));
+    }
     let mut buffer = vec![0; size];
     let frame = reader.next_frame(&mut buffer).map_err(|e| malformed(path, e))?;
     let channels = frame.color_type.samples();
@@ -95,12 +120,19 @@ pub fn read_png(path: &Path) -> Result<Image> {
 /// [`Error::Io`] when the file cannot be read; [`Error::Malformed`] (offset 0) when `zune-jpeg`
 /// cannot decode it.
 pub fn read_jpeg(path: &Path) -> Result<Image> {
+    decode_jpeg(&read_bytes(path)?, path)
+}
+
+/// [`read_jpeg`] on bytes already in memory; `path` only names them in errors.
+///
+/// # Errors
+/// As [`read_jpeg`], without [`Error::Io`].
+pub fn decode_jpeg(bytes: &[u8], path: &Path) -> Result<Image> {
     use zune_jpeg::zune_core::{
         bytestream::ZCursor, colorspace::ColorSpace, options::DecoderOptions,
     };
-    let bytes = read_bytes(path)?;
     let options = DecoderOptions::default().jpeg_set_out_colorspace(ColorSpace::RGB);
-    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(&bytes), options);
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
     let pixels = decoder.decode().map_err(|e| malformed(path, format!("{e:?}")))?;
     let info = decoder.info().ok_or_else(|| malformed(path, "no JPEG header"))?;
     let (width, height) = (usize::from(info.width), usize::from(info.height));

@@ -153,7 +153,8 @@ impl Psf {
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] for invalid parameters ([`Psf::validate`]), an even or zero
-    /// `size`, or a side (given or default) above [`MAX_KERNEL_SIDE`].
+    /// `size`, a side (given or default) above [`MAX_KERNEL_SIDE`], or a profile so narrow
+    /// that it integrates to 0 over every pixel.
     pub fn kernel(&self, size: Option<usize>) -> Result<Image> {
         self.validate()?;
         let size = match size {
@@ -209,6 +210,15 @@ impl Psf {
             }
         }
         let total = kernel.sum();
+        // A profile much narrower than a pixel (FWHM = 1e-200) underflows to 0 at every
+        // quadrature node: refuse it rather than divide 0 by 0.
+        if !(total > 0.0 && total.is_finite()) {
+            return Err(Error::InvalidParameter {
+                name: "PSF FWHM",
+                value: self.fwhm(),
+                valid: "wide enough for the pixel integral to see it (at least ~1e-3 pixels)",
+            });
+        }
         kernel.data_mut().iter_mut().for_each(|v| *v /= total);
         Ok(kernel)
     }
@@ -287,6 +297,20 @@ fn gauss_legendre_unit_pixel(n: usize) -> (Vec<f64>, Vec<f64>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_psf_too_narrow_to_integrate_is_refused_not_a_nan_kernel() {
+        // The `psf` fuzz target's input fuzz/regressions/psf/airy-fwhm-4e-222-gives-nan-kernel
+        // (`--psf airy:fwhm=4e-222`): the profile underflowed to 0 at every quadrature node and
+        // the kernel was 0/0.
+        for psf in [Psf::Airy { fwhm: 4e-222 }, Psf::Gaussian { fwhm: 1e-200 }] {
+            let e = psf.kernel(Some(3)).unwrap_err();
+            assert!(matches!(e, Error::InvalidParameter { name: "PSF FWHM", .. }), "{e}");
+        }
+        // A narrow but resolvable one still sums to 1.
+        let k = Psf::Gaussian { fwhm: 0.05 }.kernel(Some(3)).unwrap();
+        assert!((k.sum() - 1.0).abs() < 1e-12 && k.data().iter().all(|v| v.is_finite()));
+    }
 
     #[test]
     fn gauss_legendre_integrates_degree_2n_minus_1_exactly() {

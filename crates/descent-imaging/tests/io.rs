@@ -402,3 +402,48 @@ fn jpeg_reads_as_luminance() {
     assert!(matches!(read_jpeg(&path), Err(Error::Malformed { .. })));
     assert!(matches!(read_jpeg(Path::new("/nonexistent.jpg")), Err(Error::Io { .. })));
 }
+
+/// CRC-32 (IEEE, reflected), bit by bit: the PNG chunk checksum.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+        }
+    }
+    !crc
+}
+
+/// A PNG of one IHDR declaring `width`×`height` 16-bit RGBA, an empty zlib stream and IEND.
+fn png_claiming(width: u32, height: u32) -> Vec<u8> {
+    let chunk = |kind: &[u8; 4], data: &[u8]| {
+        let mut c = (data.len() as u32).to_be_bytes().to_vec();
+        let body = [&kind[..], data].concat();
+        c.extend_from_slice(&body);
+        c.extend_from_slice(&crc32(&body).to_be_bytes());
+        c
+    };
+    let mut ihdr = [width.to_be_bytes(), height.to_be_bytes()].concat();
+    ihdr.extend_from_slice(&[16, 6, 0, 0, 0]); // 16 bits, RGBA, deflate, no filter, no interlace
+    let empty_zlib = [0x78, 0x01, 0x01, 0x00, 0x00, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01];
+    [
+        b"\x89PNG\r\n\x1a\n".to_vec(),
+        chunk(b"IHDR", &ihdr),
+        chunk(b"IDAT", &empty_zlib),
+        chunk(b"IEND", &[]),
+    ]
+    .concat()
+}
+
+#[test]
+fn a_png_declaring_more_pixels_than_its_bytes_can_hold_is_refused_before_allocating() {
+    // The `png` fuzz target's input fuzz/regressions/png/declares-2-gib-of-pixels: 68 bytes
+    // declaring 16384×16384 16-bit RGBA had a 2 GiB buffer allocated before the data was read.
+    let bytes = png_claiming(16384, 16384);
+    let e = descent_imaging::decode_png(&bytes, Path::new("x.png")).unwrap_err();
+    assert!(e.to_string().contains("can decompress to"), "{e}");
+    // A 1×1 image of the same file passes the check (and fails on its empty data instead).
+    let e = descent_imaging::decode_png(&png_claiming(1, 1), Path::new("x.png")).unwrap_err();
+    assert!(!e.to_string().contains("can decompress to"), "{e}");
+}

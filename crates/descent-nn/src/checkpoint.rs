@@ -200,8 +200,15 @@ pub fn save<R: Rule, T: Scalar>(
 /// [`Error::Io`] when the file cannot be read, [`Error::Malformed`] when it is not a
 /// checkpoint of this version.
 pub fn read_header(path: &Path) -> Result<Header> {
-    let bytes = read(path)?;
-    Reader::new(path, &bytes)?.section("header")
+    decode_header(&read(path)?, path)
+}
+
+/// [`read_header`] on bytes already in memory; `path` only names them in errors.
+///
+/// # Errors
+/// As [`read_header`], without [`Error::Io`].
+pub fn decode_header(bytes: &[u8], path: &Path) -> Result<Header> {
+    Reader::new(path, bytes)?.section("header")
 }
 
 /// Reads the header and θ of the checkpoint at `path`, for prediction.
@@ -210,8 +217,15 @@ pub fn read_header(path: &Path) -> Result<Header> {
 /// As [`read_header`]; [`Error::Malformed`] also when the file holds another precision than
 /// `T` or a θ that does not fit its network.
 pub fn read_model<T: Scalar>(path: &Path) -> Result<(Header, Vec<T>)> {
-    let bytes = read(path)?;
-    let mut reader = Reader::new(path, &bytes)?;
+    decode_model(&read(path)?, path)
+}
+
+/// [`read_model`] on bytes already in memory; `path` only names them in errors.
+///
+/// # Errors
+/// As [`read_model`], without [`Error::Io`].
+pub fn decode_model<T: Scalar>(bytes: &[u8], path: &Path) -> Result<(Header, Vec<T>)> {
+    let mut reader = Reader::new(path, bytes)?;
     let (header, params) = reader.model::<T>()?;
     Ok((header, params))
 }
@@ -222,8 +236,15 @@ pub fn read_model<T: Scalar>(path: &Path) -> Result<(Header, Vec<T>)> {
 /// As [`read_model`]; [`Error::Malformed`] also when the file was written with another rule
 /// type, or its optimizer state or progress does not fit θ, or bytes follow the last section.
 pub fn read_checkpoint<R: Rule, T: Scalar>(path: &Path) -> Result<Resume<R, T>> {
-    let bytes = read(path)?;
-    let mut reader = Reader::new(path, &bytes)?;
+    decode_checkpoint(&read(path)?, path)
+}
+
+/// [`read_checkpoint`] on bytes already in memory; `path` only names them in errors.
+///
+/// # Errors
+/// As [`read_checkpoint`], without [`Error::Io`].
+pub fn decode_checkpoint<R: Rule, T: Scalar>(bytes: &[u8], path: &Path) -> Result<Resume<R, T>> {
+    let mut reader = Reader::new(path, bytes)?;
     let (header, params) = reader.model::<T>()?;
     let training_at = reader.offset();
     let training: Training<T> = reader.section("training state")?;

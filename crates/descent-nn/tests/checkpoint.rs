@@ -428,3 +428,49 @@ fn checkpoints_keep_the_documented_byte_layout() {
     assert!(documented_layout(&resume) == bytes, "the layout changed");
     assert_eq!(resume.progress.epochs.len(), 1);
 }
+
+/// `magic`, version 2, the length and CRC-32 of `payload`, then `payload`.
+fn framed(payload: &[u8]) -> Vec<u8> {
+    let mut bytes = b"DNNCKPT\0".to_vec();
+    bytes.extend_from_slice(&2u32.to_le_bytes());
+    bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    bytes.extend_from_slice(payload);
+    bytes
+}
+
+#[test]
+fn a_preamble_declaring_2_to_the_64_bytes_is_cut_short_at_the_end_of_the_file() {
+    // The `nn_checkpoint` fuzz target's input fuzz/regressions/nn_checkpoint/
+    // preamble-length-overflows: the error offset, PREAMBLE + declared, overflowed (a panic in a
+    // build with overflow checks, a wrong offset without).
+    let mut bytes = framed(b"abcd");
+    bytes[12..20].copy_from_slice(&u64::MAX.to_le_bytes());
+    let e = checkpoint::decode_header(&bytes, Path::new("x.ckpt")).unwrap_err();
+    assert!(e.to_string().contains("cut short"), "{e}");
+    assert_eq!(malformed_offset(e), bytes.len() as u64);
+}
+
+#[test]
+fn a_checkpoint_whose_network_parameter_count_overflows_is_malformed() {
+    // The `nn_checkpoint` fuzz target's input fuzz/regressions/nn_checkpoint/
+    // network-parameter-count-overflows: widths 2³³ → 2³³ → 10 passed `Mlp::from_spec`, and
+    // counting θ overflowed.
+    let wide = 1usize << 33;
+    let header = Header {
+        model: descent_nn::model::MlpSpec {
+            widths: vec![wide, wide, 10],
+            activation: Activation::Relu,
+            head: descent_nn::model::Head::SoftmaxCrossEntropy,
+            l2: 0.0,
+            label_smoothing: 0.0,
+        },
+        precision: Precision::F32,
+        standardizer: None,
+        meta: String::new(),
+    };
+    let mut payload = postcard::to_stdvec(&header).unwrap();
+    payload.extend(postcard::to_stdvec(&Vec::<f32>::new()).unwrap());
+    let e = checkpoint::decode_model::<f32>(&framed(&payload), Path::new("x.ckpt")).unwrap_err();
+    assert!(e.to_string().contains("network is invalid"), "{e}");
+}

@@ -17,6 +17,9 @@
 //! with [`read_wav`] and written back is bit-identical. [`WavFormat::Float32`] stores x as `f32`
 //! unclipped. A NaN or infinite sample is refused ([`Error::NonFinite`]) in both formats.
 //!
+//! A float file's NaN or infinite sample is refused on reading too ([`Error::Wav`], naming the
+//! sample).
+//!
 //! Two files that are used together (a microphone and a far-end signal) are loaded with
 //! [`read_wav_pair`], which refuses different sample rates ([`Error::SampleRateMismatch`]) and
 //! different lengths ([`Error::LengthMismatch`]): it never truncates silently — cut the longer
@@ -71,7 +74,7 @@ pub enum WavFormat {
 pub fn read_wav(path: &Path, channel: Option<usize>) -> Result<Audio> {
     let bytes =
         std::fs::read(path).map_err(|source| Error::Io { file: path.to_owned(), source })?;
-    decode(&bytes, path, channel)
+    decode_wav(&bytes, path, channel)
 }
 
 /// Reads two WAV files that are used together (e.g. a far-end signal and a microphone), one
@@ -168,7 +171,7 @@ pub fn write_wav(path: &Path, audio: &Audio, format: WavFormat) -> Result<()> {
 /// Never: the embedded file is decoded by a test.
 #[must_use]
 pub fn speech() -> Audio {
-    decode(SPEECH_WAV, Path::new("speech_espeak_16k.wav"), None)
+    decode_wav(SPEECH_WAV, Path::new("speech_espeak_16k.wav"), None)
         .expect("the embedded speech file is a valid mono WAV file")
 }
 
@@ -186,8 +189,14 @@ fn wav_reason(path: &Path, reason: String) -> Error {
     Error::Wav { file: path.to_owned(), reason }
 }
 
-/// Decodes one channel of a WAV file held in memory.
-fn decode(bytes: &[u8], path: &Path, channel: Option<usize>) -> Result<Audio> {
+/// [`read_wav`] on bytes already in memory; `path` only names them in errors.
+///
+/// The header's sample count is checked against `bytes.len()` before anything is allocated for
+/// the samples.
+///
+/// # Errors
+/// As [`read_wav`], without [`Error::Io`].
+pub fn decode_wav(bytes: &[u8], path: &Path, channel: Option<usize>) -> Result<Audio> {
     let reader = hound::WavReader::new(Cursor::new(bytes)).map_err(|e| wav_error(path, e))?;
     let spec = reader.spec();
     let channels = usize::from(spec.channels);
@@ -252,6 +261,17 @@ fn decode(bytes: &[u8], path: &Path, channel: Option<usize>) -> Result<Audio> {
                     wav_reason(path, format!("truncated or damaged at sample {i}: {e}"))
                 })?;
                 if i % channels == channel {
+                    // Float PCM can hold NaN and ±∞, which no filter can use (and `write_wav`
+                    // refuses to write).
+                    if !s.is_finite() {
+                        return Err(wav_reason(
+                            path,
+                            format!(
+                                "sample {} of channel {channel} is {s}, not a number",
+                                i / channels
+                            ),
+                        ));
+                    }
                     samples.push(f64::from(s));
                 }
             }
@@ -298,6 +318,41 @@ mod tests {
         assert_eq!(to_i16(1.0), 32767);
         assert_eq!(to_i16(7.5), 32767);
         assert_eq!(to_i16(-1.5), -32768);
+    }
+
+    /// A mono 32-bit float WAV file of `samples` at 8 kHz, by hand (`write_wav` refuses NaN).
+    fn float_wav(samples: &[f32]) -> Vec<u8> {
+        let data: Vec<u8> = samples.iter().flat_map(|s| s.to_le_bytes()).collect();
+        let mut b = Vec::new();
+        b.extend_from_slice(b"RIFF");
+        b.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
+        b.extend_from_slice(b"WAVEfmt ");
+        b.extend_from_slice(&16u32.to_le_bytes());
+        // Format 3 (IEEE float), 1 channel, 8000 Hz, 32000 bytes/s, block 4, 32 bits.
+        for v in [3u16, 1] {
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+        b.extend_from_slice(&8000u32.to_le_bytes());
+        b.extend_from_slice(&32000u32.to_le_bytes());
+        for v in [4u16, 32] {
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+        b.extend_from_slice(b"data");
+        b.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        b.extend_from_slice(&data);
+        b
+    }
+
+    #[test]
+    fn a_float_wav_sample_that_is_nan_or_infinite_is_refused() {
+        // Breaks the `wav` fuzz target's contract (fuzz/regressions/wav/float-sample-is-nan).
+        let name = Path::new("x.wav");
+        let fine = decode_wav(&float_wav(&[0.5, -0.25]), name, None).unwrap();
+        assert_eq!((fine.rate, fine.samples), (8000, vec![0.5, -0.25]));
+        for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+            let e = decode_wav(&float_wav(&[0.5, bad]), name, None).unwrap_err();
+            assert!(e.to_string().contains("sample 1 of channel 0"), "{e}");
+        }
     }
 
     #[test]

@@ -30,7 +30,7 @@ pub mod fdaf;
 pub mod filter;
 pub mod lms;
 pub mod rls;
-pub use audio::{Audio, WavFormat, read_wav, read_wav_pair, speech, write_wav};
+pub use audio::{Audio, WavFormat, decode_wav, read_wav, read_wav_pair, speech, write_wav};
 pub mod room;
 pub use room::{Room, room_impulse_response};
 pub mod scenario;

@@ -131,6 +131,25 @@ mod tests {
     use crate::maml::{Algorithm, MetaConfig, meta_train};
     use crate::tasks::Sinusoid;
 
+    #[test]
+    fn a_preamble_declaring_2_to_the_64_bytes_is_cut_short_at_the_end_of_the_file() {
+        // The `maml` fuzz target's input fuzz/regressions/maml/preamble-length-overflows: the
+        // error offset, PREAMBLE + declared, overflowed (a panic in a build with overflow
+        // checks, a wrong offset without).
+        let mut bytes = FORMAT.magic.to_vec();
+        bytes.extend_from_slice(&FORMAT.version.to_le_bytes());
+        bytes.extend_from_slice(&u64::MAX.to_le_bytes());
+        bytes.extend_from_slice(&[0; 4]);
+        bytes.extend_from_slice(b"abcd");
+        match from_bytes::<f32>(&bytes, Path::new("x.dmeta")) {
+            Err(Error::Malformed { offset, reason, .. }) => {
+                assert_eq!(offset, bytes.len() as u64);
+                assert!(reason.contains("cut short"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
     /// `from_bytes` gives what `load` gives, bit for bit, and refuses what `load` refuses,
     /// naming the label it was given.
     #[test]

@@ -39,7 +39,7 @@ const CHUNK: usize = 1 << 16;
 
 /// A decompressed stream with the count of bytes consumed, for error offsets.
 struct Stream<'a> {
-    reader: Box<dyn Read>,
+    reader: Box<dyn Read + 'a>,
     file: &'a Path,
     offset: u64,
 }
@@ -131,8 +131,13 @@ impl Stream<'_> {
 
 /// Reads an images file whose header must declare `n_labels` images (the count of the labels
 /// file `labels`): `(pixels, rows, cols)`.
-fn read_images(path: &Path, labels: &Path, n_labels: u64) -> Result<(Vec<f32>, usize, usize)> {
-    let mut s = Stream { reader: source::open(path)?, file: path, offset: 0 };
+fn read_images<'a>(
+    reader: Box<dyn Read + 'a>,
+    path: &'a Path,
+    labels: &Path,
+    n_labels: u64,
+) -> Result<(Vec<f32>, usize, usize)> {
+    let mut s = Stream { reader, file: path, offset: 0 };
     s.magic(IMAGES_MAGIC, "an IDX images file")?;
     let n = s.dimension("the number of images", MAX_ITEMS)?;
     if n != n_labels {
@@ -160,8 +165,8 @@ fn read_images(path: &Path, labels: &Path, n_labels: u64) -> Result<(Vec<f32>, u
 }
 
 /// Reads a labels file, each label checked to be below [`CLASSES`].
-fn read_labels(path: &Path) -> Result<(Vec<u8>, u64)> {
-    let mut s = Stream { reader: source::open(path)?, file: path, offset: 0 };
+fn read_labels<'a>(reader: Box<dyn Read + 'a>, path: &'a Path) -> Result<(Vec<u8>, u64)> {
+    let mut s = Stream { reader, file: path, offset: 0 };
     s.magic(LABELS_MAGIC, "an IDX labels file")?;
     let n = s.dimension("the number of labels", MAX_ITEMS)?;
     let mut labels: Vec<u8> = Vec::new();
@@ -183,7 +188,20 @@ fn read_labels(path: &Path) -> Result<(Vec<u8>, u64)> {
 pub(crate) fn read_pair(images: &Path, labels: &Path) -> Result<Dataset> {
     // Labels first: the small file's count is checked against the images header before the
     // large body is read.
-    let (ys, n_labels) = read_labels(labels)?;
-    let (pixels, rows, cols) = read_images(images, labels, n_labels)?;
+    let (ys, n_labels) = read_labels(source::open(labels)?, labels)?;
+    let (pixels, rows, cols) = read_images(source::open(images)?, images, labels, n_labels)?;
+    Dataset::new(pixels, ys, usize::from(CLASSES), vec![rows, cols])
+}
+
+/// [`read_pair`] on bytes in memory (each gzip or plain); the paths only name them in errors.
+pub(crate) fn decode_pair(
+    images: &[u8],
+    images_name: &Path,
+    labels: &[u8],
+    labels_name: &Path,
+) -> Result<Dataset> {
+    let (ys, n_labels) = read_labels(source::decoded(labels, labels_name)?, labels_name)?;
+    let (pixels, rows, cols) =
+        read_images(source::decoded(images, images_name)?, images_name, labels_name, n_labels)?;
     Dataset::new(pixels, ys, usize::from(CLASSES), vec![rows, cols])
 }

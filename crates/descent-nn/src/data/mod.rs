@@ -148,6 +148,15 @@ impl Dataset {
         csv::read_csv(&bytes, path, layout)
     }
 
+    /// [`Dataset::from_csv`] on bytes already in memory (gzip or plain); `name` only names them
+    /// in errors.
+    ///
+    /// # Errors
+    /// As [`Dataset::from_csv`], without [`Error::Io`].
+    pub fn from_csv_bytes(bytes: &[u8], name: &Path, layout: &CsvLayout) -> Result<Self> {
+        csv::read_csv(bytes, name, layout)
+    }
+
     /// Reads an IDX pair: `images` (magic 2051: n × rows × cols unsigned bytes) and `labels`
     /// (magic 2049: n unsigned bytes, each below 10), each gzip or plain. Pixel values are kept
     /// as read (0–255); the feature shape is `[rows, cols]`.
@@ -159,6 +168,21 @@ impl Dataset {
     /// [`Error::CountMismatch`] when the two headers declare different counts.
     pub fn from_idx(images: impl AsRef<Path>, labels: impl AsRef<Path>) -> Result<Self> {
         idx::read_pair(images.as_ref(), labels.as_ref())
+    }
+
+    /// [`Dataset::from_idx`] on bytes already in memory (each gzip or plain); the names only
+    /// name the two in errors. Sizes read from the headers are checked as by
+    /// [`Dataset::from_idx`] before any buffer is reserved.
+    ///
+    /// # Errors
+    /// As [`Dataset::from_idx`], without [`Error::Io`].
+    pub fn from_idx_bytes(
+        images: &[u8],
+        images_name: &Path,
+        labels: &[u8],
+        labels_name: &Path,
+    ) -> Result<Self> {
+        idx::decode_pair(images, images_name, labels, labels_name)
     }
 
     /// Reads MNIST (or any data set in its layout, such as Fashion-MNIST) from a directory:

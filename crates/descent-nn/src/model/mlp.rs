@@ -175,13 +175,19 @@ pub struct MlpSpec {
     pub label_smoothing: f64,
 }
 
+/// The most parameters a network may have: 2⁵⁹, so that θ of `f64` (8 bytes each) stays
+/// below `isize::MAX` bytes, the most one allocation may hold. A width read from a checkpoint
+/// or typed on the command line is checked against it before anything is counted or allocated.
+pub const MAX_PARAMS: usize = 1 << 59;
+
 impl Mlp {
     /// An MLP with `inputs` inputs, the hidden layers `hidden` (widths, input side first; empty
     /// for none, which is softmax regression), `classes` outputs and the hidden activation
     /// `activation`. No regularisation, one thread.
     ///
     /// # Errors
-    /// [`Error::InvalidHyperparameter`] when a width is 0 or `classes` < 2.
+    /// [`Error::InvalidHyperparameter`] when a width is 0, `classes` < 2, or the network has
+    /// more than [`MAX_PARAMS`] parameters.
     pub fn new(
         inputs: usize,
         hidden: &[usize],
@@ -204,7 +210,8 @@ impl Mlp {
     /// regularisation, one thread.
     ///
     /// # Errors
-    /// [`Error::InvalidHyperparameter`] when a width is 0.
+    /// [`Error::InvalidHyperparameter`] when a width is 0 or the network has more than
+    /// [`MAX_PARAMS`] parameters.
     pub fn regression(
         inputs: usize,
         hidden: &[usize],
@@ -246,6 +253,20 @@ impl Mlp {
         widths.push(inputs);
         widths.extend_from_slice(hidden);
         widths.push(outputs);
+        // Σ (n_{l−1}·n_l + n_l) must be countable, and θ of f64 addressable, before anything
+        // computes it (`num_params`) or allocates it: a width read from a file or typed on
+        // the command line may be anything.
+        let count = widths
+            .windows(2)
+            .try_fold(0usize, |sum, w| w[0].checked_mul(w[1])?.checked_add(w[1])?.checked_add(sum));
+        if count.is_none_or(|n| n > MAX_PARAMS) {
+            let total = widths.windows(2).map(|w| (w[0] as f64 + 1.0) * w[1] as f64).sum();
+            return Err(Error::InvalidHyperparameter {
+                name: "parameter count",
+                value: total,
+                valid: "at most 2^59 (θ must fit in memory)",
+            });
+        }
         Ok(Self { widths, activation, head, l2: 0.0, label_smoothing: 0.0, threads: 1 })
     }
 
@@ -664,6 +685,20 @@ mod tests {
     use crate::model::SoftmaxRegression;
     use approx::assert_abs_diff_eq;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_network_whose_parameter_count_overflows_is_refused_not_counted() {
+        // 2³³·2³³ weights overflow usize: `num_params` would wrap (or panic in a debug build).
+        let wide = 1usize << 33;
+        let e = Mlp::new(wide, &[wide], 10, Activation::Relu).unwrap_err();
+        assert!(matches!(e, Error::InvalidHyperparameter { name: "parameter count", .. }), "{e}");
+        let e = Mlp::regression(3, &[usize::MAX], 1, Activation::Tanh).unwrap_err();
+        assert!(matches!(e, Error::InvalidHyperparameter { name: "parameter count", .. }), "{e}");
+        // Just above the cap, without overflowing: refused too; a large valid one is counted.
+        assert!(Mlp::new(1 << 30, &[1 << 30], 2, Activation::Relu).is_err());
+        let big = Mlp::new(1 << 20, &[1 << 20], 2, Activation::Relu).unwrap();
+        assert_eq!(big.num_params(), (1 << 40) + (1 << 20) + (1 << 20) * 2 + 2);
+    }
 
     /// Uniform numbers in [−1, 1) from a seed (splitmix64), for inputs and parameters.
     fn uniform(seed: u64, n: usize) -> Vec<f64> {

@@ -47,7 +47,7 @@ mod gemm;
 pub mod mlp;
 pub mod softmax_regression;
 
-pub use mlp::{Activation, Head, Mlp, MlpSpec};
+pub use mlp::{Activation, Head, MAX_PARAMS, Mlp, MlpSpec};
 pub use softmax_regression::SoftmaxRegression;
 
 use descent::first_order::Real;

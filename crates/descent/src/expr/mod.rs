@@ -51,7 +51,8 @@
 //! * an exponent without variables whose value is an integer (`x^2`, `x^-1`, `x^(1+1)`) uses
 //!   `powi`: exact derivatives, and negative bases work (`(-2)^3` = −8);
 //! * any other exponent without variables (`x^0.5`, `x^pi`) uses `powf`;
-//! * an exponent with variables (`x^y`) uses `powd`, exp(b·ln a), defined only for a > 0.
+//! * an exponent with variables (`x^y`) is exp(b·ln a), defined only for a > 0: NaN for a
+//!   negative base in every evaluation, with or without derivatives.
 //!
 //! Nothing else is folded: `2*3` is multiplied at every evaluation, so an expression gives
 //! bit-for-bit what the same arithmetic written in Rust would.
@@ -267,7 +268,10 @@ impl Arena {
             }
             Node::PowI(a, n) => self.eval(a, x).powi(n),
             Node::PowF(a, p) => self.eval(a, x).powf(p),
-            Node::PowD(a, b) => self.eval(a, x).powd(self.eval(b, x)),
+            // exp(b·ln a) spelled out, not `powd`: num-dual's duals compute exactly this, but
+            // its `f64` powd is `powf`, which has values at a < 0 (`(-2)^2` = 4) where the
+            // duals give NaN. Spelled out, a value alone and a value with derivatives agree.
+            Node::PowD(a, b) => (self.eval(a, x).ln() * self.eval(b, x)).exp(),
             Node::Call(function, a) => function.apply(self.eval(a, x)),
         }
     }
@@ -523,6 +527,26 @@ mod tests {
         }
         assert_relative_eq!(h.get(0, 0), 1330.0, max_relative = ROUNDING);
         assert_relative_eq!(h.get(0, 1), 480.0, max_relative = ROUNDING);
+    }
+
+    #[test]
+    fn x_to_the_y_at_a_negative_base_is_nan_in_value_and_gradient_alike() {
+        // The `expr` fuzz target's input fuzz/regressions/expr/powd-value-disagrees-with-dual:
+        // `x^y` at x < 0 was powf's finite value alone (`value`) and NaN with derivatives
+        // (`value_grad`), so a line search and a gradient step saw different functions.
+        let f = AutoDiff::new(Expression::parse("x^y").unwrap());
+        let mut g = [0.0; 2];
+        for point in [[-2.0, 2.0], [-3.5, 0.5], [-1.0, 1.0]] {
+            assert!(f.value(&point).is_nan(), "{point:?}");
+            assert!(f.value_grad(&point, &mut g).is_nan(), "{point:?}");
+        }
+        // At a positive base, the value alone and the value with the gradient are the same bits.
+        for point in [[2.0, 3.0], [0.5, -1.5], [10.0, 0.1]] {
+            let value = f.value(&point);
+            assert_eq!(value.to_bits(), f.value_grad(&point, &mut g).to_bits(), "{point:?}");
+            assert!((value - point[0].powf(point[1])).abs() <= 1e-14 * value.abs(), "{point:?}");
+            assert!((g[1] - value * point[0].ln()).abs() <= 1e-12 * g[1].abs().max(1.0));
+        }
     }
 
     /// Every function, `pi`, and each of powi, powf and powd, in x ∈ [0.1, 0.9] (for asin),

@@ -107,7 +107,8 @@ fn params_of(spec: &MlpSpec) -> usize {
 /// names; renumbering by a permutation of them succeeds, by a list missing one or naming an
 /// unknown one fails; it evaluates without panicking at a point drawn from the input, and with
 /// few enough variables its gradient ([`AutoDiff`]) and Hessian have the variable count as
-/// dimension.
+/// dimension, and the value with derivatives is NaN exactly when the value alone is, unless a
+/// derivative is not finite there.
 ///
 /// # Panics
 /// When the contract is broken.
@@ -141,7 +142,12 @@ pub fn expr(data: &[u8]) {
     assert_eq!(f.dim(), n);
     let mut grad = vec![0.0; n];
     let dual_value = f.value_grad(&x, &mut grad);
-    assert_eq!(value.is_nan(), dual_value.is_nan(), "f = {value}, dual f = {dual_value}");
+    // The two agree on NaN, except where a derivative is infinite (x^0.5 at 0 is 0 without
+    // derivatives, NaN with them): a solver stops there as non-finite either way.
+    let differentiable = grad.iter().all(|g| g.is_finite());
+    if differentiable || !dual_value.is_nan() {
+        assert_eq!(value.is_nan(), dual_value.is_nan(), "f = {value}, dual f = {dual_value}");
+    }
     if n == 0 || n > MAX_HESSIAN_VARIABLES {
         return;
     }

@@ -48,9 +48,11 @@
 //!
 //! ## Powers
 //! How `a^b` is evaluated depends on the exponent, chosen once at parse time:
-//! * an exponent without variables whose value is an integer (`x^2`, `x^-1`, `x^(1+1)`) uses
-//!   `powi`: exact derivatives, and negative bases work (`(-2)^3` = −8);
-//! * any other exponent without variables (`x^0.5`, `x^pi`) uses `powf`;
+//! * an exponent without variables whose value is an integer of magnitude at most
+//!   [`MAX_POWI`] (`x^2`, `x^-1`, `x^(1+1)`) uses `powi`: exact derivatives, and negative bases
+//!   work (`(-2)^3` = −8);
+//! * any other exponent without variables (`x^0.5`, `x^pi`, `x^100000`) uses `powf` (an
+//!   integral exponent keeps negative bases working);
 //! * an exponent with variables (`x^y`) is exp(b·ln a), defined only for a > 0: NaN for a
 //!   negative base in every evaluation, with or without derivatives.
 //!
@@ -267,7 +269,7 @@ impl Arena {
                 acc
             }
             Node::PowI(a, n) => self.eval(a, x).powi(n),
-            Node::PowF(a, p) => self.eval(a, x).powf(p),
+            Node::PowF(a, p) => power(self.eval(a, x), p),
             // exp(b·ln a) spelled out, not `powd`: num-dual's duals compute exactly this, but
             // its `f64` powd is `powf`, which has values at a < 0 (`(-2)^2` = 4) where the
             // duals give NaN. Spelled out, a value alone and a value with derivatives agree.
@@ -290,6 +292,24 @@ impl Arena {
             }
         }
     }
+}
+
+/// The largest integer exponent magnitude evaluated with `powi`: num-dual forms n·(n−1) for the
+/// second derivative in `i32`, which overflows above √2³¹ ≈ 46 341. Larger integral exponents
+/// go to `powf`, which gives the same values for integral exponents, negative bases included.
+pub const MAX_POWI: i32 = 46_340;
+
+/// `base^p` for a constant `p` other than a small integer: num-dual's `powf`, except at a zero base with
+/// `p` above the highest derivative `D` carries. There num-dual's formula, base^(p−3)·base³,
+/// is ∞·0 = NaN in the value and every derivative, though x^p is 0 at 0 with vanishing
+/// derivatives up to order ⌈p⌉−1: the value is `powf`'s (+0, as in an evaluation without
+/// derivatives) and the derivatives are 0. Below that order (0 < p < 1 with a gradient,
+/// 1 < p < 2 with a Hessian) a derivative is infinite and num-dual's NaN stands, so a solver
+/// reports the point as non-finite rather than flat.
+fn power<D: DualNum<Primitive = f64> + Copy>(base: D, p: f64) -> D {
+    #[expect(clippy::cast_precision_loss, reason = "NDERIV is at most a handful")]
+    let flat = D::NDERIV > 0 && base.re() == 0.0 && p > D::NDERIV as f64;
+    if flat { D::from(base.re().powf(p)) + base * 0.0 } else { base.powf(p) }
 }
 
 /// The built-in functions of one argument.
@@ -438,6 +458,49 @@ mod tests {
                 max_relative = ROUNDING
             );
         }
+    }
+
+    /// The `expr` fuzz target's input fuzz/regressions/expr/fractional-power-at-zero: x^2.5 at
+    /// x = 0 was 0 without derivatives and NaN with them (num-dual's base^(p−3)·base³ is ∞·0),
+    /// so `abs(x)^2.5` could not start at its minimiser.
+    #[test]
+    fn a_fractional_power_of_zero_is_zero_with_zero_derivatives_where_they_exist() {
+        let f = AutoDiff::new(Expression::parse("x^2.5 + abs(y - 1)^1.5").unwrap());
+        let mut g = [f64::NAN; 2];
+        assert_eq!(f.value_grad(&[0.0, 1.0], &mut g).to_bits(), 0.0_f64.to_bits());
+        assert_eq!(g, [0.0, 0.0]);
+        let mut h = HessianMatrix::zeros(f.hessian_structure(), 2);
+        f.hessian(&[0.0, 2.0], &mut h);
+        // (2.5·1.5) x^0.5 at 0 is 0; (1.5·0.5)|y−1|^−0.5 at y = 2 is 0.75.
+        assert_eq!((h.get(0, 0), h.get(1, 1), h.get(0, 1)), (0.0, 0.75, 0.0));
+        // 1 < p < 2: the second derivative at 0 is infinite, and stays NaN rather than flat.
+        f.hessian(&[1.0, 1.0], &mut h);
+        assert!(h.get(1, 1).is_nan());
+        // 0 < p < 1: the gradient at 0 is infinite; NaN, so a solver stops there as non-finite.
+        let sqrt = AutoDiff::new(Expression::parse("x^0.5").unwrap());
+        let mut g = [0.0];
+        sqrt.value_grad(&[0.0], &mut g);
+        assert!(g[0].is_nan());
+        assert_eq!(sqrt.value(&[0.0]), 0.0);
+    }
+
+    /// The `expr` fuzz target's input fuzz/regressions/expr/integer-power-overflows-i32:
+    /// `tanh(1-x)^2100^2` has exponent 4 410 000, and num-dual's second derivative of `powi`
+    /// multiplied n·(n−1) in i32 (a panic with overflow checks, a wrapped coefficient without).
+    #[test]
+    fn integer_powers_too_large_for_powi_s_second_derivative_use_powf() {
+        let nodes = |s: &str| Expression::parse(s).unwrap().arena.nodes;
+        assert!(nodes("x^46340").contains(&Node::PowI(0, 46_340)));
+        assert!(nodes("x^-46340").iter().any(|n| matches!(n, Node::PowI(_, -46_340))));
+        assert!(nodes("x^46341").contains(&Node::PowF(0, 46_341.0)));
+        // (-x)^n for an integral n beyond powi's range keeps its sign through powf.
+        let odd = Expression::parse("x^1000001").unwrap();
+        assert_eq!(odd.eval(&[-1.0]), -1.0);
+        // d²/dx² x^n = n(n−1) x^(n−2): at x = 1, n = 4 410 000 it is 19 448 095 590 000.
+        let f = AutoDiff::new(Expression::parse("x^2100^2").unwrap());
+        let mut h = HessianMatrix::zeros(f.hessian_structure(), 1);
+        f.hessian(&[1.0], &mut h);
+        assert_eq!(h.get(0, 0), 4_410_000.0 * 4_409_999.0);
     }
 
     #[test]

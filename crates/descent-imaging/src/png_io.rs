@@ -118,7 +118,7 @@ pub fn decode_png(bytes: &[u8], path: &Path) -> Result<Image> {
 ///
 /// # Errors
 /// [`Error::Io`] when the file cannot be read; [`Error::Malformed`] (offset 0) when `zune-jpeg`
-/// cannot decode it.
+/// cannot decode it, or panics on it (the panic hook still prints its message).
 pub fn read_jpeg(path: &Path) -> Result<Image> {
     decode_jpeg(&read_bytes(path)?, path)
 }
@@ -132,9 +132,20 @@ pub fn decode_jpeg(bytes: &[u8], path: &Path) -> Result<Image> {
         bytestream::ZCursor, colorspace::ColorSpace, options::DecoderOptions,
     };
     let options = DecoderOptions::default().jpeg_set_out_colorspace(ColorSpace::RGB);
-    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
-    let pixels = decoder.decode().map_err(|e| malformed(path, format!("{e:?}")))?;
-    let info = decoder.info().ok_or_else(|| malformed(path, "no JPEG header"))?;
+    // zune-jpeg 0.5.15 can panic on a malformed file (an IDCT slice index out of range: the
+    // `jpeg` fuzz target's fuzz/regressions/jpeg/idct-index-out-of-range); its panic is this
+    // file's error. AssertUnwindSafe: the decoder is dropped with the unwind, the bytes only
+    // read.
+    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
+        let pixels = decoder.decode().map_err(|e| format!("{e:?}"))?;
+        let info = decoder.info().ok_or("no JPEG header")?;
+        Ok::<_, String>((pixels, info))
+    }));
+    let (pixels, info) = match decoded {
+        Ok(result) => result.map_err(|reason| malformed(path, reason))?,
+        Err(_) => return Err(malformed(path, "the JPEG decoder (zune-jpeg) failed on it")),
+    };
     let (width, height) = (usize::from(info.width), usize::from(info.height));
     if pixels.len() != width * height * 3 {
         return Err(malformed(path, "decoded pixel count does not match the header"));

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use descent_imaging::fits::{self, MAX_PIXELS};
 use descent_imaging::png_io::{LUMA_WEIGHTS, encode_png};
 use descent_imaging::{
-    Bitpix, Error, Image, PngDepth, m13, read_fits, read_jpeg, read_png, write_fits, write_png,
+    Bitpix, Error, Image, PngDepth, decode_jpeg, m13, read_fits, read_jpeg, read_png, write_fits,
+    write_png,
 };
 use proptest::prelude::*;
 
@@ -361,6 +362,25 @@ fn colour_png_becomes_bt601_luminance() {
     // Not a PNG.
     std::fs::write(&path, b"GIF89a").unwrap();
     assert!(matches!(read_png(&path), Err(Error::Malformed { .. })));
+}
+
+/// The `jpeg` fuzz target's input fuzz/regressions/jpeg/idct-index-out-of-range: zune-jpeg
+/// 0.5.15 panics on it (a slice index out of range in its scalar IDCT); the reader gives a
+/// typed error instead.
+#[test]
+fn a_jpeg_that_panics_the_decoder_is_malformed() {
+    let bytes = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fuzz/regressions/jpeg/idct-index-out-of-range"),
+    )
+    .unwrap();
+    match decode_jpeg(&bytes, Path::new("bad.jpg")) {
+        Err(Error::Malformed { file, offset: 0, reason }) => {
+            assert_eq!(file, Path::new("bad.jpg"));
+            assert!(reason.contains("zune-jpeg"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

@@ -208,7 +208,7 @@ pub fn read_header(path: &Path) -> Result<Header> {
 /// # Errors
 /// As [`read_header`], without [`Error::Io`].
 pub fn decode_header(bytes: &[u8], path: &Path) -> Result<Header> {
-    Reader::new(path, bytes)?.section("header")
+    Ok(Reader::new(path, bytes)?.header()?.0)
 }
 
 /// Reads the header and θ of the checkpoint at `path`, for prediction.
@@ -321,9 +321,42 @@ impl<'a> Reader<'a> {
         self.frame.section(what).map_err(|e| malformed(self.path, e))
     }
 
+    /// The header, with the number of parameters of its network. The network must be valid,
+    /// and a standardizer must have one finite mean and one finite, positive scale per input.
+    fn header(&mut self) -> Result<(Header, usize)> {
+        let header: Header = self.section("header")?;
+        let params = Mlp::from_spec(&header.model)
+            .map_err(|e| self.malformed(PREAMBLE, format!("its network is invalid: {e}")))?
+            .num_params();
+        if let Some(s) = &header.standardizer {
+            let inputs = header.model.widths[0];
+            if s.mean.len() != inputs || s.scale.len() != inputs {
+                return Err(self.malformed(
+                    PREAMBLE,
+                    format!(
+                        "its standardizer has {} means and {} scales for {inputs} inputs",
+                        s.mean.len(),
+                        s.scale.len()
+                    ),
+                ));
+            }
+            let valid = s.mean.iter().all(|m| m.is_finite())
+                && s.scale.iter().all(|&v| v.is_finite() && v > 0.0);
+            if !valid {
+                return Err(self.malformed(
+                    PREAMBLE,
+                    "its standardizer has a mean that is not finite or a scale that is not \
+                     finite and positive"
+                        .into(),
+                ));
+            }
+        }
+        Ok((header, params))
+    }
+
     /// The header and θ, checked against each other and `T`.
     fn model<T: Scalar>(&mut self) -> Result<(Header, Vec<T>)> {
-        let header: Header = self.section("header")?;
+        let (header, expected) = self.header()?;
         let at = self.offset();
         if header.precision != Precision::of::<T>() {
             return Err(self.malformed(
@@ -335,9 +368,6 @@ impl<'a> Reader<'a> {
                 ),
             ));
         }
-        let expected = Mlp::from_spec(&header.model)
-            .map_err(|e| self.malformed(PREAMBLE, format!("its network is invalid: {e}")))?
-            .num_params();
         let params: Vec<T> = self.section("model parameters")?;
         if params.len() != expected {
             return Err(self.malformed(

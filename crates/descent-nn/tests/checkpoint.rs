@@ -474,3 +474,58 @@ fn a_checkpoint_whose_network_parameter_count_overflows_is_malformed() {
     let e = checkpoint::decode_model::<f32>(&framed(&payload), Path::new("x.ckpt")).unwrap_err();
     assert!(e.to_string().contains("network is invalid"), "{e}");
 }
+
+/// A checkpoint's payload for `header` and an empty θ, framed.
+fn with_header(header: &Header) -> Vec<u8> {
+    let mut payload = postcard::to_stdvec(header).unwrap();
+    payload.extend(postcard::to_stdvec(&Vec::<f32>::new()).unwrap());
+    framed(&payload)
+}
+
+fn small_header(l2: f64, standardizer: Option<Standardizer>) -> Header {
+    Header {
+        model: descent_nn::model::MlpSpec {
+            widths: vec![2, 3],
+            activation: Activation::Relu,
+            head: descent_nn::model::Head::SoftmaxCrossEntropy,
+            l2,
+            label_smoothing: 0.0,
+        },
+        precision: Precision::F32,
+        standardizer,
+        meta: String::new(),
+    }
+}
+
+#[test]
+fn a_header_whose_network_is_invalid_is_malformed() {
+    // The `nn_checkpoint` fuzz target's input fuzz/regressions/nn_checkpoint/
+    // header-network-invalid: `read_header` returned a header with l2 = NaN, which no network
+    // accepts; only `read_model` checked the network.
+    let bytes = with_header(&small_header(f64::NAN, None));
+    let e = checkpoint::decode_header(&bytes, Path::new("x.ckpt")).unwrap_err();
+    assert!(e.to_string().contains("its network is invalid"), "{e}");
+    assert!(
+        checkpoint::decode_header(&with_header(&small_header(0.0, None)), Path::new("x")).is_ok()
+    );
+}
+
+#[test]
+fn a_standardizer_that_does_not_fit_the_inputs_is_malformed() {
+    let cases = [
+        (vec![0.0; 3], vec![1.0; 3], "3 means and 3 scales for 2 inputs"),
+        (vec![0.0; 2], vec![1.0; 1], "2 means and 1 scales for 2 inputs"),
+        (vec![0.0, f64::NAN], vec![1.0; 2], "a mean that is not finite"),
+        (vec![0.0; 2], vec![1.0, 0.0], "finite and positive"),
+        (vec![0.0; 2], vec![1.0, f64::INFINITY], "finite and positive"),
+    ];
+    for (mean, scale, reason) in cases {
+        let header = small_header(0.0, Some(Standardizer { mean, scale }));
+        let e = checkpoint::decode_header(&with_header(&header), Path::new("x")).unwrap_err();
+        assert!(e.to_string().contains(reason), "{e}");
+        assert_eq!(malformed_offset(e), 24);
+    }
+    let fits = Standardizer { mean: vec![0.5, -1.0], scale: vec![2.0, 1.0] };
+    let header = small_header(0.0, Some(fits));
+    assert!(checkpoint::decode_header(&with_header(&header), Path::new("x")).is_ok());
+}

@@ -48,11 +48,12 @@
 //!
 //! ## Powers
 //! How `a^b` is evaluated depends on the exponent, chosen once at parse time:
-//! * an exponent without variables whose value is an integer of magnitude at most
-//!   [`MAX_POWI`] (`x^2`, `x^-1`, `x^(1+1)`) uses `powi`: exact derivatives, and negative bases
-//!   work (`(-2)^3` = −8);
-//! * any other exponent without variables (`x^0.5`, `x^pi`, `x^100000`) uses `powf` (an
-//!   integral exponent keeps negative bases working);
+//! * an exponent without variables whose value is an integer (`x^2`, `x^-1`, `x^(1+1)`) uses
+//!   `powi`: negative bases work (`(-2)^3` = −8);
+//! * any other exponent without variables (`x^0.5`, `x^pi`) uses `powf`;
+//!
+//! and the value is the same with or without derivatives, bit for bit (the derivatives come
+//! from p·x^p/x, never from a formula that overflows where x^p does not);
 //! * an exponent with variables (`x^y`) is exp(b·ln a), defined only for a > 0: NaN for a
 //!   negative base in every evaluation, with or without derivatives.
 //!
@@ -268,8 +269,16 @@ impl Arena {
                 }
                 acc
             }
-            Node::PowI(a, n) => self.eval(a, x).powi(n),
-            Node::PowF(a, p) => power(self.eval(a, x), p),
+            // Squares (the common case) as num-dual's product, bit for bit `powi(2)`.
+            Node::PowI(a, n @ 0..=2) => self.eval(a, x).powi(n),
+            Node::PowI(a, n) => {
+                let base = self.eval(a, x);
+                power(base, f64::from(n), base.re().powi(n))
+            }
+            Node::PowF(a, p) => {
+                let base = self.eval(a, x);
+                power(base, p, base.re().powf(p))
+            }
             // exp(b·ln a) spelled out, not `powd`: num-dual's duals compute exactly this, but
             // its `f64` powd is `powf`, which has values at a < 0 (`(-2)^2` = 4) where the
             // duals give NaN. Spelled out, a value alone and a value with derivatives agree.
@@ -294,22 +303,29 @@ impl Arena {
     }
 }
 
-/// The largest integer exponent magnitude evaluated with `powi`: num-dual forms n·(n−1) for the
-/// second derivative in `i32`, which overflows above √2³¹ ≈ 46 341. Larger integral exponents
-/// go to `powf`, which gives the same values for integral exponents, negative bases included.
-pub const MAX_POWI: i32 = 46_340;
-
-/// `base^p` for a constant `p` other than a small integer: num-dual's `powf`, except at a zero base with
-/// `p` above the highest derivative `D` carries. There num-dual's formula, base^(p−3)·base³,
-/// is ∞·0 = NaN in the value and every derivative, though x^p is 0 at 0 with vanishing
-/// derivatives up to order ⌈p⌉−1: the value is `powf`'s (+0, as in an evaluation without
-/// derivatives) and the derivatives are 0. Below that order (0 < p < 1 with a gradient,
-/// 1 < p < 2 with a Hessian) a derivative is infinite and num-dual's NaN stands, so a solver
-/// reports the point as non-finite rather than flat.
-fn power<D: DualNum<Primitive = f64> + Copy>(base: D, p: f64) -> D {
-    #[expect(clippy::cast_precision_loss, reason = "NDERIV is at most a handful")]
-    let flat = D::NDERIV > 0 && base.re() == 0.0 && p > D::NDERIV as f64;
-    if flat { D::from(base.re().powf(p)) + base * 0.0 } else { base.powf(p) }
+/// `base^p` for a constant exponent, whose value `value` (`powi`'s or `powf`'s) is already
+/// taken: exactly that value, with the derivatives of x^p by the chain rule as
+/// value·exp(p·ln(x/x₀)), x₀ the base's value. num-dual's own `powi`/`powf` compute
+/// x₀^(p−3)·x₀³, which is not the value an evaluation without derivatives gives (ulps apart),
+/// overflows to ∞·0 = NaN (x^0.5 at 10¹⁵⁰, x^−1 at 10⁻¹¹⁰), rounds p−3 to an integer for tiny p
+/// (so (−1)^(10⁻³²) came out 1 instead of NaN), and forms n·(n−1) in `i32` (overflowing for
+/// |n| > 46 340).
+///
+/// At a zero base (and an infinite one) x/x₀ is undefined. There x^p with p above the highest
+/// derivative `D` carries is 0 with vanishing derivatives: value 0, derivatives 0. Below that
+/// order (0 < p < 1 with a gradient, 1 < p < 2 with a Hessian, p < 0) a derivative is infinite
+/// and num-dual's NaN stands, so that a solver reports the point as non-finite, not flat.
+fn power<D: DualNum<Primitive = f64> + Copy>(base: D, p: f64, value: f64) -> D {
+    let x0 = base.re();
+    if D::NDERIV == 0 {
+        D::from(value)
+    } else if x0 != 0.0 && x0.is_finite() {
+        ((base / x0).ln() * p).exp() * value
+    } else {
+        #[expect(clippy::cast_precision_loss, reason = "NDERIV is at most a handful")]
+        let flat = x0 == 0.0 && p > D::NDERIV as f64;
+        if flat { D::from(value) + base * 0.0 } else { base.powf(p) }
+    }
 }
 
 /// The built-in functions of one argument.
@@ -488,19 +504,50 @@ mod tests {
     /// `tanh(1-x)^2100^2` has exponent 4 410 000, and num-dual's second derivative of `powi`
     /// multiplied n·(n−1) in i32 (a panic with overflow checks, a wrapped coefficient without).
     #[test]
-    fn integer_powers_too_large_for_powi_s_second_derivative_use_powf() {
-        let nodes = |s: &str| Expression::parse(s).unwrap().arena.nodes;
-        assert!(nodes("x^46340").contains(&Node::PowI(0, 46_340)));
-        assert!(nodes("x^-46340").iter().any(|n| matches!(n, Node::PowI(_, -46_340))));
-        assert!(nodes("x^46341").contains(&Node::PowF(0, 46_341.0)));
-        // (-x)^n for an integral n beyond powi's range keeps its sign through powf.
-        let odd = Expression::parse("x^1000001").unwrap();
-        assert_eq!(odd.eval(&[-1.0]), -1.0);
+    fn a_huge_integer_power_has_its_exact_second_derivative() {
         // d²/dx² x^n = n(n−1) x^(n−2): at x = 1, n = 4 410 000 it is 19 448 095 590 000.
         let f = AutoDiff::new(Expression::parse("x^2100^2").unwrap());
         let mut h = HessianMatrix::zeros(f.hessian_structure(), 1);
         f.hessian(&[1.0], &mut h);
         assert_eq!(h.get(0, 0), 4_410_000.0 * 4_409_999.0);
+        let odd = Expression::parse("x^1000001").unwrap();
+        assert_eq!(odd.eval(&[-1.0]), -1.0);
+    }
+
+    /// The `expr` fuzz target's input fuzz/regressions/expr/tiny-power-of-a-negative-base:
+    /// x^(π^−64) at x = −1 is NaN (a fractional power of a negative number), but num-dual's
+    /// x^(p−3)·x³ rounded p − 3 to −3 and gave 1 with derivatives.
+    #[test]
+    fn powers_agree_with_and_without_derivatives_where_num_dual_s_formula_fails() {
+        let cases: [(&str, f64); 6] = [
+            ("x^pi^(-64)", -1.0), // p − 3 rounds to an integer
+            ("x^0.5", 1e150),     // x³ overflows
+            ("x^-1", 1e-110),     // x^(−4) overflows, x³ underflows: ∞·0
+            ("x^-3", -1e-110),
+            ("x^7", 3.0), // x^4·x³ is not powi(7) to the last bit
+            ("x^2.5", 7.3),
+        ];
+        for (source, x) in cases {
+            let e = Expression::parse(source).unwrap();
+            let f = AutoDiff::new(e.clone());
+            let mut g = [0.0];
+            let value = f.value_grad(&[x], &mut g);
+            assert_eq!(value.to_bits(), e.eval(&[x]).to_bits(), "{source} at {x}");
+            // d/dx x^p = p·x^p/x, against the value computed independently.
+            let p: f64 = match source {
+                "x^7" => 7.0,
+                "x^2.5" => 2.5,
+                "x^0.5" => 0.5,
+                "x^-1" => -1.0,
+                "x^-3" => -3.0,
+                _ => f64::NAN,
+            };
+            if p.is_finite() {
+                assert_relative_eq!(g[0], p * e.eval(&[x]) / x, max_relative = 4.0 * f64::EPSILON);
+            } else {
+                assert!(value.is_nan() && g[0].is_nan());
+            }
+        }
     }
 
     #[test]

@@ -322,7 +322,7 @@ impl Arena {
             // The same f64 arithmetic evaluation would do, done once; the exponent's nodes
             // stay in the arena, unreferenced.
             let p: f64 = self.eval(exponent, &[]);
-            if p.fract() == 0.0 && p.abs() <= f64::from(super::MAX_POWI) {
+            if p.fract() == 0.0 && p.abs() <= f64::from(i32::MAX) {
                 #[expect(clippy::cast_possible_truncation, reason = "integral and in range")]
                 Node::PowI(base, p as i32)
             } else {

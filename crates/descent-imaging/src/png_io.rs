@@ -118,7 +118,8 @@ pub fn decode_png(bytes: &[u8], path: &Path) -> Result<Image> {
 ///
 /// # Errors
 /// [`Error::Io`] when the file cannot be read; [`Error::Malformed`] (offset 0) when `zune-jpeg`
-/// cannot decode it, or panics on it (the panic hook still prints its message).
+/// cannot decode it, or panics on it (the panic hook still prints its message), and when its
+/// header declares more pixels than its bytes can hold (512 per byte).
 pub fn read_jpeg(path: &Path) -> Result<Image> {
     decode_jpeg(&read_bytes(path)?, path)
 }
@@ -138,8 +139,24 @@ pub fn decode_jpeg(bytes: &[u8], path: &Path) -> Result<Image> {
     // read.
     let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
-        let pixels = decoder.decode().map_err(|e| format!("{e:?}"))?;
+        decoder.decode_headers().map_err(|e| format!("{e:?}"))?;
         let info = decoder.info().ok_or("no JPEG header")?;
+        // Every 8×8 block of a JPEG codes at least its luminance DC coefficient, in one bit at
+        // the least, so a file of n bytes holds at most 512·n pixels. zune-jpeg decodes a file
+        // cut short by filling in the missing blocks: a few hundred bytes declaring 10⁸ pixels
+        // would be decoded in full (the `jpeg` fuzz target's
+        // fuzz/regressions/jpeg/tiny-file-declaring-121-megapixels).
+        let pixels = usize::from(info.width) * usize::from(info.height);
+        if pixels > 512 * bytes.len() {
+            return Err(format!(
+                "its header declares {}×{} pixels, more than a JPEG of {} bytes can hold \
+                 (512 per byte: one bit per 8×8 block at least)",
+                info.width,
+                info.height,
+                bytes.len()
+            ));
+        }
+        let pixels = decoder.decode().map_err(|e| format!("{e:?}"))?;
         Ok::<_, String>((pixels, info))
     }));
     let (pixels, info) = match decoded {

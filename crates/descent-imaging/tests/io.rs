@@ -383,6 +383,28 @@ fn a_jpeg_that_panics_the_decoder_is_malformed() {
     }
 }
 
+/// The `jpeg` fuzz target's input fuzz/regressions/jpeg/tiny-file-declaring-121-megapixels: 829
+/// bytes whose header declares 11520×10504 pixels; zune-jpeg fills in the missing blocks and
+/// decoded all 121 megapixels (a timeout under the fuzzer).
+#[test]
+fn a_jpeg_declaring_more_pixels_than_its_bytes_can_hold_is_malformed() {
+    let bytes = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fuzz/regressions/jpeg/tiny-file-declaring-121-megapixels"),
+    )
+    .unwrap();
+    let e = decode_jpeg(&bytes, Path::new("bomb.jpg")).unwrap_err();
+    assert!(e.to_string().contains("11520×10504 pixels, more than a JPEG of 829 bytes"), "{e}");
+    // The most compressible honest JPEG stays inside the bound: a flat 1024×1024 grey image
+    // at quality 1 (two Huffman codes per block, DC difference 0 and end-of-block).
+    let mut flat = Vec::new();
+    jpeg_encoder::Encoder::new(&mut flat, 1)
+        .encode(&vec![128; 1024 * 1024], 1024, 1024, jpeg_encoder::ColorType::Luma)
+        .unwrap();
+    assert!(1024 * 1024 <= 512 * flat.len(), "{} bytes", flat.len());
+    assert_eq!(decode_jpeg(&flat, Path::new("flat.jpg")).unwrap().shape(), (1024, 1024));
+}
+
 #[test]
 fn jpeg_reads_as_luminance() {
     let dir = tmp();

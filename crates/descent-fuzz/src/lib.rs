@@ -380,7 +380,7 @@ pub fn csv(data: &[u8]) {
     assert!(set.features().iter().all(|&v| v.fract() == 0.0 && v.abs() <= (1 << 24) as f32));
 }
 
-/// descent-nn checkpoints ([`framed`] input; the mode's upper bits pick the reader: header,
+/// descent-nn checkpoints (`framed` input; the mode's upper bits pick the reader: header,
 /// model `f32`/`f64`, resume with Adam `f32` or SGD `f64`). An accepted file holds a valid
 /// network, θ of its parameter count, a standardizer (if any) of one mean and scale per input,
 /// and optimizer state for θ.
@@ -429,7 +429,7 @@ pub fn nn_checkpoint(data: &[u8]) {
     }
 }
 
-/// descent-meta `.dmeta` models ([`framed`] input; the mode's next bit picks `f32` or `f64`).
+/// descent-meta `.dmeta` models (`framed` input; the mode's next bit picks `f32` or `f64`).
 /// An accepted model holds a valid network and θ of its parameter count.
 ///
 /// # Panics
@@ -446,7 +446,7 @@ pub fn maml(data: &[u8]) {
     }
 }
 
-/// descent-distributed checkpoints ([`framed`] input; the mode's next bit picks Adam `f64` or
+/// descent-distributed checkpoints (`framed` input; the mode's next bit picks Adam `f64` or
 /// SGD `f32`). An accepted file holds θ of the header's count and optimizer state for θ.
 ///
 /// # Panics

@@ -269,7 +269,7 @@ impl Arena {
                 }
                 acc
             }
-            // Squares (the common case) as num-dual's product, bit for bit `powi(2)`.
+            // n = 0, 1, 2 keep num-dual's exact forms (1, x, x·x), bit for bit `powi`'s values.
             Node::PowI(a, n @ 0..=2) => self.eval(a, x).powi(n),
             Node::PowI(a, n) => {
                 let base = self.eval(a, x);

@@ -171,6 +171,22 @@ impl MethodName {
         ) && !self.takes_bounds()
     }
 
+    /// Whether the method is one of Adam's family (Adam, AdamW, AMSGrad, Adamax, NAdam(W),
+    /// RAdam(W)), which share the flags `--beta1 --beta2 --eps`.
+    pub fn is_adam_family(self) -> bool {
+        matches!(
+            self,
+            Self::Adam
+                | Self::Adamw
+                | Self::Amsgrad
+                | Self::Adamax
+                | Self::Nadam
+                | Self::Nadamw
+                | Self::Radam
+                | Self::Radamw
+        )
+    }
+
     /// Whether the method keeps its iterates in a box (`--bounds`).
     pub fn takes_bounds(self) -> bool {
         matches!(self, Self::Lbfgsb | Self::ProjectedGd)

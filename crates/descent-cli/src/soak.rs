@@ -41,12 +41,12 @@
 //! invariants do not apply), `--time-limit` (not reproducible), `logistic:digits` (data).
 //!
 //! ## What is checked
-//! Each check has a name ([`Violation::check`]); see [`check_report`] for the list. The value
-//! and gradient are re-evaluated at the reported x with the same `value_grad` the methods
-//! call, so `value` must match bit for bit; `grad_norm` is compared with
-//! √(Σ gᵢ²) (rescaled when the squares overflow) to a relative 10⁻¹² because the driver sums the squares in SIMD lanes (a different
-//! order of rounding), and bit for bit with `Bounds::projected_gradient_norm` in a box. Every
-//! 50th run is run twice and must give the same report (all fields but `elapsed`).
+//! Each check has a name ([`Violation::check`]); see [`check_report`] for the list. The value and
+//! gradient are re-evaluated at the reported x with the same `value_grad` the methods call, so
+//! `value` must match bit for bit; `grad_norm` is compared with √(Σ gᵢ²) (rescaled when the squares
+//! overflow) to a relative 10⁻¹² because the driver sums the squares in SIMD lanes (a different
+//! order of rounding), and bit for bit with `Bounds::projected_gradient_norm` in a box. Every 50th
+//! run is run twice and must give the same report (all fields but `elapsed`).
 
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
@@ -448,17 +448,7 @@ impl Gen {
             let d = self.uniform(0.0, 0.5);
             self.flag("dampening", short(d));
         }
-        let adam = matches!(
-            method,
-            M::Adam
-                | M::Adamw
-                | M::Amsgrad
-                | M::Adamax
-                | M::Nadam
-                | M::Nadamw
-                | M::Radam
-                | M::Radamw
-        );
+        let adam = method.is_adam_family();
         if (adam || method == M::Lion) && self.chance(0.4) {
             let b1 = self.uniform(0.0, 0.99);
             let b2 = self.uniform(0.9, 0.9999);
@@ -572,17 +562,7 @@ impl Gen {
     /// refuses a repeated flag). Returns its name.
     fn invalid(&mut self, method: MethodName) -> &'static str {
         use MethodName as M;
-        let adam = matches!(
-            method,
-            M::Adam
-                | M::Adamw
-                | M::Amsgrad
-                | M::Adamax
-                | M::Nadam
-                | M::Nadamw
-                | M::Radam
-                | M::Radamw
-        );
+        let adam = method.is_adam_family();
         let mut choices: Vec<(&'static str, &'static str)> =
             vec![("gtol", "-1"), ("ftol", "-0.5"), ("xtol", "nan")];
         if method.takes_learning_rate() {

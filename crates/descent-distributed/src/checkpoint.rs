@@ -14,9 +14,9 @@
 //! [`Model`](descent_nn::Model), and keeps the caller's description of the model in `meta`.
 //!
 //! # File format
-//! As descent-nn's, [`descent_io::frame`]'s container: the 8 bytes `DDPCKPT\0`, a format version (u32, little-endian; this is
-//! version 1), the length of the rest of the file (u64) and its CRC-32 (u32, IEEE), then four
-//! sections in postcard's serde encoding:
+//! As descent-nn's, [`descent_io::frame`]'s container: the 8 bytes `DDPCKPT\0`, a format version
+//! (u32, little-endian; this is version 1), the length of the rest of the file (u64) and its CRC-32
+//! (u32, IEEE), then four sections in postcard's serde encoding:
 //!
 //! | section | contents |
 //! |---|---|

@@ -28,8 +28,9 @@
 //! `BITPIX`, `NAXIS ≠ 2` (a 3-D cube, a header-only file), a data unit shorter than the header
 //! promises (checked before anything is allocated), more than [`MAX_PIXELS`] pixels, and blank
 //! pixels (NaN in float data, the `BLANK` value in integer data), which have no value to
-//! deconvolve, and pixels whose scaled value `BZERO + BSCALE·raw` overflows to ±∞. Extensions after the primary HDU are ignored; a missing final padding is
-//! accepted when the pixels themselves are complete.
+//! deconvolve, and pixels whose scaled value `BZERO + BSCALE·raw` overflows to ±∞. Extensions after
+//! the primary HDU are ignored; a missing final padding is accepted when the pixels themselves are
+//! complete.
 //!
 //! **Checked against astropy.** Files written here for every [`Bitpix`] (scaled reals and
 //! unsigned 16-bit integers) pass astropy 8.0.2's `HDUList.verify('exception')` and read back
@@ -299,31 +300,24 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<Image> {
             Bitpix::F64 => f64::from_be_bytes(chunk.try_into().unwrap_or([0; 8])),
         };
         let is_blank = !raw.is_finite() || blank.is_some_and(|(b, _)| raw == b as f64);
-        let (x, fits_row) = (i % width, i / width);
-        if is_blank {
-            return Err(malformed(
+        // FITS row 0 is the bottom: flip.
+        let (x, y) = (i % width, height - 1 - i / width);
+        let bad = |what: String| {
+            Err(malformed(
                 path,
                 (header.data_start + i * size) as u64,
-                format!(
-                    "pixel ({x}, {}) is blank (undefined); fill it before reading",
-                    height - 1 - fits_row
-                ),
-            ));
+                format!("pixel ({x}, {y}) {what}"),
+            ))
+        };
+        if is_blank {
+            return bad("is blank (undefined); fill it before reading".into());
         }
         // A finite BSCALE and BZERO can still overflow: 1e308·2 is +inf.
         let value = bzero + bscale * raw;
         if !value.is_finite() {
-            return Err(malformed(
-                path,
-                (header.data_start + i * size) as u64,
-                format!(
-                    "pixel ({x}, {}) is BZERO + BSCALE·{raw} = {value}, not a finite number",
-                    height - 1 - fits_row
-                ),
-            ));
+            return bad(format!("is BZERO + BSCALE·{raw} = {value}, not a finite number"));
         }
-        // FITS row 0 is the bottom: flip.
-        out[(height - 1 - fits_row) * width + x] = value;
+        out[y * width + x] = value;
     }
     Image::new(width, height, out)
 }
@@ -411,8 +405,8 @@ pub fn encode(image: &Image, bitpix: Bitpix) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Writes `image` as a FITS primary HDU, atomically ([`descent_io::write_atomic`]: a temporary file renamed into place, mode
-/// 0644).
+/// Writes `image` as a FITS primary HDU, atomically ([`descent_io::write_atomic`]: a temporary file
+/// renamed into place, mode 0644).
 ///
 /// Float types store the values as they are (−32 rounds to `f32`). Integer types store
 /// integer-valued images exactly when they fit (16- and 32-bit also with the unsigned offset

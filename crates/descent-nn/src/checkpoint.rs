@@ -32,9 +32,11 @@
 //! ```
 //!
 //! # File format
-//! [`descent_io::frame`]'s container: the 8 bytes `DNNCKPT\0`, a format version (u32, little-endian; this is version 2: version 1, before
-//! [`MlpSpec`] had its [`head`](MlpSpec::head), is refused with a message saying so), the length
-//! of the rest of the file (u64) and its CRC-32 (u32, IEEE), then four sections in [postcard](https://postcard.jamesmunns.com/wire-format)'s serde encoding:
+//! [`descent_io::frame`]'s container: the 8 bytes `DNNCKPT\0`, a format version (u32,
+//! little-endian; this is version 2: version 1, before [`MlpSpec`] had its [`head`](MlpSpec::head),
+//! is refused with a message saying so), the length of the rest of the file (u64) and its CRC-32
+//! (u32, IEEE), then four sections in [postcard](https://postcard.jamesmunns.com/wire-format)'s
+//! serde encoding:
 //!
 //! | section | contents |
 //! |---|---|
@@ -50,11 +52,11 @@
 //! (the caller rebuilds the rule, as `descent train` does from `meta`).
 //!
 //! Files are written atomically ([`descent_io::write_atomic`]: a temporary file in the same
-//! directory, flushed to disk, then renamed over the target): a reader finds the old checkpoint or the new one, never half of
-//! one. The length and the checksum catch a file cut short or damaged anywhere (also by a reader
-//! that needs only the first sections); malformed files give [`Error::Malformed`] with the byte
-//! offset of the section at fault; lengths read from a file never allocate more than the file
-//! can hold.
+//! directory, flushed to disk, then renamed over the target): a reader finds the old checkpoint or
+//! the new one, never half of one. The length and the checksum catch a file cut short or damaged
+//! anywhere (also by a reader that needs only the first sections); malformed files give
+//! [`Error::Malformed`] with the byte offset of the section at fault; lengths read from a file
+//! never allocate more than the file can hold.
 
 use std::any::type_name;
 use std::path::Path;

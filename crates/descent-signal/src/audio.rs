@@ -109,8 +109,9 @@ pub fn read_wav_pair(
     Ok((a, b))
 }
 
-/// Writes a mono WAV file atomically (through [`descent_io::write_atomic`]: a temporary file in the same directory, renamed into place,
-/// mode 0644). See the [module docs](self) for the clipping policy of [`WavFormat::Int16`].
+/// Writes a mono WAV file atomically (through [`descent_io::write_atomic`]: a temporary file in the
+/// same directory, renamed into place, mode 0644). See the [module docs](self) for the clipping
+/// policy of [`WavFormat::Int16`].
 ///
 /// # Errors
 /// [`Error::NonFinite`] for a NaN or infinite sample (nothing is written);

@@ -195,10 +195,22 @@ impl Observer for Log {
     }
 }
 
-/// Every whole-problem solver, configured as `descent minimize` configures it (with learning
-/// rates that are stable at the Rosenbrock start).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Solver {
+/// Declares the solvers once: the enum and [`SOLVERS`], every variant in order.
+macro_rules! solvers {
+    ($($name:ident),* $(,)?) => {
+        /// Every whole-problem solver, configured as `descent minimize` configures it (with
+        /// learning rates that are stable at the Rosenbrock start).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        enum Solver {
+            $($name),*
+        }
+
+        /// Every [`Solver`], in declaration order.
+        const SOLVERS: &[Solver] = &[$(Solver::$name),*];
+    };
+}
+
+solvers! {
     Gd,
     GdArmijo,
     GdMoreThuente,
@@ -249,50 +261,6 @@ enum Kind {
     /// A trust region over trials, with Hessian-vector products.
     TrustRegion,
 }
-
-const SOLVERS: [Solver; 38] = {
-    use Solver::*;
-    [
-        Gd,
-        GdArmijo,
-        GdMoreThuente,
-        GdHagerZhang,
-        Sgd,
-        Momentum,
-        Nesterov,
-        HeavyBall,
-        Adagrad,
-        RmsProp,
-        Adadelta,
-        Adam,
-        AdamW,
-        AmsGrad,
-        Adamax,
-        NAdam,
-        NAdamW,
-        RAdam,
-        RAdamW,
-        Lion,
-        LookAhead,
-        Perturbed,
-        BfgsArmijo,
-        BfgsMoreThuente,
-        BfgsHagerZhang,
-        LbfgsArmijo,
-        LbfgsMoreThuente,
-        LbfgsHagerZhang,
-        NewtonArmijo,
-        NewtonMoreThuente,
-        NewtonHagerZhang,
-        NewtonCgArmijo,
-        NewtonCgMoreThuente,
-        NewtonCgHagerZhang,
-        TrustNcg,
-        Dogleg,
-        Lbfgsb,
-        Projected,
-    ]
-};
 
 impl Solver {
     fn kind(self) -> Kind {
@@ -796,7 +764,7 @@ fn every_solver_reports_every_misbehaviour() {
         Fault::HessianNan { from: STRIKE_HESSIAN },
     ];
     let mut failures = Vec::new();
-    for solver in SOLVERS {
+    for &solver in SOLVERS {
         let base = outcome(solver, Fault::None);
         let report = base.result.as_ref().unwrap();
         // The base run must make at least STRIKE evaluations, or (a)–(d) would go unmet.
@@ -825,7 +793,7 @@ fn every_solver_reports_every_misbehaviour() {
 /// every solver; N = 1 (the evaluation at x₀) is iteration 0.
 #[test]
 fn a_panicking_objective_is_an_error_with_its_iteration_and_message() {
-    for solver in SOLVERS {
+    for &solver in SOLVERS {
         let base = outcome(solver, Fault::None);
         let total = base.result.as_ref().unwrap().evaluations.value;
         for at in [1, 2, STRIKE] {

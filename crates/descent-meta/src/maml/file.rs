@@ -1,9 +1,10 @@
 //! Saved meta-models: θ with its network, settings and kind, in one checksummed file.
 //!
 //! # File format
-//! The container of `descent-nn`'s checkpoints ([`descent_io::frame`]): the 8 bytes `DMETAML\0`, a format version (u32,
-//! little-endian; this is version 1), the length of the rest of the file (u64) and its CRC-32
-//! (u32, IEEE), then two sections in postcard's serde encoding:
+//! The container of descent-nn's checkpoints ([`descent_io::frame`]) with its own magic: the 8
+//! bytes `DMETAML\0`, a format version (u32, little-endian; this is version 1), the length of the
+//! rest of the file (u64) and its CRC-32 (u32, IEEE), then two sections in postcard's serde
+//! encoding:
 //!
 //! | section | contents |
 //! |---|---|
@@ -11,9 +12,10 @@
 //! | model | θ, `Vec<T>` (floats as their little-endian bytes: the exact bits) |
 //!
 //! Files are written atomically ([`descent_io::write_atomic`]: a temporary file in the same
-//! directory, flushed, renamed over the target) and read by [`load`]; [`from_bytes`] decodes the same bytes from memory (a model
-//! embedded with `include_bytes!`) with the same checks. A file cut short, damaged anywhere, of another version or precision, or with a
-//! θ that does not fit its network gives [`Error::Malformed`] with the offending byte offset.
+//! directory, flushed, renamed over the target) and read by [`load`]; [`from_bytes`] decodes the
+//! same bytes from memory (a model embedded with `include_bytes!`) with the same checks. A file cut
+//! short, damaged anywhere, of another version or precision, or with a θ that does not fit its
+//! network gives [`Error::Malformed`] with the offending byte offset.
 
 use std::path::Path;
 

@@ -48,16 +48,7 @@ pub fn main() -> ExitCode {
                     print!("{error}");
                     ExitCode::SUCCESS
                 }
-                _ => {
-                    // clap's message, up to its usage block, as one line.
-                    let text = error.render().to_string();
-                    let message: Vec<&str> = text
-                        .lines()
-                        .map(str::trim)
-                        .take_while(|line| !line.is_empty() && !line.starts_with("Usage:"))
-                        .collect();
-                    fail(&message.join(" "))
-                }
+                _ => fail(&usage_error(&error)),
             };
         }
     };
@@ -96,9 +87,22 @@ fn restore_sigpipe() {
     }
 }
 
+/// clap's message for a command line it refused, up to its usage block, as one line (how the
+/// binary prints it, and the Python package's `ValueError` says it).
+pub fn usage_error(error: &clap::Error) -> String {
+    let text = error.render().to_string();
+    let message: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .take_while(|line| !line.is_empty() && !line.starts_with("Usage:"))
+        .collect();
+    message.join(" ")
+}
+
 /// The error and its causes joined by ": ", as `{:#}` prints them, less a cause that its
-/// effect's message already quotes (a library error that shows its source in its own text).
-fn causes(error: &anyhow::Error) -> String {
+/// effect's message already quotes (a library error that shows its source in its own text):
+/// the line the binary prints after `error: `.
+pub fn causes(error: &anyhow::Error) -> String {
     let mut text = String::new();
     for cause in error.chain() {
         let message = cause.to_string();

@@ -267,7 +267,7 @@ pub trait RuleVisitor {
     ///
     /// # Errors
     /// Whatever the caller's work returns.
-    fn visit<R: Rule + Clone>(
+    fn visit<R: Rule + Clone + 'static>(
         self,
         rule: R,
         learning_rate: f64,
@@ -464,7 +464,7 @@ struct Drive<'a, O: ?Sized>(Run<'a, O>);
 impl<O: Hessian + HessianVectorProduct + ?Sized> RuleVisitor for Drive<'_, O> {
     type Output = (Report, Summary);
 
-    fn visit<R: Rule + Clone>(
+    fn visit<R: Rule + Clone + 'static>(
         self,
         rule: R,
         learning_rate: f64,

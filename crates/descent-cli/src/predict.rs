@@ -107,7 +107,7 @@ struct ReadParams<'a, T> {
 impl<T: Scalar> RuleVisitor for ReadParams<'_, T> {
     type Output = Vec<T>;
 
-    fn visit<R: Rule + Clone>(
+    fn visit<R: Rule + Clone + 'static>(
         self,
         _rule: R,
         _learning_rate: f64,

@@ -295,7 +295,7 @@ struct Trainer<'a, T> {
 impl<T: Element> RuleVisitor for Trainer<'_, T> {
     type Output = Outcome;
 
-    fn visit<R: Rule + Clone>(
+    fn visit<R: Rule + Clone + 'static>(
         self,
         rule: R,
         _learning_rate: f64,

@@ -215,6 +215,10 @@ pub fn minimize_callable<'py>(
         Ok(result) => result.map_err(|e| value_error(&e))?,
         Err(payload) => panic::resume_unwind(payload),
     };
+    // The counts are the run's: the gradient reported at x below costs a call when the last
+    // evaluation was elsewhere (a rejected trial), and that call is the result's, not the
+    // solver's.
+    let calls = objective.calls();
     let mut jac_at_x = vec![0.0; x0.len()];
     let final_gradient =
         panic::catch_unwind(AssertUnwindSafe(|| objective.value_grad(&report.x, &mut jac_at_x)));
@@ -224,7 +228,6 @@ pub fn minimize_callable<'py>(
     if let Err(payload) = final_gradient {
         panic::resume_unwind(payload);
     }
-    let calls = objective.calls();
     let counts = Counts {
         nfev: calls.fun,
         njev: if jac == "callable" { calls.jac } else { report.evaluations.gradient },

@@ -277,7 +277,7 @@ def minimize(fun, x0=None, args=(), method=None, jac=None, hess=None, hessp=None
     options = dict(options or {})
     disp = options.pop("disp", False)
     allvecs = [] if options.pop("return_all", False) else None
-    fd_step = options.pop("finite_diff_rel_step", None) or options.pop("eps", None)
+    fd_step = options.pop("finite_diff_rel_step", None)
 
     if method is None:
         method = "L-BFGS-B" if bounds is not None else "BFGS"
@@ -310,6 +310,8 @@ def minimize(fun, x0=None, args=(), method=None, jac=None, hess=None, hessp=None
 
     if lowered in SCIPY_METHODS:
         cli_method = SCIPY_METHODS[lowered]
+        if "eps" in options:  # scipy's finite-difference step (Adam's ε for descent's own)
+            fd_step = options.pop("eps") if fd_step is None else fd_step
         flags = _scipy_options(cli_method, n, tol, options)
         if bounds is not None and cli_method not in _BOUNDED:
             warnings.warn(f"Method {method} cannot handle constraints nor bounds.",

@@ -13,8 +13,21 @@ const LANES: usize = 8;
 /// (`iter().sum()`) would cost ≈ 28 cycles, which at n = 2 is most of a dot product.
 #[inline]
 fn sum_lanes(acc: &[f64; LANES]) -> f64 {
+    // Opaque to the optimiser: seeing this tree, LLVM's SLP vectoriser would hold lanes k and
+    // k + 4 (added first here) in one register all through the loop, with a shuffle per load.
+    let acc = std::hint::black_box(*acc);
     let half = [acc[0] + acc[4], acc[1] + acc[5], acc[2] + acc[6], acc[3] + acc[7]];
     (half[0] + half[2]) + (half[1] + half[3])
+}
+
+/// The first `LANES` elements of `a` as an array: a unit the vectoriser keeps whole (indexing
+/// a slice chunk lane by lane, it pairs lanes k and k + 4 with half loads and stores instead).
+#[inline(always)]
+fn lanes(a: &[f64]) -> &[f64; LANES] {
+    match a.get(..LANES) {
+        Some(chunk) => chunk.try_into().unwrap_or_else(|_| unreachable!("LANES elements")),
+        None => unreachable!("callers pass at least LANES elements"),
+    }
 }
 
 /// Σ f(aᵢ, bᵢ) in `LANES` interleaved partial sums; a plain sum below `LANES` elements.
@@ -30,6 +43,7 @@ fn reduce2(a: &[f64], b: &[f64], f: impl Fn(f64, f64) -> f64) -> f64 {
     let (ac, bc) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
     let (ar, br) = (ac.remainder(), bc.remainder());
     for (x, y) in ac.zip(bc) {
+        let (x, y) = (lanes(x), lanes(y));
         for k in 0..LANES {
             acc[k] += f(x[k], y[k]);
         }
@@ -94,6 +108,7 @@ pub(crate) fn step_geometry(
         .zip(x1.chunks_exact(LANES))
         .zip(g1.chunks_exact(LANES));
     for (((x0, g0), x1), g1) in chunks {
+        let (x0, g0, x1, g1) = (lanes(x0), lanes(g0), lanes(x1), lanes(g1));
         for k in 0..LANES {
             lane(k, x0[k], g0[k], x1[k], g1[k]);
         }
@@ -123,8 +138,23 @@ pub(crate) fn secant_pair(
 ) -> (f64, f64, f64) {
     let (mut ss, mut yy, mut sy) = ([0.0; LANES], [0.0; LANES], [0.0; LANES]);
     let n = s.len();
-    for i in 0..n {
-        let k = i % LANES;
+    let (x0, g0, x1, g1, y) = (&x0[..n], &g0[..n], &x1[..n], &g1[..n], &mut y[..n]);
+    let full = n - n % LANES;
+    for start in (0..full).step_by(LANES) {
+        let (x0, g0) = (lanes(&x0[start..]), lanes(&g0[start..]));
+        let (x1, g1) = (lanes(&x1[start..]), lanes(&g1[start..]));
+        let si: [f64; LANES] = std::array::from_fn(|k| x1[k] - x0[k]);
+        let yi: [f64; LANES] = std::array::from_fn(|k| g1[k] - g0[k]);
+        s[start..start + LANES].copy_from_slice(&si);
+        y[start..start + LANES].copy_from_slice(&yi);
+        for k in 0..LANES {
+            ss[k] += si[k] * si[k];
+            yy[k] += yi[k] * yi[k];
+            sy[k] += si[k] * yi[k];
+        }
+    }
+    for i in full..n {
+        let k = i - full;
         let (si, yi) = (x1[i] - x0[i], g1[i] - g0[i]);
         s[i] = si;
         y[i] = yi;
@@ -158,10 +188,12 @@ pub(crate) fn update_dot(y: &mut [f64], x: &[f64], z: &[f64], f: impl Fn(f64, f6
     let mut yc = y.chunks_exact_mut(LANES);
     let (mut xc, mut zc) = (x.chunks_exact(LANES), z.chunks_exact(LANES));
     for ((y, x), z) in (&mut yc).zip(&mut xc).zip(&mut zc) {
+        // As arrays (see `lanes`), written back whole.
+        let (x, z) = (lanes(x), lanes(z));
+        let v: [f64; LANES] = std::array::from_fn(|k| f(y[k], x[k]));
+        y.copy_from_slice(&v);
         for k in 0..LANES {
-            let v = f(y[k], x[k]);
-            y[k] = v;
-            acc[k] += z[k] * v;
+            acc[k] += z[k] * v[k];
         }
     }
     let tail = yc.into_remainder().iter_mut().zip(xc.remainder()).zip(zc.remainder());

@@ -831,6 +831,9 @@ fn four_dots(sn: &[f64], yn: &[f64], sj: &[f64], yj: &[f64]) -> (f64, f64, f64, 
         acc[2][k] += sj * yn;
         acc[3][k] += yn * yj;
     }
+    // Opaque to the optimiser, as in `kernels::sum_lanes`: the summation tree would otherwise
+    // steer the vectoriser into shuffling lanes all through the loop.
+    let acc = std::hint::black_box(acc);
     let sum = |a: &[f64; LANES]| a.iter().sum::<f64>();
     (sum(&acc[0]), sum(&acc[1]), sum(&acc[2]), sum(&acc[3]))
 }

@@ -206,6 +206,9 @@ pub enum PresetName {
     Torch,
     /// optax.
     Optax,
+    /// scipy.optimize's `BFGS` (for `--method bfgs` only): H₀ = I, Moré–Thuente with scipy's
+    /// first trial steps.
+    Scipy,
 }
 
 /// Step-length rules.
@@ -656,7 +659,8 @@ pub struct PredictArgs {
 /// those names into a training checkpoint's settings).
 #[derive(Debug, Clone, Args, Serialize, Deserialize, PartialEq)]
 pub struct FirstOrderArgs {
-    /// Whose defaults to start from.
+    /// Whose defaults to start from: torch's or optax's for the first-order methods, scipy's
+    /// `BFGS` for bfgs.
     #[arg(long, value_enum, default_value = "torch")]
     pub preset: PresetName,
     /// Momentum μ (γ).

@@ -80,6 +80,17 @@ pub fn check_flags(args: &MethodArgs) -> anyhow::Result<()> {
 /// (`--method` for minimize, `--optimizer` for train).
 pub fn check_flags_of(args: &MethodArgs, option: &str) -> anyhow::Result<()> {
     let method = args.method;
+    if args.first_order.preset == PresetName::Scipy {
+        if method != MethodName::Bfgs {
+            bail!(
+                "--preset scipy is scipy's BFGS: it applies to {option} bfgs (the first-order \
+                 methods have --preset torch and optax)"
+            );
+        }
+        if args.line_search != LineSearchName::None {
+            bail!("--preset scipy sets BFGS's line search (Moré–Thuente): drop --line-search");
+        }
+    }
     for flag in args.given_flags() {
         if !accepted(method).contains(&flag) {
             bail!("{flag} does not apply to {option} {}", method.name());
@@ -153,6 +164,9 @@ pub fn solve<O: Hessian + HessianVectorProduct + ?Sized>(
                 run.drive(gd, lr, &GdConfig { learning_rate: lr })
             }
         },
+        MethodName::Bfgs if args.first_order.preset == PresetName::Scipy => {
+            run.drive(Bfgs::scipy(), 1.0, &ScipyConfig { preset: "scipy" })
+        }
         MethodName::Bfgs => match args.line_search {
             LineSearchName::MoreThuente => {
                 run.drive(Bfgs::new().with_line_search(MoreThuente::default()), 1.0, &NoConfig {})
@@ -323,6 +337,9 @@ pub fn with_rule<V: RuleVisitor>(args: &MethodArgs, visitor: V) -> anyhow::Resul
     let preset = match flags.preset {
         PresetName::Torch => Preset::Torch,
         PresetName::Optax => Preset::Optax,
+        PresetName::Scipy => {
+            bail!("--preset scipy applies to bfgs; first-order methods have torch and optax")
+        }
     };
     let lr = args.learning_rate.unwrap_or(default_learning_rate(args.method, args.line_search));
     let schedule = match &flags.schedule {
@@ -525,6 +542,12 @@ impl TrustRegionConfig {
 struct NewtonCgConfig {
     forcing_max: f64,
     max_cg_iterations: &'static str,
+}
+
+/// BFGS with scipy's conventions, for the report.
+#[derive(Serialize)]
+struct ScipyConfig {
+    preset: &'static str,
 }
 
 /// BFGS has no setting beyond its line search.

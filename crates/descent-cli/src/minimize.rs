@@ -11,7 +11,7 @@ use descent_distributed::softmax::logistic_digits;
 use descent_distributed::{Communicator, LOGISTIC_DIGITS, Local, Sharded, SoftmaxShard};
 use serde::Serialize;
 
-use crate::args::{LineSearchName, MethodArgs, MethodName, MinimizeArgs, TargetArgs};
+use crate::args::{LineSearchName, MethodArgs, MethodName, MinimizeArgs, PresetName, TargetArgs};
 use crate::methods::{self, Summary};
 use crate::output::{AtomicFile, number, print_fields, print_json, vector};
 use crate::progress::{Bar, WithBar};
@@ -300,7 +300,9 @@ fn output(
         None
     };
     let learning_rate = summary.learning_rate;
+    let scipy = args.method.first_order.preset == PresetName::Scipy;
     let line_search = match (args.method.method, args.method.line_search) {
+        (MethodName::Bfgs, _) if scipy => "more_thuente",
         (
             MethodName::Bfgs | MethodName::Lbfgs | MethodName::Newton | MethodName::NewtonCg,
             LineSearchName::None,

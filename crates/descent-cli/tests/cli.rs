@@ -1125,3 +1125,44 @@ fn an_output_that_cannot_be_renamed_into_place_leaves_nothing() {
     assert_eq!(names, ["trace.csv"], "a temporary file was left");
     assert_eq!(std::fs::read(taken.join("inside")).unwrap(), b"kept");
 }
+
+#[test]
+fn preset_scipy_is_scipys_bfgs() {
+    // scipy's BFGS on Rosenbrock from (−1.2, 1) with gtol 1e-10 (inf-norm): 34 iterations and
+    // 41 evaluations (bench/peers/scipy_minimize_reference.json).
+    let v = json(&[
+        "minimize",
+        "--problem",
+        "rosenbrock",
+        "--method",
+        "bfgs",
+        "--preset",
+        "scipy",
+        "--gtol",
+        "0",
+        "--gtol-inf",
+        "1e-10",
+    ]);
+    assert_eq!(
+        (v["iterations"].as_u64(), v["evaluations"]["value"].as_u64(), v["line_search"].as_str()),
+        (Some(34), Some(41), Some("more_thuente"))
+    );
+    rejects(
+        &["minimize", "--problem", "booth", "--method", "adam", "--preset", "scipy"],
+        "applies to --method bfgs",
+    );
+    rejects(
+        &[
+            "minimize",
+            "--problem",
+            "booth",
+            "--method",
+            "bfgs",
+            "--preset",
+            "scipy",
+            "--line-search",
+            "armijo",
+        ],
+        "drop --line-search",
+    );
+}

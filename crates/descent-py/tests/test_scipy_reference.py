@@ -30,9 +30,6 @@ BUILT_IN = {
 
 #: Where descent spends more evaluations than scipy: the most it may spend, and why.
 MORE_EVALUATIONS = {
-    ("rosen2", "BFGS"): (52, "Armijo steps and H₀ scaled by N&W eq. 6.20 vs scipy's Wolfe "
-                             "search from H₀ = I (scipy: 41)"),
-    ("ravine", "BFGS"): (12, "as rosen2 (scipy: 8)"),
     ("ravine", "Newton-CG"): (3, "one evaluation more to see the step vanish (scipy: 2)"),
     ("beale", "Newton-CG"): (16, "Armijo instead of Wolfe steps (scipy: 15)"),
     ("booth", "Newton-CG"): (7, "Armijo instead of Wolfe steps (scipy: 5)"),

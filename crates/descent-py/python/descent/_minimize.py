@@ -107,7 +107,8 @@ def _scipy_options(method, n, tol, options):
     options = dict(options)
     flags = {}
     if method == "bfgs":
-        flags.update(gtol_inf=1e-5, gtol=0.0, max_iter=200 * n)
+        # scipy's BFGS itself: H₀ = I, its Wolfe line search and first trial steps.
+        flags.update(preset="scipy", gtol_inf=1e-5, gtol=0.0, max_iter=200 * n)
         if tol is not None:
             flags["gtol_inf"] = tol
         if "gtol" in options:

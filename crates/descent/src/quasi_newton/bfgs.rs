@@ -22,7 +22,7 @@
 //!
 //! | symbol | field / state | meaning | default |
 //! |---|---|---|---|
-//! | H | state | the inverse-Hessian approximation, n×n row-major | I, rescaled by eq. 6.20 |
+//! | H | state | the inverse-Hessian approximation, n×n row-major | I, rescaled by eq. 6.20 ([`InitialInverse`]) |
 //! | s, y | state | the step and the gradient change | |
 //! | ρ | | 1/(yᵀs) | |
 //! | h | state | H y | |
@@ -39,7 +39,12 @@
 //!
 //! **Where this differs from others.** scipy's `BFGS` and Optim.jl's `BFGS` use a Wolfe line
 //! search (pass [`MoreThuente`](crate::line_search::MoreThuente) as `line_search` for that);
-//! scipy's starts from H₀ = I without the eq. 6.20 rescaling.
+//! scipy's starts from H₀ = I without the eq. 6.20 rescaling ([`InitialInverse::Identity`]).
+//! [`Bfgs::scipy`] is scipy's method: H₀ = I, the first trial step min(1, 1.01/‖∇f₀‖) (scipy
+//! assumes a previous decrease of ½‖∇f₀‖ and interpolates from it), then Moré–Thuente with
+//! c₁ = 10⁻⁴, c₂ = 0.9 and N&W's interpolated first trial min(1, 1.01·2(fₖ − fₖ₋₁)/φ'(0)) —
+//! scipy's `line_search_wolfe1` (MINPACK's `dcsrch`). On the problems of
+//! `bench/peers/scipy_minimize_reference.json` it spends the evaluations scipy spends.
 //!
 //! # References
 //! * C. G. Broyden (1970), *The convergence of a class of double-rank minimization algorithms*,
@@ -66,7 +71,9 @@
 use super::{base_step, curvature_ok};
 use crate::driver::{Counted, Iterate, Method, StepOutcome};
 use crate::kernels::{dot, secant_pair};
-use crate::line_search::{Backtracking, LineSearch, Ray, SearchHistory, stood_still};
+use crate::line_search::{
+    Backtracking, InitialStep, LineSearch, MoreThuente, Ray, SearchHistory, stood_still,
+};
 use crate::{Objective, Result};
 
 /// Dense BFGS with line search `L` (see the [module docs](self)).
@@ -74,11 +81,40 @@ use crate::{Objective, Result};
 pub struct Bfgs<L = Backtracking> {
     /// How the step length is chosen.
     pub line_search: L,
+    /// H₀, and the first trial step along −∇f₀ (default [`InitialInverse::Scaled`]).
+    pub initial_inverse: InitialInverse,
+}
+
+/// The inverse-Hessian approximation BFGS starts from (and restarts with).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum InitialInverse {
+    /// H₀ = I, rescaled to (sᵀy/yᵀy)·I just before the first update (N&W eq. 6.20); the first
+    /// trial step along −∇f₀ is 1/‖∇f₀‖. The default.
+    #[default]
+    Scaled,
+    /// H₀ = I throughout, as scipy's `BFGS`; the first trial step is min(1, 1.01/‖∇f₀‖),
+    /// scipy's interpolation from an assumed previous decrease of ½‖∇f₀‖.
+    Identity,
 }
 
 impl Default for Bfgs<Backtracking> {
     fn default() -> Self {
-        Self { line_search: Backtracking::default() }
+        Self { line_search: Backtracking::default(), initial_inverse: InitialInverse::Scaled }
+    }
+}
+
+impl Bfgs<MoreThuente> {
+    /// scipy's `BFGS` (see the [module docs](self)): H₀ = I and Moré–Thuente with the
+    /// interpolated first trial.
+    #[must_use]
+    pub fn scipy() -> Self {
+        Self {
+            line_search: MoreThuente {
+                initial: InitialStep::Interpolate,
+                ..MoreThuente::default()
+            },
+            initial_inverse: InitialInverse::Identity,
+        }
     }
 }
 
@@ -93,7 +129,13 @@ impl Bfgs<Backtracking> {
 impl<L> Bfgs<L> {
     /// The same method with another line search.
     pub fn with_line_search<M: LineSearch>(self, line_search: M) -> Bfgs<M> {
-        Bfgs { line_search }
+        Bfgs { line_search, initial_inverse: self.initial_inverse }
+    }
+
+    /// The same method from another H₀.
+    #[must_use]
+    pub fn with_initial_inverse(self, initial_inverse: InitialInverse) -> Self {
+        Self { initial_inverse, ..self }
     }
 }
 
@@ -213,7 +255,14 @@ impl<O: Objective + ?Sized, L: LineSearch> Method<O> for Bfgs<L> {
             state.direction(&current.grad);
             dphi0 = dot(&current.grad, &state.direction);
         }
-        let base = base_step(state.identity, &current.grad);
+        let base = match (state.identity, self.initial_inverse) {
+            // scipy: min(1, 1.01·2Δf/φ'(0)) with Δf = −½‖∇f₀‖ (it sets f₋₁ = f₀ + ½‖∇f₀‖) and
+            // φ'(0) = −‖∇f₀‖² along d = −∇f₀.
+            (true, InitialInverse::Identity) => {
+                (1.01 / dot(&current.grad, &current.grad).sqrt()).min(1.0)
+            }
+            _ => base_step(state.identity, &current.grad),
+        };
         let context = state.history.context(base, false, current, &state.direction, dphi0);
         let t0 = self.line_search.first_trial(&context);
         let mut phi =
@@ -233,11 +282,13 @@ impl<O: Objective + ?Sized, L: LineSearch> Method<O> for Bfgs<L> {
             return StepOutcome::Moved;
         }
         if state.identity {
-            // N&W eq. 6.20: H₀ ← (sᵀy / yᵀy)·I before the first update.
-            let n = state.s.len();
-            let gamma = sy / yy;
-            for i in 0..n {
-                state.h[i * n + i] = gamma;
+            if self.initial_inverse == InitialInverse::Scaled {
+                // N&W eq. 6.20: H₀ ← (sᵀy / yᵀy)·I before the first update.
+                let n = state.s.len();
+                let gamma = sy / yy;
+                for i in 0..n {
+                    state.h[i * n + i] = gamma;
+                }
             }
             state.identity = false;
         }

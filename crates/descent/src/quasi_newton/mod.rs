@@ -37,7 +37,7 @@
 pub mod bfgs;
 pub mod lbfgs;
 
-pub use bfgs::{Bfgs, BfgsState};
+pub use bfgs::{Bfgs, BfgsState, InitialInverse};
 pub use lbfgs::{Lbfgs, LbfgsState};
 
 use crate::kernels::dot;

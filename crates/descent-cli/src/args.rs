@@ -206,8 +206,8 @@ pub enum PresetName {
     Torch,
     /// optax.
     Optax,
-    /// scipy.optimize's `BFGS` (for `--method bfgs` only): H₀ = I, Moré–Thuente with scipy's
-    /// first trial steps.
+    /// scipy.optimize's `BFGS` and `Newton-CG` (for `--method bfgs` and `newton-cg`): their
+    /// initial matrix, CG rules, Moré–Thuente search and first trial steps.
     Scipy,
 }
 
@@ -660,7 +660,7 @@ pub struct PredictArgs {
 #[derive(Debug, Clone, Args, Serialize, Deserialize, PartialEq)]
 pub struct FirstOrderArgs {
     /// Whose defaults to start from: torch's or optax's for the first-order methods, scipy's
-    /// `BFGS` for bfgs.
+    /// `BFGS` and `Newton-CG` for bfgs and newton-cg.
     #[arg(long, value_enum, default_value = "torch")]
     pub preset: PresetName,
     /// Momentum μ (γ).
@@ -816,6 +816,9 @@ pub struct StoppingArgs {
     /// Converged when ‖Δx‖ ≤ xtol.
     #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
     pub xtol: f64,
+    /// Converged when ‖Δx‖₁ ≤ xtol-l1 (scipy's Newton-CG test, with n·xtol).
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    pub xtol_l1: f64,
     /// Diverged when f − f(x₀) > divergence·max(1, |f(x₀)|) (0 switches it off).
     #[arg(long, default_value_t = Options::default().divergence, allow_hyphen_values = true)]
     pub divergence: f64,
@@ -860,6 +863,7 @@ impl StoppingArgs {
             ftol: self.ftol,
             ftol_rel: self.ftol_rel,
             xtol: self.xtol,
+            xtol_l1: self.xtol_l1,
             divergence: self.divergence,
             unbounded_value: self.unbounded_value,
             unbounded_window: self.unbounded_window,

@@ -81,14 +81,14 @@ pub fn check_flags(args: &MethodArgs) -> anyhow::Result<()> {
 pub fn check_flags_of(args: &MethodArgs, option: &str) -> anyhow::Result<()> {
     let method = args.method;
     if args.first_order.preset == PresetName::Scipy {
-        if method != MethodName::Bfgs {
+        if !matches!(method, MethodName::Bfgs | MethodName::NewtonCg) {
             bail!(
-                "--preset scipy is scipy's BFGS: it applies to {option} bfgs (the first-order \
-                 methods have --preset torch and optax)"
+                "--preset scipy is scipy's BFGS and Newton-CG: it applies to {option} bfgs and \
+                 newton-cg (the first-order methods have --preset torch and optax)"
             );
         }
         if args.line_search != LineSearchName::None {
-            bail!("--preset scipy sets BFGS's line search (Moré–Thuente): drop --line-search");
+            bail!("--preset scipy sets the line search (Moré–Thuente): drop --line-search");
         }
     }
     for flag in args.given_flags() {
@@ -185,6 +185,9 @@ pub fn solve<O: Hessian + HessianVectorProduct + ?Sized>(
             }
             _ => run.drive(Newton::new().with_line_search(args.backtracking()), 1.0, &NoConfig {}),
         },
+        MethodName::NewtonCg if args.first_order.preset == PresetName::Scipy => {
+            run.drive(NewtonCg::scipy(), 1.0, &ScipyConfig { preset: "scipy" })
+        }
         MethodName::NewtonCg => {
             let method = NewtonCg::new();
             let config =
@@ -544,7 +547,7 @@ struct NewtonCgConfig {
     max_cg_iterations: &'static str,
 }
 
-/// BFGS with scipy's conventions, for the report.
+/// BFGS or Newton-CG with scipy's conventions, for the report.
 #[derive(Serialize)]
 struct ScipyConfig {
     preset: &'static str,

@@ -302,7 +302,7 @@ fn output(
     let learning_rate = summary.learning_rate;
     let scipy = args.method.first_order.preset == PresetName::Scipy;
     let line_search = match (args.method.method, args.method.line_search) {
-        (MethodName::Bfgs, _) if scipy => "more_thuente",
+        (MethodName::Bfgs | MethodName::NewtonCg, _) if scipy => "more_thuente",
         (
             MethodName::Bfgs | MethodName::Lbfgs | MethodName::Newton | MethodName::NewtonCg,
             LineSearchName::None,

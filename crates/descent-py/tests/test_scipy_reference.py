@@ -28,14 +28,10 @@ BUILT_IN = {
     "rastrigin": "rastrigin",
 }
 
-#: Where descent spends more evaluations than scipy: the most it may spend, and why.
-MORE_EVALUATIONS = {
-    ("ravine", "Newton-CG"): (3, "one evaluation more to see the step vanish (scipy: 2)"),
-    ("beale", "Newton-CG"): (16, "Armijo instead of Wolfe steps (scipy: 15)"),
-    ("booth", "Newton-CG"): (7, "Armijo instead of Wolfe steps (scipy: 5)"),
-    ("rastrigin", "Newton-CG"): (9, "Armijo instead of Wolfe steps (scipy: 6; 8 through "
-                                    "Python, 9 by name)"),
-}
+#: Where descent spends more evaluations than scipy: the most it may spend, and why (none:
+#: 'BFGS' and 'Newton-CG' are scipy's own algorithms, and L-BFGS-B, trust-ncg and dogleg follow
+#: scipy's iterations; kept for a future method that cannot).
+MORE_EVALUATIONS = {}
 
 #: Where neither solver reaches the minimiser to 1e-6 because f has no digits left: on
 #: tridiagonal (n = 100, κ ≈ 4·10³, f* ≈ −4.3·10⁴) the value cannot resolve errors below
@@ -62,13 +58,6 @@ def run(problem, method, ref):
                             options=ref["options"], **second)
 
 
-#: Where descent's Newton-CG ends `line_search_failed` at the minimiser: the Newton step fell
-#: below the spacing of the floats around x before it fell below xtol = 1e-12 (scipy's test is
-#: on the L1 norm of the step it took; descent refuses a step that rounds to x).
-STEP_BELOW_ROUNDING = {("himmelblau", "Newton-CG"), ("tridiagonal", "Newton-CG"),
-                       ("rastrigin", "Newton-CG")}
-
-
 def check(result, problem, method, ref):
     """The same minimiser as scipy, with no more evaluations (or the documented exception)."""
     minimisers = np.array(REFERENCE["problems"][problem]["minimisers"])
@@ -84,10 +73,7 @@ def check(result, problem, method, ref):
         return
     else:
         assert np.linalg.norm(result.x - np.array(ref["x"])) <= 1e-6
-        if (problem, method) in STEP_BELOW_ROUNDING:
-            assert result.reason in ("converged", "line_search_failed")
-        else:
-            assert result.success, result.message
+        assert result.success, result.message
     limit, _why = MORE_EVALUATIONS.get((problem, method), (ref["nfev"], None))
     assert result.nfev <= limit
 

@@ -121,6 +121,11 @@ pub(crate) fn step_geometry(
     (sum_lanes(&gg), sum_lanes(&ss), sum_lanes(&sy), norm_inf(&gm))
 }
 
+/// ‖a‖₁.
+pub(crate) fn norm_l1(a: &[f64]) -> f64 {
+    reduce2(a, a, |x, _| x.abs())
+}
+
 /// ‖a‖∞ (NaN entries are skipped, as by `f64::max`; callers check finiteness separately).
 pub(crate) fn norm_inf(a: &[f64]) -> f64 {
     a.iter().fold(0.0, |m, v| f64::max(m, v.abs()))

@@ -138,11 +138,11 @@ def _scipy_options(method, n, tol, options):
         if "maxfun" in options:
             flags["max_evals"] = options.pop("maxfun")
     elif method == "newton-cg":
-        flags.update(xtol=1e-5, gtol=0.0, max_iter=200 * n)
-        if tol is not None:
-            flags["xtol"] = tol
-        if "xtol" in options:
-            flags["xtol"] = options.pop("xtol")
+        # scipy's Newton-CG itself: its CG rules and Wolfe search, and its one stopping rule,
+        # ‖Δx‖₁ ≤ n·xtol (xtol is a per-variable average).
+        xtol = 1e-5 if tol is None else tol
+        xtol = options.pop("xtol", xtol)
+        flags.update(preset="scipy", xtol_l1=n * xtol, gtol=0.0, max_iter=200 * n)
     else:  # trust-ncg, dogleg
         flags.update(gtol=1e-4, max_iter=200 * n)
         if tol is not None:

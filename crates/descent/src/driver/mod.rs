@@ -9,7 +9,7 @@
 //! 2. the new value is −∞ → [`Status::UnboundedBelow`]; NaN/+∞ in the value or gradient →
 //!    [`Status::NonFinite`], and the report keeps the last finite iterate;
 //! 3. an observer asked to stop → [`Status::Stopped`];
-//! 4. convergence: `gtol`, `gtol_inf`, `gtol_rel`, `ftol`, `ftol_rel`, `xtol` (a tolerance of 0
+//! 4. convergence: `gtol`, `gtol_inf`, `gtol_rel`, `ftol`, `ftol_rel`, `xtol`, `xtol_l1` (a tolerance of 0
 //!    is off), once [`Method::may_converge`] allows it (perturbed gradient descent: once a kick
 //!    failed);
 //! 5. divergence: f(xₖ) − f(x₀) > `divergence`·max(1, |f(x₀)|) → [`Status::Diverged`];
@@ -114,6 +114,10 @@ pub struct Options {
     pub ftol_rel: f64,
     /// Converged when ‖xₖ − xₖ₋₁‖₂ ≤ `xtol` (default off).
     pub xtol: f64,
+    /// Converged when ‖xₖ − xₖ₋₁‖₁ ≤ `xtol_l1` (default off): scipy's `Newton-CG` test (with
+    /// n·`xtol`, its `xtol` being a per-variable average). Reported as
+    /// [`Convergence::StepSize`]. Costs one pass over the step when on.
+    pub xtol_l1: f64,
     /// Diverged when f(xₖ) − f(x₀) > `divergence`·max(1, |f(x₀)|) (default 1e8; 0 is off).
     pub divergence: f64,
     /// Unbounded below when f(xₖ) ≤ this value (default −1e20, as Knitro's `objrange`).
@@ -165,6 +169,7 @@ impl Default for Options {
             ftol: 0.0,
             ftol_rel: 0.0,
             xtol: 0.0,
+            xtol_l1: 0.0,
             divergence: 1e8,
             unbounded_value: -1e20,
             unbounded_window: 10,
@@ -187,6 +192,7 @@ impl Options {
         tolerance("ftol", self.ftol)?;
         tolerance("ftol_rel", self.ftol_rel)?;
         tolerance("xtol", self.xtol)?;
+        tolerance("xtol_l1", self.xtol_l1)?;
         tolerance("divergence", self.divergence)?;
         if self.unbounded_value.is_nan() {
             return Err(Error::InvalidHyperparameter {
@@ -558,7 +564,7 @@ where
         {
             Some(Status::Stopped)
         } else if let Some(s) = gradient_converged(options, grad_norm, grad_inf, g0_norm)
-            .or_else(|| step_converged(options, previous.value, current.value, along.step_norm))
+            .or_else(|| step_converged(options, previous, &current, along.step_norm))
             .filter(|_| method.may_converge(&state))
         {
             Some(s)
@@ -700,13 +706,22 @@ fn gradient_converged(
     }
 }
 
-fn step_converged(options: &Options, before: f64, after: f64, step_norm: f64) -> Option<Status> {
+fn step_converged(
+    options: &Options,
+    previous: &Iterate,
+    current: &Iterate,
+    step_norm: f64,
+) -> Option<Status> {
+    let (before, after) = (previous.value, current.value);
     let change = (before - after).abs();
+    let step_l1 = || previous.x.iter().zip(&current.x).map(|(a, b)| (b - a).abs()).sum::<f64>();
     if options.ftol > 0.0 && change <= options.ftol {
         Some(Status::Converged(Convergence::ValueChange))
     } else if options.ftol_rel > 0.0 && change <= options.ftol_rel * before.abs().max(after.abs()) {
         Some(Status::Converged(Convergence::RelativeValueChange))
-    } else if options.xtol > 0.0 && step_norm <= options.xtol {
+    } else if (options.xtol > 0.0 && step_norm <= options.xtol)
+        || (options.xtol_l1 > 0.0 && step_l1() <= options.xtol_l1)
+    {
         Some(Status::Converged(Convergence::StepSize))
     } else {
         None

@@ -41,5 +41,5 @@ pub mod trust_region;
 
 pub use factor::Factorization;
 pub use modified::{Newton, NewtonState};
-pub use newton_cg::{NewtonCg, NewtonCgState};
+pub use newton_cg::{CgConvention, NewtonCg, NewtonCgState};
 pub use trust_region::{Dogleg, SteihaugCg, TrustRegion, TrustRegionState};

@@ -28,16 +28,22 @@
 //! | ηₖ | [`NewtonCg::forcing_max`] | forcing term min(`forcing_max`, √‖gₖ‖) | `forcing_max` = 0.5 (N&W, scipy) |
 //! | | [`NewtonCg::max_cg_iterations`] | CG iterations (Hessian products) per outer iteration | 20·n (scipy's `cg_maxiter`) |
 //! | tₖ | [`NewtonCg::line_search`] | the accepted step length | Armijo, first trial 1 |
+//! | | [`NewtonCg::convention`] | the inner CG's norms and exits | [`CgConvention::NocedalWright`] |
 //! | | [`NewtonCgState::products`] | Hessian-vector products so far (also the driver's Hessian count) | |
 //!
 //! **Defaults and why.** ηₖ = min(0.5, √‖gₖ‖) is N&W's choice for superlinear convergence
 //! (§7.1) and scipy's. The cap 20·n is scipy's; CG in exact arithmetic needs at most n.
 //! Armijo from the unit step, as in [`Newton`](crate::Newton): the truncated Newton step has
-//! its natural length; [`MoreThuente`](crate::line_search::MoreThuente) gives scipy's kind of
+//! its natural length; [`MoreThuente`] gives scipy's kind of
 //! (Wolfe) search.
 //!
 //! **Where this differs from scipy's `Newton-CG`** (`_minimize_newtoncg`,
-//! `scipy/optimize/_optimize.py`):
+//! `scipy/optimize/_optimize.py`) — and [`NewtonCg::scipy`], which does not: it takes scipy's
+//! CG rules ([`CgConvention::Scipy`]), its Wolfe search with interpolated first trials, and,
+//! with [`Options::xtol_l1`](crate::Options::xtol_l1) = n·`xtol`, its stopping rule; a zero
+//! CG direction (‖g‖ at rounding level) is a zero step that costs no evaluation, as scipy's
+//! memoised one. It then takes scipy's iterations and evaluations (`tests/scipy_parity.rs`).
+//! The default differs:
 //! * scipy measures the residual and the forcing term in the 1-norm
 //!   (‖r‖₁ ≤ min(0.5, √‖g‖₁)·‖g‖₁); here the 2-norm, as N&W.
 //! * scipy's line search is Wolfe (`_line_search_wolfe12`, c₁ = 10⁻⁴, c₂ = 0.9) with a first
@@ -68,9 +74,24 @@
 //! ```
 
 use crate::driver::{Counted, Iterate, Method, StepOutcome};
-use crate::kernels::{dot, norm};
-use crate::line_search::{Backtracking, LineSearch, Ray, stood_still};
+use crate::kernels::{dot, norm, norm_l1};
+use crate::line_search::{
+    Backtracking, InitialStep, LineSearch, MoreThuente, Ray, SearchHistory, stood_still,
+};
 use crate::{HessianVectorProduct, Result};
+
+/// Whose rules the inner CG follows (see the [module docs](self)).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CgConvention {
+    /// Nocedal & Wright's Alg. 7.1: the residual and the forcing term in the 2-norm, checked
+    /// after each CG step; on negative curvature at the first CG step, p = −g with the
+    /// scaling as first trial. The default.
+    #[default]
+    NocedalWright,
+    /// scipy's `Newton-CG`: ‖r‖₁ ≤ min(`forcing_max`, √‖g‖₁)·‖g‖₁; CG also stops when
+    /// 0 ≤ dᵀBd ≤ 3ε; on negative curvature at the first CG step, p = −(‖g‖²/|gᵀBg|)·g.
+    Scipy,
+}
 
 /// CG iterations per outer iteration, relative to n, when `max_cg_iterations` is `None`.
 const CG_PER_DIMENSION: usize = 20;
@@ -86,11 +107,37 @@ pub struct NewtonCg<L = Backtracking> {
     /// CG iterations (Hessian-vector products) per outer iteration; `None` (default) is
     /// 20·n, scipy's `cg_maxiter`. At least 1.
     pub max_cg_iterations: Option<usize>,
+    /// The inner CG's norms and exits (default [`CgConvention::NocedalWright`]).
+    pub convention: CgConvention,
 }
 
 impl Default for NewtonCg<Backtracking> {
     fn default() -> Self {
-        Self { line_search: Backtracking::default(), forcing_max: 0.5, max_cg_iterations: None }
+        Self {
+            line_search: Backtracking::default(),
+            forcing_max: 0.5,
+            max_cg_iterations: None,
+            convention: CgConvention::NocedalWright,
+        }
+    }
+}
+
+impl NewtonCg<MoreThuente> {
+    /// scipy's `Newton-CG`: [`CgConvention::Scipy`] and Moré–Thuente (c₁ = 10⁻⁴, c₂ = 0.9)
+    /// with the first trial interpolated from the previous decrease, as scipy's
+    /// `_line_search_wolfe12`. scipy's stopping rule, ‖xₖ₊₁ − xₖ‖₁ ≤ n·`xtol`, is the
+    /// driver's [`Options::xtol_l1`](crate::Options::xtol_l1).
+    #[must_use]
+    pub fn scipy() -> Self {
+        NewtonCg {
+            line_search: MoreThuente {
+                initial: InitialStep::Interpolate,
+                ..MoreThuente::default()
+            },
+            forcing_max: 0.5,
+            max_cg_iterations: None,
+            convention: CgConvention::Scipy,
+        }
     }
 }
 
@@ -109,6 +156,7 @@ impl<L> NewtonCg<L> {
             line_search,
             forcing_max: self.forcing_max,
             max_cg_iterations: self.max_cg_iterations,
+            convention: self.convention,
         }
     }
 }
@@ -128,6 +176,8 @@ pub struct NewtonCgState {
     products: usize,
     negative_curvature: usize,
     truncated: usize,
+    /// The value change and line-search memory of the run (scipy's interpolated first trial).
+    history: SearchHistory,
 }
 
 impl NewtonCgState {
@@ -156,10 +206,15 @@ impl NewtonCgState {
         x: &[f64],
         g: &[f64],
         forcing_max: f64,
+        convention: CgConvention,
     ) -> f64 {
         let Self { direction: z, residual: r, conjugate: d, product: bd, .. } = self;
+        let scipy = convention == CgConvention::Scipy;
         let g_norm = norm(g);
-        let tolerance = forcing_max.min(g_norm.sqrt()) * g_norm;
+        // The forcing term and the residual test, in the convention's norm.
+        let residual_norm = |r: &[f64]| if scipy { norm_l1(r) } else { norm(r) };
+        let g_size = residual_norm(g);
+        let tolerance = forcing_max.min(g_size.sqrt()) * g_size;
         z.fill(0.0);
         r.copy_from_slice(g);
         for (d, g) in d.iter_mut().zip(g) {
@@ -170,8 +225,22 @@ impl NewtonCgState {
             objective.hessian_vector_product(x, d, bd);
             self.products += 1;
             let dbd = dot(d, bd);
+            if scipy && (0.0..=3.0 * f64::EPSILON).contains(&dbd) {
+                // scipy: curvature too small to divide by; keep the CG iterate (zero at j = 0:
+                // with ‖g‖ near rounding, dᵀBd ~ ‖g‖² falls here, and the step is zero).
+                return 1.0;
+            }
             if !(dbd > 0.0) {
                 self.negative_curvature += 1;
+                if j == 0 && scipy {
+                    // scipy: p = −(‖g‖²/|gᵀBg|)·g, tried from the unit step.
+                    let scale = rr / dbd.abs();
+                    let scale = if scale.is_finite() { scale } else { 1.0 / g_norm };
+                    for (z, d) in z.iter_mut().zip(d.iter()) {
+                        *z = scale * d;
+                    }
+                    return 1.0;
+                }
                 if j == 0 {
                     // Alg. 7.1: p = −g; first trial ‖g‖²/|gᵀBg| (scipy's scaling) or 1/‖g‖.
                     z.copy_from_slice(d);
@@ -186,7 +255,8 @@ impl NewtonCgState {
                 *r += alpha * bd;
             }
             let rr_next = dot(r, r);
-            if rr_next.sqrt() <= tolerance {
+            let r_size = if scipy { norm_l1(r) } else { rr_next.sqrt() };
+            if r_size <= tolerance {
                 return 1.0;
             }
             let beta = rr_next / rr;
@@ -219,6 +289,7 @@ impl<O: HessianVectorProduct + ?Sized, L: LineSearch> Method<O> for NewtonCg<L> 
             products: 0,
             negative_curvature: 0,
             truncated: 0,
+            history: SearchHistory::default(),
         })
     }
 
@@ -229,7 +300,19 @@ impl<O: HessianVectorProduct + ?Sized, L: LineSearch> Method<O> for NewtonCg<L> 
         current: &Iterate,
         next: &mut Iterate,
     ) -> StepOutcome {
-        let mut base = state.truncated_cg(objective, &current.x, &current.grad, self.forcing_max);
+        let mut base = state.truncated_cg(
+            objective,
+            &current.x,
+            &current.grad,
+            self.forcing_max,
+            self.convention,
+        );
+        if self.convention == CgConvention::Scipy && state.direction.iter().all(|&d| d == 0.0) {
+            // scipy's zero step: x stays (its memoised f costs nothing), ‖Δx‖₁ = 0 ends the run
+            // by `xtol_l1`.
+            next.clone_from(current);
+            return StepOutcome::Moved;
+        }
         let mut dphi0 = dot(&current.grad, &state.direction);
         if !(dphi0 < 0.0 && dphi0.is_finite()) {
             // Rounding (or a non-finite product) denied descent: steepest descent, length 1.
@@ -240,12 +323,33 @@ impl<O: HessianVectorProduct + ?Sized, L: LineSearch> Method<O> for NewtonCg<L> 
             let t = 1.0 / (-dphi0).sqrt();
             base = if t.is_finite() { t } else { 1.0 };
         }
-        let t0 = self.line_search.initial_step(base, None);
+        if self.convention == CgConvention::NocedalWright {
+            let t0 = self.line_search.initial_step(base, None);
+            let mut phi = Ray {
+                objective,
+                x: &current.x,
+                direction: &state.direction,
+                sign: 1.0,
+                trial: next,
+            };
+            return match self.line_search.search(&mut phi, current.value, dphi0, t0) {
+                Ok(_) if stood_still(&current.x, &next.x) => StepOutcome::LineSearchFailed,
+                Ok(_) => StepOutcome::Moved,
+                Err(_) => StepOutcome::LineSearchFailed,
+            };
+        }
+        // scipy's: the first trial interpolated from the last decrease (N&W eq. 3.60).
+        let context = state.history.context(base, false, current, &state.direction, dphi0);
+        let t0 = self.line_search.first_trial(&context);
         let mut phi =
             Ray { objective, x: &current.x, direction: &state.direction, sign: 1.0, trial: next };
-        match self.line_search.search(&mut phi, current.value, dphi0, t0) {
+        let memory = &mut state.history.memory;
+        match self.line_search.search_with(&mut phi, current.value, dphi0, t0, memory) {
             Ok(_) if stood_still(&current.x, &next.x) => StepOutcome::LineSearchFailed,
-            Ok(_) => StepOutcome::Moved,
+            Ok(accepted) => {
+                state.history.record(current.value, &accepted);
+                StepOutcome::Moved
+            }
             Err(_) => StepOutcome::LineSearchFailed,
         }
     }

@@ -38,7 +38,7 @@
 //! prefer [`Lbfgs`](super::Lbfgs).
 //!
 //! **Where this differs from others.** scipy's `BFGS` and Optim.jl's `BFGS` use a Wolfe line
-//! search (pass [`MoreThuente`](crate::line_search::MoreThuente) as `line_search` for that);
+//! search (pass [`MoreThuente`] as `line_search` for that);
 //! scipy's starts from H₀ = I without the eq. 6.20 rescaling ([`InitialInverse::Identity`]).
 //! [`Bfgs::scipy`] is scipy's method: H₀ = I, the first trial step min(1, 1.01/‖∇f₀‖) (scipy
 //! assumes a previous decrease of ½‖∇f₀‖ and interpolates from it), then Moré–Thuente with

@@ -183,7 +183,7 @@ def test_descents_own_methods_and_honest_statuses():
     # `eps` is Adam's ε for descent's own methods (scipy's finite-difference step for its own)
     with_eps = descent.minimize("ravine", method="adam", options={"eps": 1e-6, "max_iter": 1})
     assert with_eps.hyperparameters["eps"] == 1e-6
-    capped = descent.minimize(rosen, [-1.2, 1.0], jac=rosen_der, method="gd",
+    capped = descent.minimize(rosen, [-1.2, 1.0], jac=rosen_der, method="GD",
                               options={"lr": 1e-3, "maxiter": 10})
     assert capped.reason == "max_iterations" and capped.status == 1 and capped.nit == 10
 

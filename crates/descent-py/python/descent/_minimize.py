@@ -319,7 +319,7 @@ def minimize(fun, x0=None, args=(), method=None, jac=None, hess=None, hessp=None
                           RuntimeWarning, stacklevel=2)
             bounds = None
     else:
-        cli_method = method
+        cli_method = lowered  # scipy's method names are case-insensitive; so are ours here
         flags = _own_options(tol, options)
     argv = ["--method", cli_method] + _flags(flags)
     pairs = _bounds(bounds, n)

@@ -126,7 +126,9 @@ impl NewtonCg<MoreThuente> {
     /// scipy's `Newton-CG`: [`CgConvention::Scipy`] and Moré–Thuente (c₁ = 10⁻⁴, c₂ = 0.9)
     /// with the first trial interpolated from the previous decrease, as scipy's
     /// `_line_search_wolfe12`. scipy's stopping rule, ‖xₖ₊₁ − xₖ‖₁ ≤ n·`xtol`, is the
-    /// driver's [`Options::xtol_l1`](crate::Options::xtol_l1).
+    /// driver's [`Options::xtol_l1`](crate::Options::xtol_l1): set it (or `gtol`, `xtol`,
+    /// `ftol`), since at a point where CG returns no direction every step is a zero step,
+    /// which only a step or value test ends before `max_iter`.
     #[must_use]
     pub fn scipy() -> Self {
         NewtonCg {

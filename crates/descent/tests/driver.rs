@@ -235,6 +235,27 @@ fn every_convergence_rule_can_fire_and_is_named() {
     assert_eq!((report.iterations, report.status.reason()), (0, Some(Convergence::GradientNorm)));
 }
 
+/// Gradient descent with rate ½ on ½‖x‖² from (1, 1): xₖ = 2⁻ᵏ(1, 1), so the k-th step has
+/// ‖Δx‖₁ = 2·2⁻ᵏ and ‖Δx‖₂ = √2·2⁻ᵏ. At the threshold 1.9·2⁻¹⁰ the 2-norm test fires at
+/// k = 10 (√2 < 1.9) and the 1-norm test (scipy's Newton-CG rule) one step later (2 > 1.9).
+#[test]
+fn the_one_norm_step_test_fires_by_the_one_norm() {
+    let f = Quadratic(vec![1.0, 1.0]);
+    let gd = GradientDescent::new(0.5).unwrap();
+    let threshold = 1.9 * 2f64.powi(-10);
+    let two = Options { gtol: 0.0, xtol: threshold, ..Options::default() };
+    let one = Options { gtol: 0.0, xtol_l1: threshold, ..Options::default() };
+    for (options, iterations) in [(two, 10), (one, 11)] {
+        let report = minimize(&f, &[1.0, 1.0], gd, &options).unwrap();
+        assert_eq!(
+            (report.iterations, report.status),
+            (iterations, Status::Converged(Convergence::StepSize))
+        );
+    }
+    let invalid = Options { xtol_l1: -1.0, ..Options::default() };
+    assert!(minimize(&f, &[1.0, 1.0], gd, &invalid).is_err());
+}
+
 #[test]
 fn evaluation_and_time_limits_stop_the_run() {
     let f = Quadratic(vec![1e-3]);

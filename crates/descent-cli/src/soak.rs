@@ -31,7 +31,7 @@
 //!   a schedule, trust-region radii, Armijo constants, and a random box for the bounded
 //!   methods (one pair or one per coordinate, some sides infinite, some zero-width).
 //! * **Stopping.** `max_iter` 1–500 (log-uniform), `gtol` (sometimes 0), `gtol_inf`,
-//!   `gtol_rel`, `ftol`, `ftol_rel`, `xtol`, `max_evals` (0 included), `divergence`,
+//!   `gtol_rel`, `ftol`, `ftol_rel`, `xtol`, `xtol_l1`, `max_evals` (0 included), `divergence`,
 //!   `unbounded_value`, `unbounded_window`.
 //! * **Invalid on purpose**, one run in fourteen: one hyperparameter out of its range. The run
 //!   must end in [`descent::Error::InvalidHyperparameter`] (or `NonFiniteStart`, which the
@@ -63,7 +63,7 @@ use rand::{RngExt as _, SeedableRng as _};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use crate::args::{Cli, Command, LineSearchName, MethodName, MinimizeArgs, SoakArgs};
+use crate::args::{Cli, Command, LineSearchName, MethodName, MinimizeArgs, PresetName, SoakArgs};
 use crate::minimize::{self, Setup};
 use crate::output::{print_fields, print_json, print_table};
 
@@ -366,7 +366,10 @@ impl Gen {
             self.flag("lr", short(lr));
         }
         let mut armijo = false;
-        if matches!(method, M::Gd | M::Bfgs | M::Lbfgs | M::Newton | M::NewtonCg) {
+        if matches!(method, M::Bfgs | M::NewtonCg) && self.chance(0.25) {
+            // scipy's own BFGS or Newton-CG: the line search is the preset's.
+            self.flag("preset", "scipy");
+        } else if matches!(method, M::Gd | M::Bfgs | M::Lbfgs | M::Newton | M::NewtonCg) {
             let ls = *self.pick(LineSearchName::value_variants());
             if ls != LineSearchName::None || self.chance(0.3) {
                 let name =
@@ -519,12 +522,13 @@ impl Gen {
                 self.flag("gtol", short(g));
             }
         }
-        let optional: [(&str, f64, f64, f64); 5] = [
+        let optional: [(&str, f64, f64, f64); 6] = [
             ("gtol-inf", 0.15, 1e-8, 1e-2),
             ("gtol-rel", 0.1, 1e-8, 1e-1),
             ("ftol", 0.15, 1e-14, 1e-4),
             ("ftol-rel", 0.1, 1e-14, 1e-4),
             ("xtol", 0.15, 1e-12, 1e-4),
+            ("xtol-l1", 0.1, 1e-12, 1e-4),
         ];
         for (name, p, lo, hi) in optional {
             if self.chance(p) {
@@ -748,6 +752,9 @@ pub struct Context<'a> {
     pub bounds: Option<Bounds>,
     /// Whether the method evaluates Hessians (or Hessian-vector products).
     pub second_order: bool,
+    /// Whether one iteration may cost no evaluation: scipy's zero step of `newton-cg
+    /// --preset scipy` at a point stationary to working precision.
+    pub free_zero_step: bool,
 }
 
 fn execute(draw: &Draw, tamper: &dyn Fn(&mut Report)) -> (Outcome, Vec<Violation>, Option<Report>) {
@@ -785,6 +792,8 @@ fn execute(draw: &Draw, tamper: &dyn Fn(&mut Report)) -> (Outcome, Vec<Violation
             method,
             MethodName::Newton | MethodName::NewtonCg | MethodName::TrustNcg | MethodName::Dogleg
         ),
+        free_zero_step: method == MethodName::NewtonCg
+            && args.method.first_order.preset == PresetName::Scipy,
     };
     let mut violations = check_report(&context, &report);
     violations.extend(check_path(&context, &report, &seen));
@@ -830,7 +839,7 @@ fn error_outcome(
         } else {
             None
         };
-        let context = Context { setup: s, bounds, second_order: false };
+        let context = Context { setup: s, bounds, second_order: false, free_zero_step: false };
         let x0 = effective_start(&context);
         let mut g = vec![0.0; x0.len()];
         let v = s.target.value_grad(&x0, &mut g);
@@ -880,7 +889,8 @@ fn error_outcome(
 ///   good iterate); `diverged`: k = iterations and f − f₀ > divergence·max(1, |f₀|);
 ///   `unbounded_below` is checked against the path ([`check_path`]);
 /// * `evaluations_cover_iterations`: values ≥ 1 + iterations (+1 for the evaluation that was
-///   not finite), gradients ≤ values, no Hessians for first-order and quasi-Newton methods;
+///   not finite, −1 for scipy's free zero step), gradients ≤ values, no Hessians for
+///   first-order and quasi-Newton methods;
 /// * `critical_point_when_converged`: a verdict only for a converged run without a box;
 /// * `status_has_a_cause`: no `stopped` or `time_limit` (the soak sets neither).
 #[must_use]
@@ -953,7 +963,7 @@ pub fn check_report(context: &Context<'_>, report: &Report) -> Vec<Violation> {
     };
     x0.clear();
     let e = report.evaluations;
-    let mut least_values = 1 + k;
+    let mut least_values = 1 + k - usize::from(context.free_zero_step && k > 0);
     match report.status {
         Status::MaxIterations => check(
             k == options.max_iter,
@@ -994,7 +1004,7 @@ pub fn check_report(context: &Context<'_>, report: &Report) -> Vec<Violation> {
                 && match rule {
                     Convergence::ValueChange => options.ftol > 0.0,
                     Convergence::RelativeValueChange => options.ftol_rel > 0.0,
-                    _ => options.xtol > 0.0,
+                    _ => options.xtol > 0.0 || options.xtol_l1 > 0.0,
                 },
             "step_test_enabled",
             format!("converged by {} after {k} iterations with its tolerance off", rule.name()),
@@ -1110,6 +1120,7 @@ fn check_path(context: &Context<'_>, report: &Report, seen: &Seen) -> Vec<Violat
     }
     let change = (f_prev - value).abs();
     let step = x.iter().zip(x_prev).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt();
+    let step_l1 = x.iter().zip(x_prev).map(|(a, b)| (a - b).abs()).sum::<f64>();
     match report.status {
         Status::Converged(Convergence::ValueChange) => check(
             change <= options.ftol,
@@ -1122,9 +1133,13 @@ fn check_path(context: &Context<'_>, report: &Report, seen: &Seen) -> Vec<Violat
             format!("|Δf| = {change:e}, ftol_rel {:e}, f {value:e}", options.ftol_rel),
         ),
         Status::Converged(Convergence::StepSize) => check(
-            step <= options.xtol * (1.0 + GRAD_NORM_RTOL),
+            step <= options.xtol * (1.0 + GRAD_NORM_RTOL)
+                || step_l1 <= options.xtol_l1 * (1.0 + GRAD_NORM_RTOL),
             "step_size_test_fired",
-            format!("‖Δx‖ = {step:e}, xtol {:e}", options.xtol),
+            format!(
+                "‖Δx‖ = {step:e}, xtol {:e}; ‖Δx‖₁ = {step_l1:e}, xtol_l1 {:e}",
+                options.xtol, options.xtol_l1
+            ),
         ),
         _ => {}
     }

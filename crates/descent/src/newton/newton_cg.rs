@@ -180,6 +180,8 @@ pub struct NewtonCgState {
     truncated: usize,
     /// The value change and line-search memory of the run (scipy's interpolated first trial).
     history: SearchHistory,
+    /// Whether the last step was scipy's zero step.
+    zero_step: bool,
 }
 
 impl NewtonCgState {
@@ -228,9 +230,17 @@ impl NewtonCgState {
             self.products += 1;
             let dbd = dot(d, bd);
             if scipy && (0.0..=3.0 * f64::EPSILON).contains(&dbd) {
-                // scipy: curvature too small to divide by; keep the CG iterate (zero at j = 0:
-                // with ‖g‖ near rounding, dᵀBd ~ ‖g‖² falls here, and the step is zero).
-                return 1.0;
+                // scipy: curvature too small to divide by; keep the CG iterate. At j = 0 that is
+                // a zero step, which ends scipy's run: its test of convergence once ‖g‖ is so
+                // small that gᵀBg ~ ‖g‖² ≤ 3ε. With gᵀBg = 0 exactly, B is flat along g (a
+                // ramp, a plateau's edge) and the zero step would be a false stop: steepest
+                // descent instead, as on negative curvature.
+                if j > 0 || dbd > 0.0 {
+                    return 1.0;
+                }
+                self.negative_curvature += 1;
+                z.copy_from_slice(d);
+                return 1.0 / g_norm;
             }
             if !(dbd > 0.0) {
                 self.negative_curvature += 1;
@@ -292,6 +302,7 @@ impl<O: HessianVectorProduct + ?Sized, L: LineSearch> Method<O> for NewtonCg<L> 
             negative_curvature: 0,
             truncated: 0,
             history: SearchHistory::default(),
+            zero_step: false,
         })
     }
 
@@ -311,10 +322,15 @@ impl<O: HessianVectorProduct + ?Sized, L: LineSearch> Method<O> for NewtonCg<L> 
         );
         if self.convention == CgConvention::Scipy && state.direction.iter().all(|&d| d == 0.0) {
             // scipy's zero step: x stays (its memoised f costs nothing), ‖Δx‖₁ = 0 ends the run
-            // by `xtol_l1`.
+            // by `xtol_l1`. A second one in a row means no stopping rule took the first: the
+            // point is stationary to working precision and no step can be found.
+            if std::mem::replace(&mut state.zero_step, true) {
+                return StepOutcome::LineSearchFailed;
+            }
             next.clone_from(current);
             return StepOutcome::Moved;
         }
+        state.zero_step = false;
         let mut dphi0 = dot(&current.grad, &state.direction);
         if !(dphi0 < 0.0 && dphi0.is_finite()) {
             // Rounding (or a non-finite product) denied descent: steepest descent, length 1.

@@ -377,7 +377,40 @@ impl<O: HessianVectorProduct + ?Sized, L: LineSearch> Method<O> for NewtonCg<L> 
 mod tests {
     use super::*;
     use crate::problems::Rosenbrock;
-    use crate::{Error, Options, minimize};
+    use crate::{Convergence, Error, Options, Status, minimize};
+
+    /// ½‖x‖² from x₀ = (10⁻²⁰, 0): gᵀBg = 10⁻⁴⁰ ≤ 3ε, so scipy's CG returns no direction.
+    /// The zero step costs no evaluation and ends the run by `xtol_l1`; without a rule that a
+    /// zero step meets, the second one is a failed search, not a spin to `max_iter`.
+    #[test]
+    fn scipys_zero_step_is_free_and_not_repeated() {
+        let f = crate::problems::Ravine::new(1.0).unwrap();
+        let x0 = [1e-20, 0.0];
+        let stop = Options { gtol: 0.0, xtol_l1: 1e-30, ..Options::default() };
+        let report = minimize(&f, &x0, NewtonCg::scipy(), &stop).unwrap();
+        assert_eq!(
+            (report.iterations, report.evaluations.value, report.status),
+            (1, 1, Status::Converged(Convergence::StepSize))
+        );
+        let no_rule = Options { gtol: 0.0, ..Options::default() };
+        let report = minimize(&f, &x0, NewtonCg::scipy(), &no_rule).unwrap();
+        assert_eq!(
+            (report.iterations, report.evaluations.value, report.status),
+            (1, 1, Status::LineSearchFailed { iteration: 2 })
+        );
+    }
+
+    /// f = x + t²: at t = 0 the Hessian is zero along ∇f = (1, 0), so gᵀBg = 0 exactly. scipy's
+    /// CG would return a zero step there and stop "converged" on a ramp; here the direction is
+    /// steepest descent, and the run does not claim convergence.
+    #[test]
+    fn a_flat_direction_is_not_a_zero_step() {
+        let f = crate::AutoDiff::new(crate::expr::Expression::parse("x + t^2").unwrap());
+        let stop = Options { gtol: 0.0, xtol_l1: 1e-5, ..Options::default() };
+        let report = minimize(&f, &[0.0, 0.0], NewtonCg::scipy(), &stop).unwrap();
+        assert!(!report.status.is_converged(), "{:?}", report.status);
+        assert!(report.evaluations.value > 1, "a search along −∇f ran");
+    }
 
     #[test]
     fn invalid_settings_are_refused_by_name() {

@@ -403,13 +403,11 @@ impl Optimizer {
                 self.method, self.config
             )));
         }
-        let (fresh_method, fresh_config, fresh) = build(&self.argv)?;
-        debug_assert_eq!(
-            (fresh_method.as_str(), fresh_config.as_str()),
-            (method.as_str(), config.as_str())
-        );
-        self.inner = fresh;
+        // A fresh holder of the same rule, replacing this one's only once the state loaded: a
+        // malformed state_dict leaves the optimizer as it was.
+        let (_, _, mut fresh) = build(&self.argv)?;
         if state.get_item("step")?.is_none() {
+            self.inner = fresh;
             return Ok(());
         }
         let dtype: String = get("dtype")?.extract()?;
@@ -434,7 +432,9 @@ impl Optimizer {
             len: get("len")?.extract()?,
             cells,
         };
-        self.inner.import(exported).map_err(|e| value_error(&e))
+        fresh.import(exported).map_err(|e| value_error(&e))?;
+        self.inner = fresh;
+        Ok(())
     }
 }
 

@@ -162,6 +162,11 @@ def test_state_dict_resumes_bit_for_bit(dtype):
     np.testing.assert_array_equal(resumed, straight)
     with pytest.raises(ValueError, match="state_dict is of radam"):
         optim.Adam(lr=0.05).load_state_dict(state)
+    # A malformed state leaves the optimizer as it was.
+    broken = dict(state, cells=state["cells"][:-1])
+    with pytest.raises(ValueError, match="cells"):
+        other.load_state_dict(broken)
+    assert other.steps == 20
 
 
 def test_a_step_schedule_by_hand():

@@ -86,8 +86,30 @@ macro_rules! typed_step {
     }};
 }
 
-fn export<R: Rule, T: Real>(state: &OptimizerState<R, T>) -> serde_json::Result<(String, u64)> {
-    Ok((serde_json::to_string(&state.global)?, state.step))
+/// The state of `stepper` as exported, its cells wrapped by `cells` (their dtype's variant).
+fn export<R: Rule, T: Real>(
+    stepper: &Stepper<R, T>,
+    cells: fn(Vec<T>) -> Cells,
+) -> serde_json::Result<Exported> {
+    let state = stepper.state();
+    Ok(Exported {
+        step: state.step,
+        learning_rate_scale: state.learning_rate_scale,
+        global: serde_json::to_string(&state.global)?,
+        len: state.len,
+        cells: cells(state.cells.clone()),
+    })
+}
+
+/// A stepper of `rule` resumed from an exported state's scalars, `global` and `cells`.
+fn resume<R: Rule, T: Real>(
+    rule: &R,
+    state: &Exported,
+    global: R::Global,
+    cells: Vec<T>,
+) -> descent::Result<Stepper<R, T>> {
+    let (step, learning_rate_scale, len) = (state.step, state.learning_rate_scale, state.len);
+    Stepper::resume(rule.clone(), OptimizerState { step, learning_rate_scale, global, len, cells })
 }
 
 impl<R: Rule + 'static> Erased for Holder<R> {
@@ -108,55 +130,20 @@ impl<R: Rule + 'static> Erased for Holder<R> {
     }
 
     fn export(&self) -> Result<Option<Exported>, serde_json::Error> {
-        Ok(match &self.state {
-            None => None,
-            Some(Typed::F32(s)) => {
-                let (global, step) = export(s.state())?;
-                Some(Exported {
-                    step,
-                    learning_rate_scale: s.state().learning_rate_scale,
-                    global,
-                    len: s.state().len,
-                    cells: Cells::F32(s.state().cells.clone()),
-                })
-            }
-            Some(Typed::F64(s)) => {
-                let (global, step) = export(s.state())?;
-                Some(Exported {
-                    step,
-                    learning_rate_scale: s.state().learning_rate_scale,
-                    global,
-                    len: s.state().len,
-                    cells: Cells::F64(s.state().cells.clone()),
-                })
-            }
-        })
+        match &self.state {
+            None => Ok(None),
+            Some(Typed::F32(s)) => export(s, Cells::F32).map(Some),
+            Some(Typed::F64(s)) => export(s, Cells::F64).map(Some),
+        }
     }
 
-    fn import(&mut self, state: Exported) -> anyhow::Result<()> {
+    fn import(&mut self, mut state: Exported) -> anyhow::Result<()> {
         let global: R::Global = serde_json::from_str(&state.global)
             .map_err(|e| anyhow::anyhow!("state_dict: 'global' is not this method's: {e}"))?;
-        self.state = Some(match state.cells {
-            Cells::F32(cells) => Typed::F32(Stepper::resume(
-                self.rule.clone(),
-                OptimizerState {
-                    step: state.step,
-                    learning_rate_scale: state.learning_rate_scale,
-                    global,
-                    len: state.len,
-                    cells,
-                },
-            )?),
-            Cells::F64(cells) => Typed::F64(Stepper::resume(
-                self.rule.clone(),
-                OptimizerState {
-                    step: state.step,
-                    learning_rate_scale: state.learning_rate_scale,
-                    global,
-                    len: state.len,
-                    cells,
-                },
-            )?),
+        let cells = std::mem::replace(&mut state.cells, Cells::F64(Vec::new()));
+        self.state = Some(match cells {
+            Cells::F32(cells) => Typed::F32(resume(&self.rule, &state, global, cells)?),
+            Cells::F64(cells) => Typed::F64(resume(&self.rule, &state, global, cells)?),
         });
         Ok(())
     }
